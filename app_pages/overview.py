@@ -1,0 +1,79 @@
+"""Overview: the whole system's monthly cost and unit costs, and where they come from."""
+
+import streamlit as st
+
+from planner import charts
+from planner import checks as assumption_checks
+from planner.economics import evaluate
+from planner.errors import PlannerInputError
+from planner.formatting import usd
+from ui import cache, inputs, sidebar, state
+
+sidebar.scenario_controls()
+for notice in state.take_notices():
+    st.error(notice, icon="⚠️")
+
+base = state.scenario()
+st.title(base.title)
+header = st.container()
+results = st.container()
+
+st.subheader("Assumptions")
+st.caption("Edit any cell; every number above updates. Invalid values are explained and ignored.")
+edited, problem = inputs.edited_scenario(inputs.assumption_tabs(base, str(state.revision())))
+if problem:
+    header.error(problem, icon="✋")
+elif edited is not None and edited != base:
+    state.update(edited)
+
+scenario = state.scenario()
+with header:
+    if scenario.description:
+        with st.expander("About this scenario", expanded=False):
+            st.markdown(scenario.description)
+            for source in scenario.sources:
+                st.markdown(f"- {source}")
+
+try:
+    economics = evaluate(scenario, cache.catalog())
+except PlannerInputError as error:
+    results.error(f"{error}", icon="✋")
+    st.stop()
+
+with results:
+    cols = st.columns(5)
+    cols[0].metric("Monthly cost", usd(economics.monthly_cost_usd))
+    cols[1].metric("Per 1,000 requests", usd(economics.per_1k_requests_usd))
+    cols[2].metric("Per user per month", usd(economics.per_user_usd))
+    cols[3].metric("Per training run", usd(economics.per_training_run_usd))
+    if economics.gross_margin is not None:
+        cols[4].metric("Gross margin", f"{economics.gross_margin:.1%}")
+    else:
+        cols[4].metric("Per request", usd(economics.per_request_usd))
+
+    for check in assumption_checks.check_scenario(scenario, economics, cache.catalog()):
+        note = st.warning if check.severity == assumption_checks.Severity.WARNING else st.info
+        note(f"**{check.subject}**: {check.message}", icon="🔎")
+
+    left, right = st.columns(2)
+    lines = economics.lines_frame()
+    with left:
+        if lines.empty:
+            st.info("No costs yet: add a workload, storage or tooling below.")
+        else:
+            st.altair_chart(charts.breakdown_chart(lines), width="stretch")
+    with right:
+        st.altair_chart(charts.projection_chart(cache.projection(scenario)), width="stretch")
+
+    with st.expander("Where each number comes from", expanded=False):
+        st.dataframe(
+            lines,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "category": "Category",
+                "item": "Item",
+                "usd_per_month": st.column_config.NumberColumn("USD/month", format="dollar"),
+                "basis": st.column_config.TextColumn("How it is computed", width="large"),
+            },
+        )

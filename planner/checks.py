@@ -1,0 +1,245 @@
+"""Assumption checks: notes that flag figures which cannot all be true.
+
+They compare the figures a scenario *states* (published or quoted numbers) with each other
+and with what the model computes, and catch the mistakes seen in the worked cases:
+
+* the same cost stated in two periods (per day against per year; per quarter against per
+  month), found by the ratio between two figures landing near a calendar factor;
+* an implied price per GPU-hour far from the catalog's;
+* a fleet implied by cost and traffic that is absurd for the throughput;
+* a stated figure far from the model's.
+
+Checks never block: they are notes shown beside the numbers.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from dataclasses import dataclass
+
+from planner.catalog import Catalog, PriceTier, load_catalog
+from planner.economics import UnitEconomics
+from planner.errors import PlannerInputError
+from planner.formatting import usd
+from planner.scenario import Scenario, StatedFigure, StatedUnit
+from planner.units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_MONTH, MONTHS_PER_YEAR
+
+# Two figures further apart than this are worth a note.
+DISAGREEMENT_RATIO = 1.5
+# A ratio within this relative distance of a calendar factor reads as a period mix-up.
+PERIOD_TOLERANCE = 0.15
+# An implied fleet this many times the model's is called absurd.
+ABSURD_FLEET_RATIO = 10.0
+
+PERIOD_FACTORS: tuple[tuple[float, str], ...] = (
+    (DAYS_PER_YEAR, "per day and per year"),
+    (DAYS_PER_YEAR / 4, "per day and per quarter"),
+    (DAYS_PER_MONTH, "per day and per month"),
+    (MONTHS_PER_YEAR, "per month and per year"),
+    (4.0, "per quarter and per year"),
+    (3.0, "per month and per quarter"),
+)
+
+_MONTHLY_FACTOR = {
+    StatedUnit.USD_PER_DAY: DAYS_PER_MONTH,
+    StatedUnit.USD_PER_MONTH: 1.0,
+    StatedUnit.USD_PER_QUARTER: 1 / 3,
+    StatedUnit.USD_PER_YEAR: 1 / MONTHS_PER_YEAR,
+}
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    """One note: which rule fired, about what, and why."""
+
+    code: str
+    severity: Severity
+    subject: str
+    message: str
+
+
+def _period_reading(ratio: float) -> str | None:
+    """The period mix-up a ratio between two figures suggests, if any.
+
+    >>> _period_reading(363.0)
+    'per day and per year'
+    >>> _period_reading(7.0) is None
+    True
+    """
+    for factor, reading in PERIOD_FACTORS:
+        if abs(ratio / factor - 1) <= PERIOD_TOLERANCE:
+            return reading
+    return None
+
+
+def _stated_monthly(figure: StatedFigure, economics: UnitEconomics) -> float | None:
+    """A whole-system cost figure as USD per month; ``None`` for other kinds of figure."""
+    if figure.unit in _MONTHLY_FACTOR:
+        return figure.value * _MONTHLY_FACTOR[figure.unit]
+    if figure.unit is StatedUnit.USD_PER_REQUEST and economics.requests_per_month > 0:
+        return figure.value * economics.requests_per_month
+    return None
+
+
+def _describe(figure: StatedFigure) -> str:
+    unit = str(figure.unit).removeprefix("usd_").replace("_", " ")
+    return f'"{figure.name}" ({usd(figure.value)} {unit})'
+
+
+def _compare(first: str, first_usd: float, second: str, second_usd: float) -> str | None:
+    if min(first_usd, second_usd) <= 0:
+        return None
+    ratio = max(first_usd, second_usd) / min(first_usd, second_usd)
+    if ratio < DISAGREEMENT_RATIO:
+        return None
+    reading = _period_reading(ratio)
+    gap = (
+        f"{first} comes to {usd(first_usd)}/month and {second} to {usd(second_usd)}/month, "
+        f"{ratio:,.0f}× apart"
+    )
+    if reading:
+        return f"{gap}. That is close to the gap between {reading}: one period may be mislabelled"
+    return f"{gap}. They cannot both be right"
+
+
+def _period_checks(scenario: Scenario, economics: UnitEconomics) -> list[Check]:
+    totals = [
+        (figure, monthly)
+        for figure in scenario.stated
+        if (monthly := _stated_monthly(figure, economics)) is not None
+    ]
+    checks = []
+    for (a, a_usd), (b, b_usd) in itertools.combinations(totals, 2):
+        message = _compare(_describe(a), a_usd, _describe(b), b_usd)
+        if message:
+            checks.append(
+                Check(
+                    code="stated_figures_disagree",
+                    severity=Severity.WARNING,
+                    subject="stated figures",
+                    message=message,
+                )
+            )
+    for figure, monthly in totals:
+        message = _compare(_describe(figure), monthly, "the model", economics.monthly_cost_usd)
+        if message:
+            checks.append(
+                Check(
+                    code="stated_vs_model",
+                    severity=Severity.INFO,
+                    subject="monthly cost",
+                    message=message,
+                )
+            )
+    return checks
+
+
+def _training_checks(scenario: Scenario, economics: UnitEconomics, catalog: Catalog) -> list[Check]:
+    checks = []
+    runs = {run.name: run for run in economics.training}
+    workloads = {w.name: w for w in scenario.training}
+    for figure in scenario.stated:
+        if figure.unit not in {StatedUnit.USD_PER_RUN, StatedUnit.USD_PER_GPU_HOUR}:
+            continue
+        if figure.workload not in runs:
+            checks.append(
+                Check(
+                    code="stated_figure_unlinked",
+                    severity=Severity.INFO,
+                    subject="stated figures",
+                    message=(
+                        f"{_describe(figure)} names no training workload of this scenario "
+                        f"(workload: {figure.workload!r}), so it cannot be checked"
+                    ),
+                )
+            )
+            continue
+        run = runs[figure.workload]
+        workload = workloads[figure.workload]
+        if figure.unit is StatedUnit.USD_PER_RUN:
+            message = _compare(_describe(figure), figure.value, "the model's run", run.usd_per_run)
+            if message:
+                checks.append(
+                    Check(
+                        code="stated_run_cost_vs_model",
+                        severity=Severity.INFO,
+                        subject=f"training: {run.name}",
+                        message=message.replace("/month", "/run"),
+                    )
+                )
+        implied = (
+            figure.value / run.gpu_hours_per_run
+            if figure.unit is StatedUnit.USD_PER_RUN
+            else figure.value
+        )
+        instance = catalog.instance(workload.instance_type)
+        try:
+            on_demand = catalog.hourly_price(
+                workload.instance_type, PriceTier.ON_DEMAND, overrides=scenario.pricing.overrides
+            ).usd_per_hour / max(instance.gpu_count, 1)
+        except PlannerInputError:
+            continue  # no on-demand price to compare with
+        ratio = implied / on_demand
+        if ratio > 2 or ratio < 0.5:
+            checks.append(
+                Check(
+                    code="implied_gpu_hour_price",
+                    severity=Severity.WARNING,
+                    subject=f"training: {run.name}",
+                    message=(
+                        f"{_describe(figure)} implies {usd(implied)} per GPU-hour on "
+                        f"{workload.instance_type}; the catalog's on-demand price is "
+                        f"{usd(on_demand)} per GPU-hour ({ratio:.1f}×)"
+                    ),
+                )
+            )
+    return checks
+
+
+def _fleet_checks(scenario: Scenario, economics: UnitEconomics) -> list[Check]:
+    instances = sum(fleet.instances for fleet in economics.fleets)
+    serving_usd = sum(fleet.usd_per_month for fleet in economics.fleets)
+    if instances == 0 or serving_usd == 0:
+        return []
+    usd_per_instance_month = serving_usd / instances
+    peak = sum(fleet.peak_requests_per_second for fleet in economics.fleets)
+    checks = []
+    for figure in scenario.stated:
+        monthly = _stated_monthly(figure, economics)
+        if monthly is None:
+            continue
+        implied = monthly / usd_per_instance_month
+        if implied > ABSURD_FLEET_RATIO * instances and implied - instances > ABSURD_FLEET_RATIO:
+            checks.append(
+                Check(
+                    code="absurd_fleet",
+                    severity=Severity.WARNING,
+                    subject="serving",
+                    message=(
+                        f"{_describe(figure)} would pay for about {implied:,.0f} serving "
+                        f"instances running all month ({usd(usd_per_instance_month)} each "
+                        f"at {HOURS_PER_MONTH:g} h), {peak / implied:.3g} req/s each at the "
+                        f"peak of {peak:,.0f} req/s. The model needs {instances}"
+                    ),
+                )
+            )
+    return checks
+
+
+def check_scenario(
+    scenario: Scenario, economics: UnitEconomics, catalog: Catalog | None = None
+) -> tuple[Check, ...]:
+    """Every assumption check that fires for this scenario, warnings first."""
+    catalog = catalog or load_catalog()
+    checks = [
+        *_period_checks(scenario, economics),
+        *_training_checks(scenario, economics, catalog),
+        *_fleet_checks(scenario, economics),
+    ]
+    return tuple(sorted(checks, key=lambda check: check.severity != Severity.WARNING))

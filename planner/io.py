@@ -1,0 +1,73 @@
+"""Reading and writing scenario files, and the gallery in ``scenarios/``.
+
+This is the one planner module (with the catalog's data loader) that touches the file
+system, so the rest of the package stays pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.errors import PlannerInputError
+from planner.scenario import MAX_YAML_BYTES, Scenario, dump_scenario_yaml, parse_scenario_yaml
+
+GALLERY_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GalleryEntry:
+    """A scenario file in the gallery."""
+
+    key: str
+    title: str
+    scenario: Scenario
+
+
+def read_scenario(path: str | Path) -> Scenario:
+    """Load a scenario YAML file, with a clear message for every way that can fail."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise PlannerInputError(f"{path} is a folder", fix="pass a scenario .yaml file")
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise PlannerInputError(
+                f"{path} is larger than {MAX_YAML_BYTES // 1024} KiB",
+                fix="a scenario file is a few KiB; check that this is the right file",
+            )
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlannerInputError(
+            f"No such file: {path}", fix="check the path, e.g. scenarios/blank.yaml"
+        ) from None
+    except UnicodeDecodeError:
+        raise PlannerInputError(
+            f"{path} is not a UTF-8 text file", fix="pass a scenario .yaml file"
+        ) from None
+    except OSError as error:
+        raise PlannerInputError(f"Cannot read {path}: {error.strerror}") from None
+    try:
+        return parse_scenario_yaml(text)
+    except PlannerInputError as error:
+        raise PlannerInputError(f"{path}: {error}") from None
+
+
+def write_scenario(scenario: Scenario, path: str | Path) -> None:
+    """Write a scenario as YAML, with a clear message if the path cannot be written."""
+    path = Path(path)
+    try:
+        path.write_text(dump_scenario_yaml(scenario), encoding="utf-8")
+    except OSError as error:
+        raise PlannerInputError(
+            f"Cannot write {path}: {error.strerror}", fix="choose a writable path"
+        ) from None
+
+
+def gallery() -> tuple[GalleryEntry, ...]:
+    """Every scenario in the gallery, sorted by file name, the blank scenario last."""
+    paths = sorted(GALLERY_DIR.glob("*.yaml"), key=lambda p: (p.stem == "blank", p.stem))
+    entries = []
+    for path in paths:
+        scenario = read_scenario(path)
+        entries.append(GalleryEntry(key=path.stem, title=scenario.title, scenario=scenario))
+    return tuple(entries)

@@ -1,0 +1,114 @@
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from planner.cli import main
+from planner.economics import evaluate
+from planner.io import read_scenario
+from planner.share import decode, encode
+from tests.conftest import GALLERY_FILES, ROOT
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out), out.getvalue()
+
+
+@pytest.mark.parametrize("path", GALLERY_FILES, ids=lambda p: p.stem)
+def test_evaluate_json_contract_for_every_gallery_file(path):
+    status, text = run("evaluate", str(path), "--json")
+    assert status == 0
+    data = json.loads(text)
+    scenario = read_scenario(path)
+    assert data["scenario"] == scenario.title
+    assert data["monthly_cost_usd"] == pytest.approx(evaluate(scenario).monthly_cost_usd)
+    assert sum(data["breakdown_usd"].values()) == pytest.approx(data["monthly_cost_usd"])
+    assert set(data["breakdown_usd"]) == {
+        "training",
+        "serving",
+        "storage",
+        "data_transfer",
+        "tooling",
+    }
+    assert set(data["unit_costs"]) == {
+        "per_request_usd",
+        "per_1k_requests_usd",
+        "per_user_usd",
+        "per_training_run_usd",
+    }
+
+
+def test_evaluate_table_shows_total_and_checks():
+    status, text = run("evaluate", str(ROOT / "scenarios/recommendation_cost_per_request.yaml"))
+    assert status == 0
+    assert "total" in text
+    assert "per 1K requests" in text
+    assert "per day and per year" in text
+
+
+def test_link_then_show_link_round_trips(recommender):
+    status, text = run(
+        "link",
+        str(ROOT / "scenarios/recommendation_cost_per_request.yaml"),
+        "--base-url",
+        "https://planner.example/",
+    )
+    assert status == 0
+    url = text.strip().splitlines()[-1]
+    assert url.startswith("https://planner.example/?s=1.")
+    assert decode(url).scenario == recommender
+    status, yaml_text = run("show-link", url)
+    assert status == 0
+    assert "Recommendation system" in yaml_text
+
+
+def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "planner", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["evaluate", "missing.yaml"], "No such file"),
+        (["show-link", "1.garbled!!"], "damaged"),
+        (["show-link", "1." + "A" * 40_000], "too long"),
+        (["link", "scenarios/blank.yaml", "--base-url", "nope"], "http"),
+        (["frobnicate"], "invalid choice"),
+        ([], "required"),
+    ],
+)
+def test_errors_exit_2_with_a_message_and_no_traceback(argv, expected):
+    result = cli(*argv)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_negative_traffic_and_malformed_yaml_in_the_cli(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("serving:\n  - name: api\n    requests_per_day: -10\n")
+    result = cli("evaluate", str(bad))
+    assert result.returncode == 2
+    assert "requests_per_day" in result.stderr
+    assert "Traceback" not in result.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("title: [x\n")
+    result = cli("evaluate", str(broken))
+    assert result.returncode == 2
+    assert "line" in result.stderr
+
+
+def test_show_link_accepts_a_bare_token(recommender):
+    status, text = run("show-link", encode(recommender))
+    assert status == 0
+    assert "schema_version: 1" in text

@@ -1,0 +1,148 @@
+import math
+from dataclasses import replace
+
+import pytest
+
+from planner.catalog import PriceOverride, PriceTier, load_catalog
+from planner.economics import CostCategory, evaluate, projection, scale_traffic
+from planner.errors import PlannerInputError
+from planner.scenario import (
+    Business,
+    DataTransferItem,
+    Pricing,
+    Scenario,
+    ServingWorkload,
+    StorageItem,
+    ToolingItem,
+    TrainingWorkload,
+)
+
+
+def hand_worked() -> Scenario:
+    """Round prices through overrides, so the expected figures can be worked by hand."""
+    return Scenario(
+        pricing=Pricing(
+            overrides=(
+                PriceOverride(instance_type="g5.xlarge", on_demand_usd_per_hour=2.0),
+                PriceOverride(instance_type="g4dn.xlarge", on_demand_usd_per_hour=1.0),
+            )
+        ),
+        training=(
+            TrainingWorkload(
+                name="train",
+                instance_type="g5.xlarge",
+                instance_count=2,
+                hours_per_run=10,
+                runs_per_month=3,
+            ),
+        ),
+        serving=(
+            ServingWorkload(
+                name="api",
+                requests_per_day=8_640_000,
+                instance_type="g4dn.xlarge",
+                requests_per_second_per_instance=50,
+                target_utilization=0.6,
+                peak_to_average=1.5,
+            ),
+        ),
+        storage=(StorageItem(name="data", gb=1000, usd_per_gb_month=0.02),),
+        data_transfer=(DataTransferItem(name="egress", gb_per_month=100, usd_per_gb=0.1),),
+        tooling=(ToolingItem(name="tracking", usd_per_month=600, share=0.5),),
+        business=Business(monthly_active_users=41_000, price_per_request_usd=0.0001),
+    )
+
+
+def test_hand_worked_breakdown_and_unit_costs():
+    result = evaluate(hand_worked())
+    # training 2 × 10 h × $2 × 3 runs; serving: peak 150 req/s ÷ (50 × 0.6) = 5 × $1 × 730 h
+    assert result.breakdown() == {
+        CostCategory.TRAINING: 120.0,
+        CostCategory.SERVING: 3650.0,
+        CostCategory.STORAGE: 20.0,
+        CostCategory.DATA_TRANSFER: 10.0,
+        CostCategory.TOOLING: 300.0,
+    }
+    assert result.monthly_cost_usd == 4100.0
+    requests = 8_640_000 * 365 / 12
+    assert result.requests_per_month == pytest.approx(requests)
+    assert result.per_request_usd == pytest.approx(4100 / requests)
+    assert result.per_1k_requests_usd == pytest.approx(4_100_000 / requests)
+    assert result.per_user_usd == pytest.approx(4100 / 41_000)
+    assert result.per_training_run_usd == 40.0
+    assert result.revenue_usd_per_month == pytest.approx(0.0001 * requests)
+    assert result.gross_margin == pytest.approx(1 - 4100 / (0.0001 * requests))
+    assert result.fleets[0].instances == 5
+    assert "5 × g4dn.xlarge" in result.lines[1].basis
+
+
+def test_unit_costs_that_do_not_apply_are_none():
+    result = evaluate(Scenario(tooling=(ToolingItem(name="t", usd_per_month=10),)))
+    assert result.per_request_usd is None
+    assert result.per_user_usd is None
+    assert result.per_training_run_usd is None
+    assert result.gross_margin is None
+
+
+def test_min_instances_hold_a_fleet_with_no_traffic():
+    scenario = Scenario(
+        serving=(ServingWorkload(name="idle", requests_per_day=0, min_instances=3),)
+    )
+    assert evaluate(scenario).fleets[0].instances == 3
+
+
+def test_catalog_defaults_for_storage_and_egress():
+    catalog = load_catalog()
+    result = evaluate(
+        Scenario(
+            storage=(StorageItem(name="s", gb=100),),
+            data_transfer=(DataTransferItem(name="d", gb_per_month=10),),
+        )
+    )
+    breakdown = result.breakdown()
+    assert breakdown[CostCategory.STORAGE] == pytest.approx(
+        100 * catalog.assumption("object_storage_usd_per_gb_month")
+    )
+    assert breakdown[CostCategory.DATA_TRANSFER] == pytest.approx(
+        10 * catalog.assumption("internet_egress_usd_per_gb")
+    )
+
+
+def test_workload_tier_beats_default_tier():
+    catalog = load_catalog()
+    scenario = Scenario(
+        pricing=Pricing(default_tier=PriceTier.RESERVED_3Y),
+        training=(
+            TrainingWorkload(name="a", instance_type="p4d.24xlarge", price_tier=PriceTier.SPOT),
+            TrainingWorkload(name="b", instance_type="p4d.24xlarge"),
+        ),
+    )
+    spot, reserved = evaluate(scenario).training
+    assert (
+        spot.price.usd_per_hour == catalog.hourly_price("p4d.24xlarge", PriceTier.SPOT).usd_per_hour
+    )
+    assert reserved.price.tier is PriceTier.RESERVED_3Y
+    assert reserved.gpu_hours_per_run == 8 * 24
+
+
+def test_unknown_instance_is_a_clear_error():
+    scenario = Scenario(training=(TrainingWorkload(name="a", instance_type="p4d.24xlargee"),))
+    with pytest.raises(PlannerInputError, match=r"p4d\.24xlarge"):
+        evaluate(scenario)
+
+
+def test_scale_traffic_by_one_changes_nothing():
+    assert scale_traffic(hand_worked(), 1.0) == hand_worked()
+
+
+def test_projection_grows_serving_and_egress_but_not_training():
+    scenario = replace(
+        hand_worked(), business=Business(monthly_traffic_growth=0.1, projection_months=12)
+    )
+    frame = projection(scenario)
+    assert sorted(frame["month"].unique()) == list(range(1, 13))
+    by = frame.pivot_table(index="month", columns="category", values="usd")
+    assert (by["training"] == 120.0).all()
+    assert by.loc[12, "serving"] > by.loc[1, "serving"]
+    assert by.loc[12, "data_transfer"] == pytest.approx(10 * 1.1**11)
+    assert math.isclose(by.loc[1].sum(), 4100.0)

@@ -1,0 +1,1 @@
+"""Streamlit-only glue: session state, inputs and caches. No business rules live here."""

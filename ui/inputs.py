@@ -1,0 +1,298 @@
+"""Input widgets that project a scenario and return the edited one.
+
+Each section of the scenario is a ``st.data_editor`` table (or a few widgets for the
+single-valued sections). The edited rows go back through the planner's schema, so an
+impossible value gets the same message in the app as in a YAML file, and the last valid
+scenario stays in force until it is fixed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner.catalog import PriceTier
+from planner.errors import PlannerInputError
+from planner.scenario import Scenario, StatedUnit, scenario_from_mapping, scenario_to_mapping
+from ui import cache
+
+_TIERS = [str(tier) for tier in PriceTier]
+
+
+def _plain(value: Any) -> Any:
+    """pandas hands back NaN for an empty cell and numpy scalars for numbers."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _table(
+    rows: list[dict[str, Any]], config: Mapping[str, Any], *, key: str
+) -> list[dict[str, Any]]:
+    frame = pd.DataFrame(rows, columns=list(config))
+    edited = st.data_editor(
+        frame,
+        column_config=dict(config),
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key=key,
+    )
+    records = []
+    for record in edited.to_dict("records"):
+        cleaned = {k: _plain(v) for k, v in record.items()}
+        present = {k: v for k, v in cleaned.items() if v is not None and v != ""}
+        if present:
+            records.append(present)
+    return records
+
+
+def _instance_column(label: str) -> Any:
+    return st.column_config.SelectboxColumn(
+        label, options=sorted(cache.catalog().instances), required=True, width="medium"
+    )
+
+
+def _tier_column() -> Any:
+    return st.column_config.SelectboxColumn(
+        "Price tier", options=_TIERS, help="Empty: the scenario's default tier"
+    )
+
+
+def assumption_tabs(base: Scenario, key: str) -> dict[str, Any]:
+    """Draw every section's inputs, starting from ``base``; return the edited mapping."""
+    data = scenario_to_mapping(base)
+    number = st.column_config.NumberColumn
+    tabs = st.tabs(
+        [
+            "Serving",
+            "Training",
+            "Storage & transfer",
+            "Tooling",
+            "Business",
+            "Pricing",
+            "Stated figures",
+        ]
+    )
+    with tabs[0]:
+        st.caption(
+            "The fleet is sized for the peak hour (requests/day ÷ 86,400 × peak-to-average) "
+            "at the target utilisation of each instance's measured throughput, running all month."
+        )
+        data["serving"] = _table(
+            data["serving"],
+            {
+                "name": st.column_config.TextColumn("Name", required=True),
+                "requests_per_day": number(
+                    "Requests/day", min_value=0, format="%,.0f", required=True
+                ),
+                "instance_type": _instance_column("Instance type"),
+                "requests_per_second_per_instance": number(
+                    "Req/s per instance",
+                    min_value=0.001,
+                    help="Measured throughput of one instance",
+                ),
+                "target_utilization": number(
+                    "Utilisation", min_value=0.01, max_value=1.0, step=0.05
+                ),
+                "peak_to_average": number("Peak ÷ average", min_value=1.0, step=0.1),
+                "min_instances": number("Min instances", min_value=0, step=1),
+                "price_tier": _tier_column(),
+            },
+            key=f"_serving_{key}",
+        )
+    with tabs[1]:
+        st.caption("Each run costs instances × hours × the price per instance-hour.")
+        data["training"] = _table(
+            data["training"],
+            {
+                "name": st.column_config.TextColumn("Name", required=True),
+                "instance_type": _instance_column("Instance type"),
+                "instance_count": number("Instances", min_value=1, step=1),
+                "hours_per_run": number("Hours per run", min_value=0.1),
+                "runs_per_month": number("Runs per month", min_value=0.0, step=0.5),
+                "price_tier": _tier_column(),
+            },
+            key=f"_training_{key}",
+        )
+    with tabs[2]:
+        left, right = st.columns(2)
+        with left:
+            st.caption("Object storage. Empty price: the catalog's per-GB-month rate.")
+            data["storage"] = _table(
+                data["storage"],
+                {
+                    "name": st.column_config.TextColumn("Name", required=True),
+                    "gb": number("GB", min_value=0, format="%,.0f", required=True),
+                    "usd_per_gb_month": number("USD/GB-month", min_value=0, format="%.4f"),
+                },
+                key=f"_storage_{key}",
+            )
+        with right:
+            st.caption("Data sent out. Empty price: the catalog's egress rate. Grows with traffic.")
+            data["data_transfer"] = _table(
+                data["data_transfer"],
+                {
+                    "name": st.column_config.TextColumn("Name", required=True),
+                    "gb_per_month": number("GB/month", min_value=0, format="%,.0f", required=True),
+                    "usd_per_gb": number("USD/GB", min_value=0, format="%.4f"),
+                },
+                key=f"_transfer_{key}",
+            )
+    with tabs[3]:
+        st.caption(
+            "Platform and tool costs. Share: the fraction of a shared cost this system carries."
+        )
+        data["tooling"] = _table(
+            data["tooling"],
+            {
+                "name": st.column_config.TextColumn("Name", required=True),
+                "usd_per_month": number("USD/month", min_value=0, format="$%,.0f", required=True),
+                "share": number("Share", min_value=0.0, max_value=1.0, step=0.01, format="%.3f"),
+            },
+            key=f"_tooling_{key}",
+        )
+    with tabs[4]:
+        data["business"] = _business(data["business"], key)
+    with tabs[5]:
+        data["pricing"] = _pricing(data["pricing"], key)
+    with tabs[6]:
+        st.caption(
+            "Figures someone published or quoted. They never feed the model; the checks compare "
+            "them with each other and with the model."
+        )
+        data["stated"] = _table(
+            data["stated"],
+            {
+                "name": st.column_config.TextColumn("Name", required=True),
+                "value": number("Value", min_value=0.0, format="%g", required=True),
+                "unit": st.column_config.SelectboxColumn(
+                    "Unit", options=[str(u) for u in StatedUnit], required=True
+                ),
+                "workload": st.column_config.TextColumn("Training workload (for per-run figures)"),
+                "note": st.column_config.TextColumn("Note"),
+            },
+            key=f"_stated_{key}",
+        )
+    return data
+
+
+def _optional(value: float) -> float | None:
+    return value if value > 0 else None
+
+
+def _business(business: dict[str, Any], key: str) -> dict[str, Any]:
+    left, right = st.columns(2)
+    with left:
+        users = st.number_input(
+            "Monthly active users (0: not known)",
+            min_value=0.0,
+            value=float(business["monthly_active_users"] or 0),
+            step=1000.0,
+            format="%.0f",
+            key=f"_users_{key}",
+        )
+        requests = st.number_input(
+            "Product requests per day (0: add up the serving workloads)",
+            min_value=0.0,
+            value=float(business["requests_per_day"] or 0),
+            step=1000.0,
+            format="%.0f",
+            key=f"_requests_{key}",
+        )
+        price = st.number_input(
+            "Revenue per request, USD (0: no margin shown)",
+            min_value=0.0,
+            value=float(business["price_per_request_usd"] or 0),
+            step=0.001,
+            format="%.5f",
+            key=f"_price_{key}",
+        )
+    with right:
+        growth = st.slider(
+            "Monthly traffic growth, %",
+            min_value=-50.0,
+            max_value=100.0,
+            value=float(business["monthly_traffic_growth"]) * 100,
+            step=0.5,
+            key=f"_growth_{key}",
+        )
+        months = st.slider(
+            "Projection, months",
+            min_value=12,
+            max_value=36,
+            value=int(business["projection_months"]),
+            step=6,
+            key=f"_months_{key}",
+        )
+    return {
+        "monthly_active_users": _optional(users),
+        "requests_per_day": _optional(requests),
+        "price_per_request_usd": _optional(price),
+        "monthly_traffic_growth": growth / 100,
+        "projection_months": months,
+    }
+
+
+def _pricing(pricing: dict[str, Any], key: str) -> dict[str, Any]:
+    catalog = cache.catalog()
+    left, right = st.columns(2)
+    with left:
+        tier = st.selectbox(
+            "Default price tier",
+            options=_TIERS,
+            index=_TIERS.index(pricing["default_tier"]),
+            help="Used by every workload that does not name its own tier.",
+            key=f"_tier_{key}",
+        )
+    discounts = {}
+    with right:
+        for term, label in (("reserved_1y", "1-year"), ("reserved_3y", "3-year")):
+            assumed = catalog.assumption(f"{term}_discount")
+            chosen = pricing[f"{term}_discount"]
+            percent = st.number_input(
+                f"{label} commitment discount, % off on-demand",
+                min_value=0.0,
+                max_value=95.0,
+                value=100 * (assumed if chosen is None else chosen),
+                step=1.0,
+                help=(
+                    f"Used only where the catalog has no published {label} price. The catalog "
+                    f"assumes {assumed:.0%}: {catalog.assumptions[f'{term}_discount'].source}."
+                ),
+                key=f"_{term}_{key}",
+            )
+            discounts[f"{term}_discount"] = (
+                None if math.isclose(percent / 100, assumed) else percent / 100
+            )
+    st.caption("Price overrides, for negotiated rates. An empty cell keeps the catalog price.")
+    overrides = _table(
+        pricing["overrides"],
+        {
+            "instance_type": _instance_column("Instance type"),
+            "on_demand_usd_per_hour": _price_column("On-demand $/h"),
+            "spot_usd_per_hour": _price_column("Spot $/h"),
+            "reserved_1y_usd_per_hour": _price_column("1-year $/h"),
+            "reserved_3y_usd_per_hour": _price_column("3-year $/h"),
+        },
+        key=f"_overrides_{key}",
+    )
+    return {"default_tier": tier, **discounts, "overrides": overrides}
+
+
+def _price_column(label: str) -> Any:
+    return st.column_config.NumberColumn(label, min_value=0.0, format="$%.4f")
+
+
+def edited_scenario(data: dict[str, Any]) -> tuple[Scenario | None, str | None]:
+    """The scenario the inputs describe, or why there is none."""
+    try:
+        return scenario_from_mapping(data), None
+    except PlannerInputError as error:
+        return None, str(error)

@@ -1,0 +1,66 @@
+"""The sidebar every page shares: gallery, YAML download and upload, and the share link."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from planner.errors import PlannerInputError
+from planner.scenario import dump_scenario_yaml, parse_scenario_yaml
+from ui import cache, state
+
+_GALLERY = "_gallery"
+_UPLOAD = "_upload"
+
+
+def _load_gallery() -> None:
+    key = st.session_state[_GALLERY]
+    if key is not None:
+        state.load(cache.gallery_entries()[key].scenario)
+
+
+def _load_upload() -> None:
+    uploaded = st.session_state[_UPLOAD]
+    if uploaded is None:
+        return
+    try:
+        text = uploaded.getvalue().decode("utf-8")
+        state.load(parse_scenario_yaml(text))
+    except UnicodeDecodeError:
+        state.add_notice(
+            f"{uploaded.name} is not a text file, so the scenario was not changed. "
+            "Upload a .yaml file saved from this app."
+        )
+    except PlannerInputError as error:
+        state.add_notice(f"{uploaded.name} was not loaded, and nothing was changed: {error}")
+
+
+def scenario_controls() -> None:
+    entries = cache.gallery_entries()
+    with st.sidebar:
+        st.selectbox(
+            "Scenario gallery",
+            options=list(entries),
+            format_func=lambda key: entries[key].title,
+            index=None,
+            placeholder="Open a worked case…",
+            key=_GALLERY,
+            on_change=_load_gallery,
+        )
+        st.subheader("Share")
+        st.caption("Copy this link: it opens exactly this scenario.")
+        st.code(state.share_link(), language=None, wrap_lines=True)
+        scenario = state.scenario()
+        st.download_button(
+            "Download scenario (YAML)",
+            data=dump_scenario_yaml(scenario),
+            file_name="scenario.yaml",
+            mime="application/x-yaml",
+            width="stretch",
+        )
+        st.file_uploader(
+            "Open a scenario file",
+            type=["yaml", "yml"],
+            key=_UPLOAD,
+            on_change=_load_upload,
+            help="A YAML file downloaded from this app, or one from the scenarios/ gallery.",
+        )

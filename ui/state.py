@@ -1,0 +1,92 @@
+"""Owns every ``st.session_state`` and ``st.query_params`` key the app uses.
+
+The session holds one :class:`~planner.scenario.Scenario`. The link (``?s=``) is read once,
+when the session starts, and written back after every run, so the address bar always opens
+the scenario on screen. A bad link never replaces what the user has: it becomes a notice.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from planner import share
+from planner.scenario import Scenario
+from ui import cache
+
+DEFAULT_GALLERY_KEY = "recommendation_cost_per_request"
+
+_SCENARIO = "scenario"
+# Bumped whenever the scenario is replaced wholesale (gallery, upload), so that input
+# widgets, whose keys include it, start afresh from the new scenario.
+_REVISION = "revision"
+_NOTICES = "notices"
+
+
+def default_scenario() -> Scenario:
+    entries = cache.gallery_entries()
+    entry = entries.get(DEFAULT_GALLERY_KEY) or next(iter(entries.values()))
+    return entry.scenario
+
+
+def start_session() -> None:
+    """Decode the link once per session; fall back to the gallery default with a notice."""
+    if _SCENARIO in st.session_state:
+        return
+    st.session_state[_REVISION] = 0
+    st.session_state[_NOTICES] = []
+    token = st.query_params.get(share.QUERY_KEY)
+    if token:
+        decoded = share.decode(token)
+        if decoded.scenario is not None:
+            st.session_state[_SCENARIO] = decoded.scenario
+            return
+        add_notice(f"{decoded.problem} Showing the default scenario instead.")
+    st.session_state[_SCENARIO] = default_scenario()
+
+
+def scenario() -> Scenario:
+    current: Scenario = st.session_state[_SCENARIO]
+    return current
+
+
+def revision() -> int:
+    value: int = st.session_state[_REVISION]
+    return value
+
+
+def load(new: Scenario) -> None:
+    """Replace the scenario wholesale (gallery, upload): inputs restart from it."""
+    st.session_state[_SCENARIO] = new
+    st.session_state[_REVISION] = revision() + 1
+
+
+def update(new: Scenario) -> None:
+    """Record an edit made through the inputs on screen."""
+    st.session_state[_SCENARIO] = new
+
+
+def add_notice(message: str) -> None:
+    st.session_state[_NOTICES].append(message)
+
+
+def take_notices() -> list[str]:
+    notices: list[str] = st.session_state[_NOTICES]
+    st.session_state[_NOTICES] = []
+    return notices
+
+
+def sync_url() -> None:
+    """Write the current scenario into the address bar, if it changed."""
+    token = share.encode(scenario())
+    if st.query_params.get(share.QUERY_KEY) != token:
+        st.query_params.from_dict({share.QUERY_KEY: token})
+
+
+def share_link() -> str:
+    """The link a colleague opens to see this exact scenario on this page."""
+    url = st.context.url or share.DEFAULT_BASE_URL
+    parts = urlsplit(url)
+    base = parts._replace(query="", fragment="").geturl()
+    return share.link(scenario(), base)
