@@ -1,0 +1,76 @@
+import pytest
+
+from planner.economics import evaluate
+from planner.formatting import usd
+from planner.io import gallery
+from planner.share import encode
+from tests.app.conftest import open_app
+
+ENTRIES = gallery()
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_opens_on_the_default_case_with_its_numbers(app):
+    assert not app.exception
+    default = next(e for e in ENTRIES if e.key == "recommendation_cost_per_request")
+    expected = evaluate(default.scenario)
+    assert metric(app, "Monthly cost") == usd(expected.monthly_cost_usd)
+    assert metric(app, "Per 1,000 requests") == usd(expected.per_1k_requests_usd)
+    assert any("per day and per year" in w.value for w in app.warning)
+    assert app.query_params["s"].startswith("1.")
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.key)
+def test_every_gallery_scenario_renders_from_the_picker(app, entry):
+    app.selectbox(key="_gallery").select(entry.key).run()
+    assert not app.exception
+    assert app.title[0].value == entry.scenario.title
+    assert metric(app, "Monthly cost") == usd(evaluate(entry.scenario).monthly_cost_usd)
+    assert app.query_params["s"] == encode(entry.scenario)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.key)
+def test_a_share_link_opens_the_same_scenario(entry):
+    at = open_app({"s": encode(entry.scenario)})
+    assert not at.exception
+    assert not at.error
+    assert metric(at, "Monthly cost") == usd(evaluate(entry.scenario).monthly_cost_usd)
+
+
+@pytest.mark.parametrize("link", ["1.garbled!!", "9.abc", "1." + "A" * 20_000])
+def test_a_bad_link_explains_and_falls_back(link):
+    at = open_app({"s": link})
+    assert not at.exception
+    assert at.error, "the user is told what is wrong with the link"
+    assert "Showing the default scenario" in at.error[0].value
+    assert at.title[0].value == "Recommendation system: cost per request"
+
+
+def test_editing_traffic_updates_every_number_and_the_link(app):
+    before = metric(app, "Monthly cost")
+    app.session_state["_serving_0"] = {
+        "edited_rows": {0: {"requests_per_day": 144_000_000}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert not app.exception
+    assert metric(app, "Monthly cost") != before
+    assert app.session_state["scenario"].serving[0].requests_per_day == 144_000_000
+    assert app.query_params["s"] == encode(app.session_state["scenario"])
+
+
+def test_negative_traffic_is_explained_and_the_scenario_kept(app):
+    before = metric(app, "Monthly cost")
+    app.session_state["_serving_0"] = {
+        "edited_rows": {0: {"requests_per_day": -5}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert not app.exception
+    assert any("requests_per_day" in e.value and "-5" in e.value for e in app.error)
+    assert metric(app, "Monthly cost") == before
