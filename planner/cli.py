@@ -3,6 +3,9 @@
 Every command prints its result on stdout. On any error it prints one message on stderr
 that says what is wrong and exits with status 2; it never prints a traceback. JSON output
 is the contract scripts and business cases rely on: keys are only ever added.
+
+Each capability registers its own sub-commands from its own module (``planner/cli_*.py``,
+with a ``register_commands(commands)`` function) through one call in :func:`build_parser`.
 """
 
 from __future__ import annotations
