@@ -8,9 +8,13 @@ import streamlit as st
 
 from ui import state
 
-st.set_page_config(page_title="ML cost planner", page_icon="💸", layout="wide")
+st.set_page_config(page_title="ML cost planner", page_icon=":material/savings:", layout="wide")
 
 state.start_session()
-page = st.navigation([st.Page("app_pages/overview.py", title="Overview", icon="📊", default=True)])
+page = st.navigation(
+    [
+        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:"),
+    ]
+)
 page.run()
 state.sync_url()

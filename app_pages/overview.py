@@ -11,7 +11,7 @@ from ui import cache, inputs, sidebar, state
 
 sidebar.scenario_controls()
 for notice in state.take_notices():
-    st.error(notice, icon="⚠️")
+    st.error(notice, icon=":material/link_off:")
 
 base = state.scenario()
 st.title(base.title)
@@ -22,7 +22,7 @@ st.subheader("Assumptions")
 st.caption("Edit any cell; every number above updates. Invalid values are explained and ignored.")
 edited, problem = inputs.edited_scenario(inputs.assumption_tabs(base, str(state.revision())))
 if problem:
-    header.error(problem, icon="✋")
+    header.error(problem, icon=":material/error:")
 elif edited is not None and edited != base:
     state.update(edited)
 
@@ -37,15 +37,23 @@ with header:
 try:
     economics = evaluate(scenario, cache.catalog())
 except PlannerInputError as error:
-    results.error(f"{error}", icon="✋")
+    results.error(str(error), icon=":material/error:")
     st.stop()
 
 with results:
     cols = st.columns(5)
     cols[0].metric("Monthly cost", usd(economics.monthly_cost_usd))
     cols[1].metric("Per 1,000 requests", usd(economics.per_1k_requests_usd))
-    cols[2].metric("Per user per month", usd(economics.per_user_usd))
-    cols[3].metric("Per training run", usd(economics.per_training_run_usd))
+    cols[2].metric(
+        "Per user per month",
+        usd(economics.per_user_usd),
+        help="Needs monthly active users (Assumptions → Business).",
+    )
+    cols[3].metric(
+        "Per training run",
+        usd(economics.per_training_run_usd),
+        help="Training cost per month ÷ runs per month, over every training workload.",
+    )
     if economics.gross_margin is not None:
         cols[4].metric("Gross margin", f"{economics.gross_margin:.1%}")
     else:
@@ -53,7 +61,7 @@ with results:
 
     for check in assumption_checks.check_scenario(scenario, economics, cache.catalog()):
         note = st.warning if check.severity == assumption_checks.Severity.WARNING else st.info
-        note(f"**{check.subject}**: {check.message}", icon="🔎")
+        note(f"**{check.subject}**: {check.message}", icon=":material/fact_check:")
 
     left, right = st.columns(2)
     lines = economics.lines_frame()

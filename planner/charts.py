@@ -70,7 +70,7 @@ def projection_chart(projection: pd.DataFrame) -> alt.Chart:
                 "category:N",
                 scale=_SCALE,
                 sort=_ORDER,
-                legend=alt.Legend(title=None, orient="bottom"),
+                legend=alt.Legend(title=None, orient="bottom", columns=3),
             ),
             order=alt.Order("category_order:Q"),
             tooltip=[

@@ -11,8 +11,9 @@ New sections are added as fields with defaults, so old files and links keep load
 default is never written out. A capability's section (training plan, serving plan, FinOps,
 build vs buy...) is defined in that capability's own module, which imports this module only
 under ``TYPE_CHECKING`` to avoid an import cycle, and joins :class:`Scenario` as one
-optional field, e.g. ``training_plan: TrainingPlan | None = None``. A change that renames or removes a field bumps
-:data:`SCHEMA_VERSION` and adds a step to ``_MIGRATIONS`` that upgrades the older mapping.
+optional field, e.g. ``training_plan: TrainingPlan | None = None``. A change that renames
+or removes a field bumps :data:`SCHEMA_VERSION` and adds a step to ``_MIGRATIONS`` that
+upgrades the older mapping.
 
 >>> s = parse_scenario_yaml("title: Demo\\nserving:\\n  - name: api\\n    requests_per_day: 1000")
 >>> s.serving[0].requests_per_day

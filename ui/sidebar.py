@@ -48,7 +48,7 @@ def scenario_controls() -> None:
         )
         st.subheader("Share")
         st.caption("Copy this link: it opens exactly this scenario.")
-        st.code(state.share_link(), language=None, wrap_lines=True)
+        st.code(state.share_link(), language=None, wrap_lines=False)
         scenario = state.scenario()
         st.download_button(
             "Download scenario (YAML)",
