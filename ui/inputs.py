@@ -283,6 +283,21 @@ def _pricing(pricing: dict[str, Any], key: str) -> dict[str, Any]:
         },
         key=f"_overrides_{key}",
     )
+    with st.expander("Catalog prices: every instance, with its source and date"):
+        st.dataframe(
+            catalog.instance_frame(**discounts),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "on_demand_usd_per_hour": _price_column("On-demand $/h"),
+                "spot_usd_per_hour": _price_column("Spot $/h"),
+                "reserved_1y_usd_per_hour": _price_column("1-year $/h"),
+                "reserved_3y_usd_per_hour": _price_column("3-year $/h"),
+                "on_demand_usd_per_gpu_hour": _price_column("On-demand $/GPU-h"),
+                "reserved_1y_derived": st.column_config.CheckboxColumn("1-year derived"),
+                "reserved_3y_derived": st.column_config.CheckboxColumn("3-year derived"),
+            },
+        )
     return {"default_tier": tier, **discounts, "overrides": overrides}
 
 
