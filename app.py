@@ -14,6 +14,12 @@ state.start_session()
 page = st.navigation(
     [
         st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:"),
+        st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
+        st.Page("app_pages/attribution.py", title="Attribution", icon=":material/pie_chart:"),
+        st.Page("app_pages/recovery.py", title="Budget recovery", icon=":material/trending_down:"),
+        st.Page("app_pages/build_vs_buy.py", title="Build vs buy", icon=":material/balance:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/view_column:"),
+        st.Page("app_pages/sensitivity.py", title="Sensitivity", icon=":material/tune:"),
     ]
 )
 page.run()

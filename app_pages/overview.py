@@ -7,7 +7,7 @@ from planner import checks as assumption_checks
 from planner.economics import evaluate
 from planner.errors import PlannerInputError
 from planner.formatting import usd
-from ui import cache, inputs, sidebar, state
+from ui import cache, inputs, report_button, sidebar, state
 
 sidebar.scenario_controls()
 for notice in state.take_notices():
@@ -85,3 +85,4 @@ with results:
                 "basis": st.column_config.TextColumn("How it is computed", width="large"),
             },
         )
+    report_button.report_download(scenario)

@@ -18,11 +18,14 @@ import enum
 import itertools
 from dataclasses import dataclass
 
+from planner.buildbuy import build_vs_buy_checks
 from planner.catalog import Catalog, PriceTier, load_catalog
 from planner.economics import UnitEconomics
 from planner.errors import PlannerInputError
+from planner.finops import recovery_checks
 from planner.formatting import usd
 from planner.scenario import Scenario, StatedFigure, StatedUnit
+from planner.training import plan_checks
 from planner.units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_MONTH, MONTHS_PER_YEAR
 
 # Two figures further apart than this are worth a note.
@@ -92,17 +95,24 @@ def _describe(figure: StatedFigure) -> str:
     return f'"{figure.name}" ({usd(figure.value)} {unit})'
 
 
-def _compare(first: str, first_usd: float, second: str, second_usd: float) -> str | None:
+def _compare(
+    first: str, first_usd: float, second: str, second_usd: float, *, per: str = "month"
+) -> str | None:
+    """A note when two figures for the same thing disagree, or ``None``.
+
+    Only figures per period can be in the wrong period: a per-run comparison (``per="run"``)
+    never reads its gap as a mislabelled period.
+    """
     if min(first_usd, second_usd) <= 0:
         return None
     ratio = max(first_usd, second_usd) / min(first_usd, second_usd)
     if ratio < DISAGREEMENT_RATIO:
         return None
-    reading = _period_reading(ratio)
     gap = (
-        f"{first} comes to {usd(first_usd)}/month and {second} to {usd(second_usd)}/month, "
+        f"{first} comes to {usd(first_usd)}/{per} and {second} to {usd(second_usd)}/{per}, "
         f"{ratio:,.0f}× apart"
     )
+    reading = _period_reading(ratio) if per == "month" else None
     if reading:
         return f"{gap}. That is close to the gap between {reading}: one period may be mislabelled"
     return f"{gap}. They cannot both be right"
@@ -163,14 +173,16 @@ def _training_checks(scenario: Scenario, economics: UnitEconomics, catalog: Cata
         run = runs[figure.workload]
         workload = workloads[figure.workload]
         if figure.unit is StatedUnit.USD_PER_RUN:
-            message = _compare(_describe(figure), figure.value, "the model's run", run.usd_per_run)
+            message = _compare(
+                _describe(figure), figure.value, "the model's run", run.usd_per_run, per="run"
+            )
             if message:
                 checks.append(
                     Check(
                         code="stated_run_cost_vs_model",
                         severity=Severity.INFO,
                         subject=f"training: {run.name}",
-                        message=message.replace("/month", "/run"),
+                        message=message,
                     )
                 )
         implied = (
@@ -241,5 +253,8 @@ def check_scenario(
         *_period_checks(scenario, economics),
         *_training_checks(scenario, economics, catalog),
         *_fleet_checks(scenario, economics),
+        *plan_checks(scenario, economics, catalog),
+        *build_vs_buy_checks(scenario, catalog),
+        *recovery_checks(scenario),
     ]
     return tuple(sorted(checks, key=lambda check: check.severity != Severity.WARNING))

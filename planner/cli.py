@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
+from planner import cli_finops, cli_training, cli_whatif
 from planner.checks import check_scenario
 from planner.economics import UnitEconomics, evaluate
 from planner.errors import PlannerInputError
@@ -139,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     show_cmd = commands.add_parser("show-link", help="print the scenario in a link as YAML")
     show_cmd.add_argument("link", help="a share link or its token")
     show_cmd.set_defaults(run=_show_link)
+
+    cli_training.register_commands(commands)
+    cli_finops.register_commands(commands)
+    cli_whatif.register_commands(commands)
     return parser
 
 
@@ -152,3 +157,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except PlannerInputError as error:
         sys.stderr.write(f"error: {error}\n")
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone; there is no one left to tell.
+        return 0

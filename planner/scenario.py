@@ -32,8 +32,11 @@ from typing import Annotated, Any, ClassVar
 import yaml
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
+from planner.business_case import BusinessCase
 from planner.catalog import PriceOverride, PriceTier
 from planner.errors import PlannerInputError
+from planner.finops import FinOps
+from planner.training import TrainingPlan
 
 SCHEMA_VERSION = 1
 MAX_YAML_BYTES = 256 * 1024
@@ -196,6 +199,9 @@ class Scenario:
     tooling: Annotated[tuple[ToolingItem, ...], Field(max_length=50)] = ()
     business: Business = Business()
     stated: Annotated[tuple[StatedFigure, ...], Field(max_length=50)] = ()
+    training_plan: TrainingPlan | None = None
+    business_case: BusinessCase | None = None
+    finops: FinOps | None = None
 
 
 SCENARIO_ADAPTER: TypeAdapter[Scenario] = TypeAdapter(Scenario)

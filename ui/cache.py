@@ -5,8 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from planner import economics
+from planner import economics, fleet, serving, training
+from planner.attribution import Attribution, AttributionSettings, attribute
+from planner.attribution import cost_by as attribution_cost_by
+from planner.billing import Bill, CostView, bill_from_frame
 from planner.catalog import Catalog, load_catalog
+from planner.finops import MonthlyPools, pools_from_bill
+from planner.focus_sample import SampleSpec, generate_focus
 from planner.io import GalleryEntry, gallery
 from planner.scenario import Scenario
 
@@ -25,3 +30,54 @@ def gallery_entries() -> dict[str, GalleryEntry]:
 @st.cache_data(max_entries=64, show_spinner=False)
 def projection(scenario: Scenario) -> pd.DataFrame:
     return economics.projection(scenario, catalog())
+
+
+@st.cache_data(max_entries=32, show_spinner="Simulating the training run…")
+def training_report(scenario: Scenario) -> training.TrainingReport:
+    return training.evaluate_plan(scenario, catalog())
+
+
+# FinOps: the sample bill is built once per spec and shared read-only (each query takes its
+# own DuckDB cursor); results are cached by the bill's fingerprint and the settings.
+
+
+@st.cache_resource(max_entries=4, show_spinner="Making the sample bill…")
+def sample_bill(spec: SampleSpec) -> Bill:
+    return bill_from_frame(generate_focus(spec), source=f"the sample bill (seed {spec.seed})")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def attribution(_bill: Bill, fingerprint: str, settings: AttributionSettings) -> Attribution:
+    return attribute(_bill, settings)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def cost_by(_bill: Bill, fingerprint: str, view: CostView, dimension: str) -> pd.DataFrame:
+    return attribution_cost_by(_bill, view, dimension)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def bill_pools(_bill: Bill, fingerprint: str) -> MonthlyPools:
+    return pools_from_bill(_bill)
+
+
+# Serving: results are cached by the scenario (frozen, hashed by value) and the CSV demand
+# (a tuple of floats, or None).
+
+
+@st.cache_data(max_entries=32, show_spinner="Pricing the serving plan and its levers…")
+def serving_result(scenario: Scenario, demand: tuple[float, ...] | None) -> serving.ServingResult:
+    return serving.evaluate_serving(scenario, catalog(), csv_demand=demand)
+
+
+@st.cache_data(max_entries=16, show_spinner="Optimising the instance mix…")
+def serving_mix(
+    scenario: Scenario, demand: tuple[float, ...] | None
+) -> tuple[fleet.MixPlan, tuple[str, ...]]:
+    problem, skipped = serving.mix_problem(scenario, catalog(), csv_demand=demand)
+    return fleet.optimize_mix(problem), skipped
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def serving_right_sizing(scenario: Scenario, providers: tuple[str, ...]) -> pd.DataFrame:
+    return serving.right_sizing_frame(scenario, catalog(), providers=providers)

@@ -7,6 +7,7 @@ the scenario on screen. A bad link never replaces what the user has: it becomes 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -22,6 +23,9 @@ _SCENARIO = "scenario"
 # widgets, whose keys include it, start afresh from the new scenario.
 _REVISION = "revision"
 _NOTICES = "notices"
+# A billing export uploaded on the Attribution page (a planner.billing.Bill). It stays for the
+# session, across pages, and is never part of the link.
+_BILLING_UPLOAD = "billing_upload"
 
 
 def default_scenario() -> Scenario:
@@ -90,3 +94,28 @@ def share_link() -> str:
     parts = urlsplit(url)
     base = parts._replace(query="", fragment="").geturl()
     return share.link(scenario(), base)
+
+
+def billing_upload() -> Any:
+    """The bill uploaded in this session, or ``None`` (then the pages use the sample)."""
+    return st.session_state.get(_BILLING_UPLOAD)
+
+
+def set_billing_upload(bill: Any) -> None:
+    """Keep an uploaded bill for the session; ``None`` goes back to the sample."""
+    st.session_state[_BILLING_UPLOAD] = bill
+
+
+# A demand CSV uploaded on the Serving page (a planner.demand_io.DemandCsv). It stays for the
+# session and is never part of the link: the scenario only records its file name.
+_SERVING_DEMAND = "serving_demand_upload"
+
+
+def serving_demand_upload() -> Any:
+    """The demand CSV uploaded in this session, or ``None``."""
+    return st.session_state.get(_SERVING_DEMAND)
+
+
+def set_serving_demand_upload(demand: Any) -> None:
+    """Keep an uploaded demand CSV for the session; ``None`` forgets it."""
+    st.session_state[_SERVING_DEMAND] = demand

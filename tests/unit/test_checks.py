@@ -80,3 +80,18 @@ def test_lesson_03_fleet_implied_by_cost_is_absurd():
 def test_period_reading():
     assert _period_reading(12.3) == "per month and per year"
     assert _period_reading(2.0) is None
+
+
+def test_a_per_run_gap_is_never_read_as_a_period_mix_up():
+    run = TrainingWorkload(name="ranker", instance_type="p4d.24xlarge", hours_per_run=1)
+    scenario = Scenario(
+        training=(run,),
+        stated=(
+            StatedFigure(name="run", value=2002, unit=StatedUnit.USD_PER_RUN, workload="ranker"),
+        ),
+    )
+    checks = check_scenario(scenario, evaluate(scenario))
+    vs_model = [c for c in checks if c.code == "stated_run_cost_vs_model"]
+    assert len(vs_model) == 1
+    assert "/run" in vs_model[0].message
+    assert "mislabelled" not in vs_model[0].message

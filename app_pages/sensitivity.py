@@ -1,0 +1,178 @@
+"""Sensitivity and uncertainty: tornado, one-way sweeps, and Monte Carlo percentiles."""
+
+import streamlit as st
+
+from planner import whatif, whatif_charts
+from planner.business_case import BusinessCase, Output
+from planner.errors import PlannerInputError
+from ui import business_inputs, report_button, sidebar, state, whatif_cache
+
+SAMPLE_CHOICES = [1_000, 10_000, 100_000]
+
+sidebar.scenario_controls()
+for notice in state.take_notices():
+    st.error(notice, icon=":material/link_off:")
+
+base = state.scenario()
+revision = state.revision()
+st.title("Sensitivity and uncertainty")
+st.caption(
+    "Which assumptions move the answer, and how far: each one moved alone (tornado, sweeps), "
+    "then all at once over their ranges (Monte Carlo)."
+)
+problem_box = st.container()
+case = base.business_case or BusinessCase()
+outputs = whatif.available_outputs(base)
+left, right = st.columns([2, 1])
+output = left.segmented_control(
+    "Measure",
+    outputs,
+    default=whatif.default_output(base),
+    format_func=lambda o: o.label,
+    key=f"_sens_output_{revision}",
+    required=True,
+)
+percent = right.slider(
+    "Move each assumption without a range by ± %",
+    min_value=5,
+    max_value=90,
+    value=round(case.tornado_percent),
+    step=5,
+    key=f"_sens_percent_{revision}",
+)
+changes: dict[str, object] = {}
+if output is not None and output != (case.tornado_output or whatif.default_output(base)):
+    changes["tornado_output"] = str(output)
+if percent != case.tornado_percent:
+    changes["tornado_percent"] = float(percent)
+
+with st.expander("Ranges: low, likely and high values", expanded=False):
+    st.caption(
+        "Set a low and a high value to replace ± percent for that assumption; the likely value "
+        "shapes the Monte Carlo draws (empty: the scenario's value). Clear both to go back "
+        "to ± percent. Ranges travel with the share link."
+    )
+    parameters = whatif.key_parameters(base)
+    table = business_inputs.ranges_table(base, parameters, key=f"_sens_ranges_{revision}")
+    with_ranges, problem = business_inputs.ranges_from_table(base, table)
+if problem:
+    problem_box.error(problem, icon=":material/error:")
+elif with_ranges is not None:
+    candidate, problem = business_inputs.with_case_fields(with_ranges, **changes)
+    if problem:
+        problem_box.error(problem, icon=":material/error:")
+    elif candidate is not None and candidate != base:
+        state.update(candidate)
+
+scenario = state.scenario()
+output = output or whatif.default_output(scenario)
+tornado_tab, sweep_tab, uncertainty_tab = st.tabs(["Tornado", "Sweep", "Uncertainty"])
+
+with tornado_tab:
+    try:
+        tornado = whatif_cache.tornado(scenario, output)
+    except PlannerInputError as error:
+        st.error(str(error), icon=":material/error:")
+    else:
+        frame = tornado.frame()
+        st.metric(
+            f"{output.label} at the scenario's values",
+            whatif.format_output(output, tornado.base_output),
+        )
+        if frame.empty:
+            st.info("Nothing to vary: every assumption is zero. Add costs, or set ranges.")
+        else:
+            st.altair_chart(whatif_charts.tornado_chart(frame, output), width="stretch")
+            st.dataframe(tornado.table(), hide_index=True, width="stretch")
+            for label in tornado.not_bracketing():
+                st.caption(
+                    f"{label}: the value at the scenario's setting lies outside the bar, so "
+                    "the measure peaks or dips in between (a step or a plan change). The Sweep "
+                    "tab shows its shape."
+                )
+        if output is Output.TCO_DIFFERENCE:
+            switches = whatif.switches_table(whatif_cache.switching_values(scenario))
+            if len(switches):
+                st.markdown("**Where the answer turns around** (each assumption alone)")
+                st.dataframe(switches, hide_index=True, width="stretch")
+
+with sweep_tab:
+    wanted = (
+        whatif.Scope.BUILD_VS_BUY
+        if output is Output.TCO_DIFFERENCE
+        else whatif.Scope.UNIT_ECONOMICS
+    )
+    relevant = [p for p in parameters if p.scope is wanted]
+    if not relevant:
+        st.info("No assumption feeds this measure.")
+    else:
+        by_key = {p.key: p for p in relevant}
+        key = st.selectbox(
+            "Assumption",
+            list(by_key),
+            format_func=lambda k: by_key[k].label,
+            key=f"_sweep_param_{revision}",
+        )
+        param = by_key[key]
+        value = whatif.value_of(scenario, key)
+        user = case.range_for(key)
+        low_default = user.low if user else param.clamp(value * 0.5)
+        high_default = user.high if user else param.clamp(value * 1.5 if value else 1.0)
+        a, b, c = st.columns(3)
+        low = a.number_input(
+            "From", value=float(low_default), key=f"_sweep_low_{key}_{revision}", format="%g"
+        )
+        high = b.number_input(
+            "To", value=float(high_default), key=f"_sweep_high_{key}_{revision}", format="%g"
+        )
+        points = c.slider("Points", 5, 101, 25, key=f"_sweep_points_{revision}")
+        try:
+            swept = whatif.sweep(scenario, key, output, low, high, points=points)
+        except PlannerInputError as error:
+            st.error(str(error), icon=":material/error:")
+        else:
+            st.altair_chart(
+                whatif_charts.sweep_chart(swept, f"{param.label} ({param.unit})", output, value),
+                width="stretch",
+            )
+
+with uncertainty_tab:
+    samples = st.segmented_control(
+        "Draws",
+        SAMPLE_CHOICES,
+        default=10_000,
+        format_func=lambda n: f"{n:,}",
+        key="_mc_samples",
+        required=True,
+    )
+    try:
+        uncertainty = whatif_cache.monte_carlo(scenario, samples or 10_000)
+    except PlannerInputError as error:
+        st.error(str(error), icon=":material/error:")
+    else:
+        name = {
+            Output.MONTHLY_COST: "monthly_cost",
+            Output.COST_PER_REQUEST: "cost_per_request",
+            Output.TCO_DIFFERENCE: "tco_difference",
+        }[output]
+        table = uncertainty.percentiles().set_index("output")
+        if name in table.index:
+            row = table.loc[name]
+            cols = st.columns(4)
+            for col, label in zip(cols, ["p10", "p50", "p90"], strict=False):
+                col.metric(label.upper(), whatif.format_output(output, float(row[label])))
+            chance = uncertainty.probability_build_cheaper
+            if chance is not None:
+                cols[3].metric("Draws where building is cheaper", f"{chance:.0%}")
+            st.altair_chart(
+                whatif_charts.distribution_chart(uncertainty.outputs[name], output.label, output),
+                width="stretch",
+            )
+        if uncertainty.fan is not None:
+            st.altair_chart(whatif_charts.fan_chart(uncertainty.fan), width="stretch")
+        st.caption(
+            f"{uncertainty.samples:,} draws; each assumption independently from its range "
+            "(triangular or PERT), or ± percent around the scenario's value where it has none."
+        )
+
+report_button.report_download(scenario)

@@ -1,0 +1,774 @@
+"""Cost attribution: who owns each dollar of a bill, for showback and chargeback.
+
+Rules
+-----
+An owner is read from each row's tags by an ordered list of :class:`AttributionRule`. The
+first rule whose tag is present wins: e.g. ``team``, then ``owner``, then ``model`` mapped to
+its team. A rule with a ``mapping`` only matches the values it maps. Rows that no rule
+matches are *untagged*. Rows whose owner is one of ``shared_values`` (e.g. ``platform``)
+are *shared*. Unused commitment (``CommitmentDiscountStatus = 'Unused'``) and, in the billed
+view, commitment purchases form a third pool, shown on its own and shared only if asked.
+
+Splitting the pools
+-------------------
+The untagged and shared pools (and the commitment pool, if shared) are split among the
+owners by one :class:`SharedRule`:
+
+* ``even``: equally among the owners with direct costs;
+* ``proportional``: in proportion to each owner's direct cost (negative direct costs count
+  as zero; if every owner's is zero, evenly);
+* ``fixed``: by the weights given, which need not sum to 1;
+* ``none``: not split; the pools stay *unallocated*.
+
+Showback and chargeback use this same arithmetic: they differ in who carries the cost.
+
+Reconciliation to the cent
+--------------------------
+All amounts are exact decimals until the last step, then integer cents by the largest
+remainder method (Hamilton's), twice: once to turn the exact amounts (each owner's direct
+cost per service, and each pool) into cents that sum to the bill's total rounded to the
+cent; then to split each pool's cents among the owners. So every invoice line is whole
+cents, and the invoices plus the unallocated lines add up to the bill's total exactly.
+
+>>> import pandas as pd
+>>> from planner.billing import bill_from_frame
+>>> frame = pd.DataFrame({
+...     "BilledCost": ["10", "5", "1", "0.01"], "EffectiveCost": ["10", "5", "1", "0.01"],
+...     "ChargeCategory": ["Usage"] * 4,
+...     "ChargePeriodStart": ["2025-01-01"] * 4, "ChargePeriodEnd": ["2025-01-02"] * 4,
+...     "Tags": ['{"team": "a"}', '{"team": "b"}', None, None]})
+>>> result = attribute(bill_from_frame(frame), AttributionSettings(
+...     rules=(AttributionRule(tag_key="team"),), shared_rule=SharedRule.EVEN))
+>>> [(a.owner, a.total_cents) for a in result.allocations]
+[('a', 1051), ('b', 550)]
+>>> result.total_cents, result.unallocated_cents
+(1601, 0)
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Annotated, Any, ClassVar
+
+import pandas as pd
+from pydantic import ConfigDict, Field
+
+from planner.billing import Bill, CostView
+
+__all__ = [
+    "Allocation",
+    "Attribution",
+    "AttributionRule",
+    "AttributionSettings",
+    "FixedWeight",
+    "InvoiceLine",
+    "Pool",
+    "ReportMode",
+    "SharedRule",
+    "TagMapping",
+    "attribute",
+    "cents_text",
+    "cost_by",
+    "largest_remainder",
+]
+
+_STRICT: ConfigDict = ConfigDict(extra="forbid")
+TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r'^[^"\\\x00-\x1f]+$')]
+TagValue = Annotated[str, Field(min_length=1, max_length=256)]
+UNTAGGED_LABEL = "(untagged)"
+
+
+class SharedRule(enum.StrEnum):
+    """How untagged and shared costs are split among owners."""
+
+    NONE = "none"
+    EVEN = "even"
+    PROPORTIONAL = "proportional"
+    FIXED = "fixed"
+
+    @property
+    def label(self) -> str:
+        return _RULE_LABELS[self]
+
+
+_RULE_LABELS = {
+    SharedRule.NONE: "not split (left unallocated)",
+    SharedRule.EVEN: "evenly",
+    SharedRule.PROPORTIONAL: "in proportion to direct cost",
+    SharedRule.FIXED: "by fixed weights",
+}
+
+
+class ReportMode(enum.StrEnum):
+    """Showback reports what each owner costs; chargeback bills it to them."""
+
+    SHOWBACK = "showback"
+    CHARGEBACK = "chargeback"
+
+
+class Pool(enum.StrEnum):
+    """Costs that no rule gives a direct owner."""
+
+    UNTAGGED = "untagged"
+    SHARED = "shared"
+    COMMITMENT = "commitment"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagMapping:
+    """One value of a rule's tag and the owner it means, e.g. model ``ocr`` → ``vision``."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    value: TagValue
+    owner: TagValue
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttributionRule:
+    """Read the owner from one tag key; with a ``mapping``, translate its values."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    tag_key: TagKey
+    mapping: Annotated[tuple[TagMapping, ...], Field(max_length=1000)] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.tag_key} (mapped)" if self.mapping else self.tag_key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FixedWeight:
+    """An owner's weight for the ``fixed`` split."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    owner: TagValue
+    weight: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttributionSettings:
+    """Everything that decides an attribution: the settings a share link carries.
+
+    ``idle_utilization``: usage rows whose ``x_Utilization`` is below it count as idle (15%
+    is the threshold of the lesson-04 case).
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    rules: Annotated[tuple[AttributionRule, ...], Field(min_length=1, max_length=10)] = (
+        AttributionRule(tag_key="team"),
+        AttributionRule(tag_key="owner"),
+    )
+    shared_values: Annotated[tuple[TagValue, ...], Field(max_length=50)] = ("platform", "shared")
+    shared_rule: SharedRule = SharedRule.PROPORTIONAL
+    weights: Annotated[tuple[FixedWeight, ...], Field(max_length=500)] = ()
+    share_unused_commitment: bool = False
+    cost_view: CostView = CostView.AMORTIZED
+    mode: ReportMode = ReportMode.SHOWBACK
+    idle_utilization: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.15
+
+    @property
+    def dimension(self) -> str:
+        """What an owner is, named after the first rule's tag: e.g. ``team``."""
+        return self.rules[0].tag_key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allocation:
+    """What one owner carries, in cents: direct costs and its shares of each pool."""
+
+    owner: str
+    direct_cents: int
+    untagged_cents: int = 0
+    shared_cents: int = 0
+    commitment_cents: int = 0
+
+    @property
+    def total_cents(self) -> int:
+        return self.direct_cents + self.untagged_cents + self.shared_cents + self.commitment_cents
+
+    @property
+    def total_usd(self) -> float:
+        return self.total_cents / 100
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceLine:
+    """One line of a chargeback invoice; ``owner`` is ``None`` for unallocated lines."""
+
+    owner: str | None
+    item: str
+    cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagCoverage:
+    """How much usage cost the rules can attribute, overall and by rule (in cents)."""
+
+    usage_cents: int
+    by_rule: tuple[tuple[str, int], ...]
+    untagged_cents: int
+    usage_rows: int
+    tagged_rows: int
+
+    @property
+    def tagged_cents(self) -> int:
+        return sum(cents for _, cents in self.by_rule)
+
+    @property
+    def ratio(self) -> float | None:
+        """Tagged share of usage cost; ``None`` when there is no usage cost."""
+        return self.tagged_cents / self.usage_cents if self.usage_cents > 0 else None
+
+    @property
+    def primary_ratio(self) -> float | None:
+        """Share attributed by the first rule alone, before any fallback."""
+        if self.usage_cents <= 0 or not self.by_rule:
+            return None
+        return self.by_rule[0][1] / self.usage_cents
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attribution:
+    """The bill split among owners, with what could not be split, in whole cents.
+
+    ``pools`` are the pools' full sizes; ``unallocated`` lists the pools left unsplit (all of
+    them when the rule is ``none``), leaving out empty ones. The identity
+    ``sum(allocations) + sum(unallocated) == total_cents`` always holds.
+    """
+
+    settings: AttributionSettings
+    total_cents: int
+    allocations: tuple[Allocation, ...]
+    pools: tuple[tuple[Pool, int], ...]
+    unallocated: tuple[tuple[Pool, int], ...]
+    invoice_lines: tuple[InvoiceLine, ...]
+    coverage: TagCoverage
+    idle_cents: int | None
+    credits_cents: int
+    adjustments_cents: int
+    notes: tuple[str, ...]
+
+    @property
+    def total_usd(self) -> float:
+        return self.total_cents / 100
+
+    @property
+    def allocated_cents(self) -> int:
+        return sum(a.total_cents for a in self.allocations)
+
+    @property
+    def unallocated_cents(self) -> int:
+        return sum(cents for _, cents in self.unallocated)
+
+    def pool_cents(self, pool: Pool) -> int:
+        return dict(self.pools).get(pool, 0)
+
+    def reconciles(self) -> bool:
+        """Allocations plus unallocated equal the total, and each invoice its allocation."""
+        by_owner: dict[str | None, int] = defaultdict(int)
+        for line in self.invoice_lines:
+            by_owner[line.owner] += line.cents
+        return (
+            self.allocated_cents + self.unallocated_cents == self.total_cents
+            and all(by_owner[a.owner] == a.total_cents for a in self.allocations)
+            and by_owner[None] == self.unallocated_cents
+            and sum(by_owner.values()) == self.total_cents
+        )
+
+    def showback_frame(self) -> pd.DataFrame:
+        """One row per owner (then the unallocated pools): columns in USD and share of bill."""
+        rows: list[dict[str, Any]] = []
+        for a in sorted(self.allocations, key=lambda a: -a.total_cents):
+            rows.append(
+                {
+                    "owner": a.owner,
+                    "direct_usd": a.direct_cents / 100,
+                    "untagged_share_usd": a.untagged_cents / 100,
+                    "shared_share_usd": a.shared_cents / 100,
+                    "commitment_share_usd": a.commitment_cents / 100,
+                    "total_usd": a.total_usd,
+                    "share_of_bill": a.total_cents / self.total_cents if self.total_cents else 0.0,
+                    "allocated": True,
+                }
+            )
+        for pool, cents in self.unallocated:
+            if cents == 0:
+                continue
+            rows.append(
+                {
+                    "owner": f"unallocated: {POOL_LABELS[pool]}",
+                    "direct_usd": 0.0,
+                    "untagged_share_usd": cents / 100 if pool is Pool.UNTAGGED else 0.0,
+                    "shared_share_usd": cents / 100 if pool is Pool.SHARED else 0.0,
+                    "commitment_share_usd": cents / 100 if pool is Pool.COMMITMENT else 0.0,
+                    "total_usd": cents / 100,
+                    "share_of_bill": cents / self.total_cents if self.total_cents else 0.0,
+                    "allocated": False,
+                }
+            )
+        return pd.DataFrame(rows, columns=_SHOWBACK_COLUMNS)
+
+    def invoices_frame(self) -> pd.DataFrame:
+        """Every invoice line (owner, item, USD), unallocated lines last."""
+        rows = [
+            {
+                "invoice": line.owner if line.owner is not None else "(unallocated)",
+                "item": line.item,
+                "usd": line.cents / 100,
+            }
+            for line in self.invoice_lines
+        ]
+        return pd.DataFrame(rows, columns=["invoice", "item", "usd"])
+
+    def invoices_csv(self) -> str:
+        """The chargeback invoices as CSV text, amounts as exact decimal strings.
+
+        The amounts add up to :attr:`total_cents` to the cent.
+        """
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([self.settings.dimension, "item", "amount_usd"])
+        for line in self.invoice_lines:
+            owner = line.owner if line.owner is not None else "(unallocated)"
+            writer.writerow([owner, line.item, cents_text(line.cents)])
+        return out.getvalue()
+
+
+_SHOWBACK_COLUMNS = [
+    "owner",
+    "direct_usd",
+    "untagged_share_usd",
+    "shared_share_usd",
+    "commitment_share_usd",
+    "total_usd",
+    "share_of_bill",
+    "allocated",
+]
+POOL_LABELS = {
+    Pool.UNTAGGED: "untagged costs",
+    Pool.SHARED: "shared costs",
+    Pool.COMMITMENT: "unused commitment",
+}
+
+
+def cents_text(cents: int) -> str:
+    """Whole cents as an exact decimal string.
+
+    >>> cents_text(123456), cents_text(-5), cents_text(0)
+    ('1234.56', '-0.05', '0.00')
+    """
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def to_cents(amount: Decimal) -> int:
+    """Round a USD amount to whole cents, halves away from zero.
+
+    >>> to_cents(Decimal("0.125")), to_cents(Decimal("-0.125")), to_cents(Decimal("2"))
+    (13, -13, 200)
+    """
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def largest_remainder(total: int, quotas: Sequence[Fraction]) -> list[int]:
+    """Integers as close as possible to ``quotas`` that sum to ``total`` (Hamilton's method).
+
+    Each result is its quota rounded down or up; the units left after rounding down go to
+    the largest remainders, ties to the earlier index. ``total - sum(floor(q))`` must be
+    between 0 and ``len(quotas)``, which holds when ``total`` is ``sum(quotas)`` rounded.
+
+    >>> largest_remainder(100, [Fraction(100, 3)] * 3)
+    [34, 33, 33]
+    >>> largest_remainder(-7, [Fraction(-7, 2), Fraction(-7, 2)])
+    [-3, -4]
+    >>> largest_remainder(0, [])
+    []
+    """
+    floors = [math.floor(q) for q in quotas]
+    left = total - sum(floors)
+    if not quotas:
+        if total != 0:
+            raise ValueError(f"cannot split {total} among no one")
+        return []
+    if not 0 <= left <= len(quotas):
+        raise ValueError(f"total {total} is not the rounded sum of the quotas")
+    order = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
+def _split(cents: int, weights: Sequence[Fraction]) -> list[int]:
+    """Split whole cents in proportion to non-negative weights (not all zero)."""
+    whole = sum(weights)
+    return largest_remainder(cents, [Fraction(cents) * w / whole for w in weights])
+
+
+def _json_path(key: str) -> str:
+    return '$."' + key + '"'
+
+
+def _owner_columns(rules: Sequence[AttributionRule]) -> tuple[str, list[object]]:
+    """SQL columns ``o0, o1, ...``: each rule's owner for the row, or NULL."""
+    parts = []
+    params: list[object] = []
+    for index, rule in enumerate(rules):
+        value = "nullif(trim(json_extract_string(tags, ?)), '')"
+        params.append(_json_path(rule.tag_key))
+        if rule.mapping:
+            whens = " ".join("WHEN ? THEN ?" for _ in rule.mapping)
+            for entry in rule.mapping:
+                params.extend([entry.value, entry.owner])
+            parts.append(f"CASE {value} {whens} END AS o{index}")
+        else:
+            parts.append(f"{value} AS o{index}")
+    return ", ".join(parts), params
+
+
+def _aggregate(bill: Bill, settings: AttributionSettings) -> pd.DataFrame:
+    owners, params = _owner_columns(settings.rules)
+    count = len(settings.rules)
+    coalesce = ", ".join(f"o{i}" for i in range(count))
+    which = " ".join(f"WHEN o{i} IS NOT NULL THEN {i + 1}" for i in range(count))
+    sql = f"""
+        WITH base AS (
+            SELECT {settings.cost_view.column} AS cost, service, charge_category,
+                   commitment_status, commitment_id, utilization, {owners}
+            FROM focus
+        ), owned AS (
+            SELECT *, coalesce({coalesce}) AS owner, CASE {which} ELSE 0 END AS rule FROM base
+        )
+        SELECT
+            CASE WHEN commitment_status = 'Unused'
+                      OR (charge_category = 'Purchase' AND commitment_id IS NOT NULL)
+                     THEN 'commitment'
+                 WHEN owner IS NULL THEN 'untagged'
+                 WHEN list_contains(?::VARCHAR[], owner) THEN 'shared'
+                 ELSE 'direct' END AS bucket,
+            owner, rule, coalesce(service, '(no service)') AS service, charge_category,
+            (charge_category = 'Usage' AND coalesce(utilization < ?, false)) AS idle,
+            sum(cost) AS usd, count(*) AS n
+        FROM owned
+        GROUP BY ALL
+    """  # noqa: S608
+    return bill.frame(sql, [*params, list(settings.shared_values), settings.idle_utilization])
+
+
+def attribute(bill: Bill, settings: AttributionSettings | None = None) -> Attribution:
+    """Split a bill among owners by ``settings``; see the module docstring for the rules.
+
+    Never raises for a valid bill and settings: an attribution with nobody to split the
+    pools among leaves them unallocated and says so in ``notes``.
+    """
+    settings = settings or AttributionSettings()
+    frame = _aggregate(bill, settings)
+    amounts: list[Decimal] = [Decimal(v) for v in frame["usd"]]
+    frame = frame.assign(exact=pd.Series(amounts, index=frame.index, dtype=object))
+    notes: list[str] = []
+
+    # Level 1: exact leaves (owner x service, and each pool) to cents summing to the total.
+    direct = frame[frame["bucket"] == "direct"]
+    leaves: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for owner, service, exact in zip(
+        direct["owner"], direct["service"], direct["exact"], strict=True
+    ):
+        leaves[(str(owner), str(service))] += exact
+    pool_exact = {
+        pool: sum(frame.loc[frame["bucket"] == str(pool), "exact"], Decimal(0)) for pool in Pool
+    }
+    total_exact = sum(amounts, Decimal(0))
+    total_cents = to_cents(total_exact)
+    keys = sorted(leaves)
+    quotas = [Fraction(leaves[k] * 100) for k in keys] + [
+        Fraction(pool_exact[p] * 100) for p in Pool
+    ]
+    cents = largest_remainder(total_cents, quotas)
+    leaf_cents = dict(zip(keys, cents[: len(keys)], strict=True))
+    pool_cents = dict(zip(Pool, cents[len(keys) :], strict=True))
+
+    direct_cents: dict[str, int] = defaultdict(int)
+    direct_exact: dict[str, Decimal] = defaultdict(Decimal)
+    for (owner, _service), value in leaf_cents.items():
+        direct_cents[owner] += value
+    for (owner, _service), exact in leaves.items():
+        direct_exact[owner] += exact
+
+    # Level 2: split the pools.
+    owners, weights = _split_basis(settings, direct_exact, notes)
+    shares: dict[Pool, list[int]] = {}
+    unallocated: list[tuple[Pool, int]] = []
+    for pool in Pool:
+        splittable = settings.shared_rule is not SharedRule.NONE and (
+            pool is not Pool.COMMITMENT or settings.share_unused_commitment
+        )
+        if splittable and owners and pool_cents[pool] != 0:
+            shares[pool] = _split(pool_cents[pool], weights)
+        else:
+            shares[pool] = [0] * len(owners)
+            if pool_cents[pool] != 0:
+                unallocated.append((pool, pool_cents[pool]))
+    if not owners and any(pool_cents.values()) and settings.shared_rule is not SharedRule.NONE:
+        notes.append(
+            f"No row has an owner by the rules ({', '.join(r.label for r in settings.rules)}), "
+            "so there is no one to split the untagged and shared costs among."
+        )
+
+    allocations = tuple(
+        Allocation(
+            owner=owner,
+            direct_cents=direct_cents.get(owner, 0),
+            untagged_cents=shares[Pool.UNTAGGED][i],
+            shared_cents=shares[Pool.SHARED][i],
+            commitment_cents=shares[Pool.COMMITMENT][i],
+        )
+        for i, owner in enumerate(owners)
+    )
+    lines = _invoice_lines(allocations, leaf_cents, settings, unallocated)
+    coverage = _coverage(frame, settings)
+    idle = frame.loc[frame["idle"].astype(bool), "exact"]
+    credits = frame.loc[frame["charge_category"] == "Credit", "exact"]
+    adjustments = frame.loc[frame["charge_category"] == "Adjustment", "exact"]
+    notes.extend(_assumptions(settings, bill))
+    return Attribution(
+        settings=settings,
+        total_cents=total_cents,
+        allocations=allocations,
+        pools=tuple((pool, pool_cents[pool]) for pool in Pool),
+        unallocated=tuple(unallocated),
+        invoice_lines=lines,
+        coverage=coverage,
+        idle_cents=to_cents(sum(idle, Decimal(0))) if bill.has_utilization else None,
+        credits_cents=to_cents(sum(credits, Decimal(0))),
+        adjustments_cents=to_cents(sum(adjustments, Decimal(0))),
+        notes=tuple(notes),
+    )
+
+
+def _split_basis(
+    settings: AttributionSettings, direct: Mapping[str, Decimal], notes: list[str]
+) -> tuple[list[str], list[Fraction]]:
+    """The owners who carry pool costs and their weights."""
+    owners = sorted(direct)
+    rule = settings.shared_rule
+    if rule is SharedRule.FIXED:
+        given = {w.owner: Fraction(w.weight) for w in settings.weights}
+        owners = sorted(set(owners) | {o for o, w in given.items() if w > 0})
+        weights = [given.get(o, Fraction(0)) for o in owners]
+        if sum(weights) > 0:
+            missing = [o for o in owners if given.get(o, 0) == 0]
+            if missing:
+                notes.append(
+                    f"No weight is set for {', '.join(missing[:10])}"
+                    f"{' and others' if len(missing) > 10 else ''}: they carry no shared cost."
+                )
+            return owners, weights
+        if owners:
+            notes.append("The fixed weights are all zero, so shared costs are split evenly.")
+        return owners, [Fraction(1)] * len(owners)
+    if rule is SharedRule.PROPORTIONAL:
+        weights = [Fraction(max(direct[o], Decimal(0))) for o in owners]
+        if sum(weights) > 0:
+            return owners, weights
+        if owners:
+            notes.append("No owner has a positive direct cost, so shared costs are split evenly.")
+    return owners, [Fraction(1)] * len(owners)
+
+
+def _invoice_lines(
+    allocations: Sequence[Allocation],
+    leaf_cents: Mapping[tuple[str, str], int],
+    settings: AttributionSettings,
+    unallocated: Sequence[tuple[Pool, int]],
+) -> tuple[InvoiceLine, ...]:
+    how = settings.shared_rule.label
+    by_owner: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (owner, service), cents in sorted(leaf_cents.items()):
+        by_owner[owner].append((service, cents))
+    lines = []
+    for a in allocations:
+        for service, cents in by_owner.get(a.owner, []):
+            lines.append(InvoiceLine(owner=a.owner, item=f"{service} (direct)", cents=cents))
+        for pool, cents in (
+            (Pool.UNTAGGED, a.untagged_cents),
+            (Pool.SHARED, a.shared_cents),
+            (Pool.COMMITMENT, a.commitment_cents),
+        ):
+            if cents:
+                lines.append(
+                    InvoiceLine(
+                        owner=a.owner, item=f"share of {POOL_LABELS[pool]}, {how}", cents=cents
+                    )
+                )
+    for pool, cents in unallocated:
+        if cents:
+            lines.append(InvoiceLine(owner=None, item=POOL_LABELS[pool], cents=cents))
+    return tuple(lines)
+
+
+def _coverage(frame: pd.DataFrame, settings: AttributionSettings) -> TagCoverage:
+    usage = frame[(frame["charge_category"] == "Usage") & (frame["bucket"] != "commitment")]
+    by_rule = []
+    for index, rule in enumerate(settings.rules, start=1):
+        exact = sum(usage.loc[usage["rule"] == index, "exact"], Decimal(0))
+        by_rule.append((rule.label, to_cents(exact)))
+    untagged = sum(usage.loc[usage["rule"] == 0, "exact"], Decimal(0))
+    return TagCoverage(
+        usage_cents=to_cents(sum(usage["exact"], Decimal(0))),
+        by_rule=tuple(by_rule),
+        untagged_cents=to_cents(untagged),
+        usage_rows=int(usage["n"].sum()),
+        tagged_rows=int(usage.loc[usage["rule"] > 0, "n"].sum()),
+    )
+
+
+def _assumptions(settings: AttributionSettings, bill: Bill) -> list[str]:
+    rules = " → ".join(r.label for r in settings.rules)
+    notes = [
+        f"Costs: the {settings.cost_view.label} view of {bill.rows_usable:,} usable rows "
+        f"of {bill.source}.",
+        f"Owner: the first tag present among {rules}.",
+    ]
+    if settings.shared_values:
+        notes.append(f"Shared: owners named {', '.join(settings.shared_values)}.")
+    notes.append(f"Untagged and shared costs are {settings.shared_rule.label}.")
+    if settings.share_unused_commitment and settings.shared_rule is not SharedRule.NONE:
+        notes.append(f"Unused commitment is shared the same way ({settings.shared_rule.label}).")
+    else:
+        notes.append("Unused commitment is shown on its own, not charged to anyone.")
+    return notes
+
+
+# Dimensions a bill can be broken down by, besides tag keys ("tag:KEY").
+DIMENSIONS: Mapping[str, str] = {
+    "service": "coalesce(service, '(no service)')",
+    "service_category": "coalesce(service_category, '(none)')",
+    "charge_category": "charge_category",
+    "pricing_category": "coalesce(pricing_category, '(none)')",
+    "resource_type": "coalesce(resource_type, '(none)')",
+    "month": "strftime(date_trunc('month', start), '%Y-%m')",
+}
+
+
+def cost_by(bill: Bill, view: CostView, dimension: str, *, limit: int = 50) -> pd.DataFrame:
+    """Cost by one dimension: a tag (``"tag:team"``) or one of :data:`DIMENSIONS`.
+
+    Returns columns ``value`` and ``usd`` (float, for charts), largest first (months in
+    order), at most ``limit`` values with the rest summed as ``(other)``.
+    """
+    params: list[object] = []
+    if dimension.startswith("tag:"):
+        key = dimension.removeprefix("tag:")
+        if not key or '"' in key or "\\" in key:
+            raise ValueError(f"bad tag key {key!r}")
+        expression = "coalesce(nullif(trim(json_extract_string(tags, ?)), ''), ?)"
+        params = [_json_path(key), UNTAGGED_LABEL]
+    elif dimension in DIMENSIONS:
+        expression = DIMENSIONS[dimension]
+    else:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    sql = (
+        f"SELECT {expression} AS value, sum({view.column})::DOUBLE AS usd FROM focus "  # noqa: S608
+        "GROUP BY ALL ORDER BY usd DESC, value"
+    )
+    frame = bill.frame(sql, params)
+    if dimension == "month":
+        return frame.sort_values("value", ignore_index=True)
+    if len(frame) > limit:
+        head = frame.iloc[: limit - 1]
+        rest = pd.DataFrame(
+            {"value": ["(other)"], "usd": [float(frame["usd"].iloc[limit - 1 :].sum())]}
+        )
+        frame = pd.concat([head, rest], ignore_index=True)
+    return frame
+
+
+# --------------------------------------------------------------------------- charts
+# Altair is imported inside each builder, so that importing the scenario schema (which
+# imports this module) stays quick for the command line.
+
+_PART_LABELS = {
+    "direct_usd": "direct",
+    "untagged_share_usd": "share of untagged",
+    "shared_share_usd": "share of shared",
+    "commitment_share_usd": "share of commitment",
+}
+_PART_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2"]
+
+
+def showback_chart(showback: pd.DataFrame, dimension: str = "owner") -> Any:
+    """Each owner's cost as a stacked bar (direct, then each pool's share); the unallocated
+    pools as bars of their own. ``showback`` is :meth:`Attribution.showback_frame`.
+
+    >>> frame = pd.DataFrame([{"owner": "a", "direct_usd": 1.0, "untagged_share_usd": 0.5,
+    ...     "shared_share_usd": 0.0, "commitment_share_usd": 0.0, "total_usd": 1.5,
+    ...     "share_of_bill": 1.0, "allocated": True}])
+    >>> showback_chart(frame).to_dict()["mark"]["type"]
+    'bar'
+    """
+    import altair as alt
+
+    order = list(showback["owner"])
+    long = showback.melt(
+        id_vars=["owner", "total_usd", "share_of_bill"],
+        value_vars=list(_PART_LABELS),
+        var_name="part",
+        value_name="usd",
+    )
+    long = long[long["usd"] != 0].assign(part=lambda f: f["part"].map(_PART_LABELS))
+    chart = (
+        alt.Chart(long, title=f"Cost by {dimension}")
+        .mark_bar()
+        .encode(
+            x=alt.X("sum(usd):Q", title="USD", axis=alt.Axis(format="$,.0f")),
+            y=alt.Y("owner:N", title=None, sort=order),
+            color=alt.Color(
+                "part:N",
+                scale=alt.Scale(domain=list(_PART_LABELS.values()), range=_PART_COLOURS),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("owner:N", title=dimension),
+                alt.Tooltip("part:N", title="Part"),
+                alt.Tooltip("usd:Q", title="USD", format="$,.2f"),
+                alt.Tooltip("total_usd:Q", title="Total", format="$,.2f"),
+                alt.Tooltip("share_of_bill:Q", title="Share of bill", format=".1%"),
+            ],
+        )
+        .properties(height=alt.Step(26))
+    )
+    return chart
+
+
+def breakdown_chart(frame: pd.DataFrame, title: str, *, by_month: bool = False) -> Any:
+    """Cost by one dimension (:func:`cost_by`'s frame): bars, or columns by month.
+
+    >>> breakdown_chart(pd.DataFrame({"value": ["x"], "usd": [1.0]}), "t").to_dict()["mark"]
+    {'type': 'bar'}
+    """
+    import altair as alt
+
+    money = alt.Axis(format="$,.0f")
+    tooltip = [alt.Tooltip("value:N", title=title), alt.Tooltip("usd:Q", format="$,.2f")]
+    base = alt.Chart(frame, title=title).mark_bar()
+    if by_month:
+        chart = base.encode(
+            x=alt.X("value:O", title=None),
+            y=alt.Y("usd:Q", title="USD", axis=money),
+            tooltip=tooltip,
+        ).properties(height=260)
+    else:
+        chart = base.encode(
+            x=alt.X("usd:Q", title="USD", axis=money),
+            y=alt.Y("value:N", title=None, sort="-x"),
+            tooltip=tooltip,
+        ).properties(height=alt.Step(22))
+    return chart

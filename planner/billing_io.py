@@ -1,0 +1,387 @@
+"""Reading billing exports from files and uploads (the file side of :mod:`planner.billing`).
+
+This is the one FinOps module that touches the file system, so that :mod:`planner.billing`,
+:mod:`planner.attribution` and :mod:`planner.finops` stay pure: it reads billing exports and
+uploads, writes synthetic exports (for tests and benchmarks), and reads the budget-recovery
+lever library, ``planner/data/finops_levers.csv``. Reading is defensive, in this order:
+
+1. the size is capped **before** anything is read (:data:`MAX_BILLING_BYTES` for files,
+   :data:`MAX_UPLOAD_BYTES` for uploads; both can be passed in);
+2. the first bytes say what the file is: CSV text (optionally gzip-compressed) or Parquet
+   pass; an empty file, a ZIP or Excel workbook, a PDF, an image, UTF-16 text or any other
+   binary file is refused with a message that names it;
+3. DuckDB reads the file in one pass (CSV with every field as text, so a bad value is a
+   rejected row, not a failed import) into a typed in-memory table with each unusable
+   row's reasons (:func:`planner.billing.staging_sql`), which
+   :func:`planner.billing.finish_bill` turns into a bill.
+
+Every problem is a :class:`~planner.errors.PlannerInputError` with a plain message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import os
+import tempfile
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from planner.billing import (
+    MAX_LINE_BYTES,
+    Bill,
+    Rejection,
+    finish_bill,
+    new_connection,
+    resolve_columns,
+    seal,
+    select_list,
+    staging_sql,
+    structural_reason,
+)
+from planner.errors import PlannerInputError
+
+__all__ = [
+    "LEVERS_CSV",
+    "MAX_BILLING_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "read_billing",
+    "read_billing_bytes",
+    "read_lever_rows",
+    "sniff",
+    "write_focus_csv",
+]
+
+# The command line reads files up to 1 GiB by default (--max-mb raises it); DuckDB streams
+# them, so the cap is about time, not memory.
+MAX_BILLING_BYTES = 1024 * 1024 * 1024
+# Uploads in the app: the same limit as .streamlit/config.toml's server.maxUploadSize.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+_HEAD_BYTES = 64 * 1024
+LEVERS_CSV = Path(__file__).parent / "data" / "finops_levers.csv"
+
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (
+        b"PK\x03\x04",
+        "a ZIP archive or an Excel .xlsx workbook",
+        "unzip it, or save the sheet as CSV",
+    ),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook", "save the sheet as CSV"),
+    (b"%PDF", "a PDF document", "export the bill as CSV or Parquet instead of a PDF invoice"),
+    (b"\x89PNG", "a PNG image", "upload the billing export, not a screenshot"),
+    (b"\xff\xd8\xff", "a JPEG image", "upload the billing export, not a screenshot"),
+    (b"GIF8", "a GIF image", "upload the billing export, not a screenshot"),
+    (b"SQLite format 3", "an SQLite database", "export the table as CSV"),
+    (b"\x7fELF", "a program", "upload the billing export"),
+    (b"MZ", "a Windows program", "upload the billing export"),
+    (b"7z\xbc\xaf", "a 7-Zip archive", "extract the CSV first"),
+    (b"BZh", "a bzip2 archive", "extract the CSV first, or compress it with gzip"),
+    (b"\xfd7zXZ", "an xz archive", "extract the CSV first, or compress it with gzip"),
+    (b"\x28\xb5\x2f\xfd", "a zstd archive", "extract the CSV first, or compress it with gzip"),
+)
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def check_size(size: int, name: str, max_bytes: int) -> None:
+    """Refuse an empty or oversized file before reading a byte of it.
+
+    >>> check_size(3_000_000_000, "bill.csv", 200 * 1024 * 1024)
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: bill.csv is 2,861 MB, more than the 200 MB this planner \
+reads. To fix: export a shorter period (e.g. one month), or filter the export to the \
+accounts you need.
+    """
+    if size == 0:
+        raise PlannerInputError(f"{name} is empty", fix="export the bill again")
+    if size > max_bytes:
+        raise PlannerInputError(
+            f"{name} is {_mib(size)}, more than the {_mib(max_bytes)} this planner reads",
+            fix="export a shorter period (e.g. one month), or filter the export to the accounts "
+            "you need",
+        )
+
+
+def sniff(head: bytes, name: str) -> str:
+    """What the first bytes of a file say it is: ``"csv"``, ``"csv.gz"`` or ``"parquet"``.
+
+    >>> sniff(b"BilledCost,EffectiveCost\\n1,1\\n", "a.csv")
+    'csv'
+    >>> sniff(b"PAR1\\x15\\x04", "a.parquet")
+    'parquet'
+    >>> sniff(b"\\x89PNG\\r\\n\\x1a\\n", "bill.csv")
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: bill.csv is a PNG image, not a CSV or Parquet billing \
+export. To fix: upload the billing export, not a screenshot.
+    """
+    if not head:
+        raise PlannerInputError(f"{name} is empty", fix="export the bill again")
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    for signature, what, fix in _SIGNATURES:
+        if head.startswith(signature):
+            raise PlannerInputError(
+                f"{name} is {what}, not a CSV or Parquet billing export", fix=fix
+            )
+    kind = "csv"
+    if head.startswith(b"\x1f\x8b"):
+        kind = "csv.gz"
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, _HEAD_BYTES)
+        except zlib.error:
+            raise PlannerInputError(
+                f"{name} is a damaged gzip file", fix="compress the CSV again, or upload it as is"
+            ) from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PlannerInputError(
+            f"{name} is UTF-16 text", fix="save it as CSV in UTF-8 (Excel: 'CSV UTF-8')"
+        )
+    if b"\x00" in head:
+        raise PlannerInputError(
+            f"{name} is a binary file, not a CSV or Parquet billing export",
+            fix="upload the FOCUS export as .csv, .csv.gz or .parquet",
+        )
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+    except UnicodeDecodeError:
+        raise PlannerInputError(
+            f"{name} is not UTF-8 text", fix="save it as CSV in UTF-8 (Excel: 'CSV UTF-8')"
+        ) from None
+    header = text.split("\n", 1)[0].strip()
+    if not header:
+        raise PlannerInputError(
+            f"{name} starts with an empty line where the column names should be",
+            fix="remove the blank lines at the top",
+        )
+    if "," not in header:
+        if header.startswith(("{", "[")):
+            what = "JSON"
+        elif header.lower().startswith(("<!doctype", "<html", "<?xml", "<")):
+            what = "HTML or XML"
+        elif ";" in header or "\t" in header:
+            separator = "semicolons" if ";" in header else "tabs"
+            raise PlannerInputError(
+                f"{name} separates its columns with {separator}; FOCUS CSV uses commas",
+                fix="export it again with commas as the separator",
+            )
+        else:
+            what = ""
+        if what:
+            raise PlannerInputError(
+                f"{name} is {what}, not a CSV billing export",
+                fix="export the bill as CSV or Parquet in FOCUS format",
+            )
+    return kind
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(_HEAD_BYTES)
+
+
+def header_columns(head: bytes, kind: str) -> list[str]:
+    """The column names on a CSV's first line, made unique and non-empty.
+
+    >>> header_columns(b'\\xef\\xbb\\xbfBilledCost,"Tags",,Tags\\r\\n1,2,3,4\\n', "csv")
+    ['BilledCost', 'Tags', 'column3', 'Tags_2']
+    """
+    if kind == "csv.gz":
+        head = zlib.decompressobj(wbits=31).decompress(head, _HEAD_BYTES)
+    text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head, final=False)
+    first = text.splitlines()[0] if text else ""
+    names: list[str] = []
+    for index, raw in enumerate(next(csv.reader([first]), [])):
+        name = raw.strip() or f"column{index + 1}"
+        candidate, count = name, 1
+        while candidate in names:
+            count += 1
+            candidate = f"{name}_{count}"
+        names.append(candidate)
+    return names
+
+
+def _csv_options(kind: str, names: Sequence[str]) -> str:
+    """read_csv options: every field as text, the header's names, rejects kept with lines.
+
+    The dialect is fixed (FOCUS CSV is comma-separated with double quotes), so DuckDB's
+    sniffer cannot misread an odd first line.
+    """
+    compression = "gzip" if kind == "csv.gz" else "none"
+    columns = ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names)
+    return (
+        f"columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', "
+        f"quote = '\"', escape = '\"', store_rejects = true, "
+        f"max_line_size = {MAX_LINE_BYTES}, compression = '{compression}'"
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _load_csv(
+    con: Any, path: Path, kind: str, name: str, head: bytes
+) -> tuple[list[str], list[Rejection], list[str]]:
+    """Read and stage a CSV in one pass: FOCUS columns, lines it could not split, notes."""
+    names = header_columns(head, kind)
+    mapping, notes = resolve_columns(names, name)
+    options = _csv_options(kind, names)
+    relation = f"(SELECT {select_list(mapping)} FROM read_csv(?, {options})) AS raw"  # noqa: S608
+    con.execute(f"CREATE TABLE staged AS {staging_sql(mapping, relation)}", [str(path)])
+    skipped: dict[int, str] = {}
+    for line, error_type, message in con.execute(
+        "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
+    ).fetchall():
+        skipped.setdefault(int(line), structural_reason(str(error_type), str(message)))
+    rejections = [Rejection(line=line, reason=reason) for line, reason in skipped.items()]
+    return list(mapping), rejections, notes
+
+
+def _load_parquet(con: Any, path: Path, name: str) -> tuple[list[str], list[str]]:
+    """Read and stage a Parquet file in one pass: FOCUS columns and notes."""
+    described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+    names = [str(row[0]) for row in described]
+    types = {str(row[0]): str(row[1]) for row in described}
+    mapping, notes = resolve_columns(names, name)
+    relation = f"(SELECT {select_list(mapping, types)} FROM read_parquet(?)) AS raw"  # noqa: S608
+    con.execute(f"CREATE TABLE staged AS {staging_sql(mapping, relation)}", [str(path)])
+    return list(mapping), notes
+
+
+def _readable(error: duckdb.Error) -> str:
+    """DuckDB's first line, without its error-class prefix."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return first.split(": ", 1)[-1] if first.endswith(".") or ": " in first else first
+
+
+def read_billing(
+    path: str | Path,
+    *,
+    max_bytes: int = MAX_BILLING_BYTES,
+    display_name: str | None = None,
+    fingerprint: str | None = None,
+) -> Bill:
+    """Read a FOCUS export (``.csv``, ``.csv.gz`` or ``.parquet``) into a :class:`Bill`.
+
+    Raises
+    ------
+    PlannerInputError
+        For a missing, empty, oversized or non-CSV/Parquet file, missing FOCUS columns, or
+        a file in which no row is usable. Rows that cannot be used are not errors: they are
+        the bill's ``rejections``.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    try:
+        if path.is_dir():
+            raise PlannerInputError(f"{path} is a folder", fix="pass a FOCUS .csv or .parquet file")
+        stat = path.stat()
+        check_size(stat.st_size, name, max_bytes)
+        head = _head(path)
+        kind = sniff(head, name)
+    except FileNotFoundError:
+        raise PlannerInputError(f"No such file: {path}", fix="check the path") from None
+    except PermissionError:
+        raise PlannerInputError(f"Cannot read {path}: permission denied") from None
+    if fingerprint is None:
+        fingerprint = hashlib.sha256(
+            f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+        ).hexdigest()
+    spill = Path(tempfile.gettempdir()) / "planner-duckdb"
+    con = new_connection()
+    try:
+        con.execute("SET temp_directory = ?", [str(spill)])
+        skipped: list[Rejection] = []
+        if kind == "parquet":
+            columns, notes = _load_parquet(con, path, name)
+            first_line = 1
+        else:
+            columns, skipped, notes = _load_csv(con, path, kind, name, head)
+            first_line = 2
+        seal(con)
+        return finish_bill(
+            con,
+            source=name,
+            fingerprint=fingerprint,
+            columns=columns,
+            first_line=first_line,
+            skipped=skipped,
+            extra_notes=notes,
+        )
+    except duckdb.Error as error:
+        con.close()
+        what = "Parquet" if kind == "parquet" else "CSV"
+        raise PlannerInputError(
+            f"{name} cannot be read as {what}: {_readable(error)}",
+            fix="check that it is a FOCUS export saved as plain comma-separated UTF-8 text"
+            if what == "CSV"
+            else "export it again; the file may be truncated",
+        ) from None
+    except PlannerInputError:
+        con.close()
+        raise
+
+
+def read_billing_bytes(data: bytes, name: str, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Bill:
+    """Read an uploaded export held in memory (see :func:`read_billing`)."""
+    check_size(len(data), name, max_bytes)
+    kind = sniff(data[:_HEAD_BYTES], name)
+    suffix = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}[kind]
+    digest = hashlib.sha256(data).hexdigest()
+    handle, temp = tempfile.mkstemp(prefix="planner-upload-", suffix=suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        return read_billing(temp, max_bytes=max_bytes, display_name=name, fingerprint=digest)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
+def write_focus_csv(
+    frames: pd.DataFrame | Iterator[pd.DataFrame], path: str | Path, *, gzip_output: bool = False
+) -> int:
+    """Write a FOCUS data frame (or chunks of one) as CSV; return the rows written.
+
+    Chunks are appended one after another, so a bill of millions of rows is written without
+    holding it whole in memory.
+    """
+    path = Path(path)
+    chunks = [frames] if isinstance(frames, pd.DataFrame) else frames
+    rows = 0
+    opener = gzip.open if gzip_output else open
+    try:
+        with opener(path, "wt", encoding="utf-8", newline="") as out:
+            for index, chunk in enumerate(chunks):
+                chunk.to_csv(out, index=False, header=index == 0, lineterminator="\n")
+                rows += len(chunk)
+    except OSError as error:
+        raise PlannerInputError(f"Cannot write {path}: {error.strerror}") from None
+    return rows
+
+
+def write_focus_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a FOCUS data frame as Parquet."""
+    try:
+        frame.to_parquet(path, index=False)
+    except OSError as error:
+        raise PlannerInputError(f"Cannot write {path}: {error.strerror}") from None
+
+
+def read_lever_rows(path: str | Path = LEVERS_CSV) -> list[dict[str, str]]:
+    """The rows of the lever library CSV (parsed by :func:`planner.finops.parse_lever_rows`)."""
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+    except OSError as error:
+        raise PlannerInputError(f"Cannot read {path}: {error.strerror}") from None

@@ -1,0 +1,148 @@
+"""The Training page, as a user's session runs it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from planner.formatting import usd
+from planner.io import GALLERY_DIR, gallery, read_scenario
+from planner.share import decode, encode
+from planner.training import evaluate_plan
+from tests.app.conftest import open_app
+
+PAGE = "app_pages/training.py"
+CASE = read_scenario(GALLERY_DIR / "training_50k_to_18k.yaml")
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+@pytest.fixture
+def case():
+    at = open_app({"s": encode(CASE)}, page=PAGE)
+    assert not at.exception
+    return at
+
+
+def test_the_lesson_02_case_shows_the_models_numbers(case):
+    report = evaluate_plan(CASE)
+    assert not errors(case)
+    assert metric(case, "Cost per run") == usd(report.run.cost_usd)
+    assert metric(case, "Cost per month") == usd(report.run.cost_per_month_usd)
+    assert metric(case, "GPU-hours per run") == f"{report.run.gpu_hours:,.0f}"
+    assert metric(case, "Predicted loss") == f"{report.run.loss:.4f}"
+    # The Overview's workload already costs this run: no button to apply it.
+    assert not [b for b in case.button if "cost this run" in b.label]
+    assert len(case.get("vega_lite_chart")) >= 5  # waterfall, histograms, frontier, breakdown
+
+
+def test_the_link_carries_the_pages_inputs(case):
+    case.number_input(key="_tp_mfu_0").set_value(0.5).run()
+    assert not case.exception
+    shared = decode(case.query_params["s"]).scenario
+    assert shared is not None
+    assert shared.training_plan.mfu == 0.5
+    reopened = open_app({"s": case.query_params["s"]}, page=PAGE)
+    assert not reopened.exception
+    assert metric(reopened, "Cost per run") == metric(case, "Cost per run")
+
+
+def test_mfu_above_one_is_explained_and_the_plan_kept(case):
+    before = metric(case, "Cost per run")
+    case.number_input(key="_tp_mfu_0").set_value(1.5).run()
+    assert not case.exception
+    assert any("training_plan.mfu = 1.5" in e and "at most 1" in e for e in errors(case))
+    assert metric(case, "Cost per run") == before
+    assert case.session_state["scenario"].training_plan.mfu == 0.4
+
+
+def test_a_negative_budget_is_explained(case):
+    case.radio(key="_tp_mode_0").set_value("budget").run()
+    case.number_input(key="_tp_budget_0").set_value(-5.0).run()
+    assert not case.exception
+    assert any("a budget must be above zero" in e for e in errors(case))
+
+
+def test_a_budget_too_small_gives_the_smallest_that_works(case):
+    case.radio(key="_tp_mode_0").set_value("budget").run()
+    case.number_input(key="_tp_budget_0").set_value(0.3).run()
+    assert not case.exception
+    message = next(e for e in errors(case) if "too small for any sensible model" in e)
+    least = float(
+        re.search(r"at least \$([0-9,]+(?:\.[0-9]+)?)", message).group(1).replace(",", "")
+    )
+    case.number_input(key="_tp_budget_0").set_value(least).run()
+    assert not errors(case)
+
+
+def test_an_interruption_rate_that_never_finishes_gives_the_largest_that_works(case):
+    case.checkbox(key="_tp_default_rate_0").uncheck().run()
+    case.number_input(key="_tp_rate_0").set_value(40.0).run()
+    assert not case.exception
+    message = next(e for e in errors(case) if "never finishes" in e)
+    assert "use an interruption rate of at most" in message
+
+
+def test_a_model_that_fits_no_gpu_count_is_explained(case):
+    case.radio(key="_tp_mode_0").set_value("given").run()
+    case.number_input(key="_tp_params_0").set_value(70.0).run()
+    case.checkbox(key="_tp_shard_0").uncheck().run()
+    assert not case.exception
+    assert any("fits no GPU count" in e for e in errors(case))
+
+
+def test_a_scenario_without_a_plan_can_start_one():
+    at = open_app(page=PAGE)
+    assert not at.exception
+    start = next(b for b in at.button if b.label == "Start a training plan")
+    start.click().run()
+    assert not at.exception
+    plan = at.session_state["scenario"].training_plan
+    assert plan is not None
+    assert plan.workload == "ranking model retrain"
+    assert not errors(at)
+    assert decode(at.query_params["s"]).scenario.training_plan == plan
+
+
+def test_applying_the_plan_to_its_workload(case):
+    case.number_input(key="_tp_mfu_0").set_value(0.5).run()
+    apply = next(b for b in case.button if "cost this run" in b.label)
+    apply.click().run()
+    assert not case.exception
+    scenario = case.session_state["scenario"]
+    workload = next(w for w in scenario.training if w.name == "ranking model retrain")
+    report = evaluate_plan(scenario)
+    assert workload.hours_per_run == pytest.approx(report.run.wall_clock_hours, rel=1e-4)
+    assert not [b for b in case.button if "cost this run" in b.label]
+
+
+@pytest.mark.parametrize("entry", gallery(), ids=lambda e: e.key)
+def test_every_gallery_scenario_renders_on_the_training_page(entry):
+    at = open_app({"s": encode(entry.scenario)}, page=PAGE)
+    assert not at.exception
+    assert at.title[0].value == f"Training: {entry.scenario.title}"
+
+
+def test_the_20_tokens_rule_has_no_loss_and_says_so(case):
+    case.selectbox(key="_tp_law_0").set_value("tokens20").run()
+    assert not case.exception
+    assert not errors(case)
+    assert metric(case, "Predicted loss") == "n/a"
+    assert any("predicts no loss" in i.value for i in case.info)
+
+
+def test_a_target_loss_below_the_irreducible_loss_is_explained(case):
+    case.radio(key="_tp_mode_0").set_value("target").run()
+    case.number_input(key="_tp_target_0").set_value(1.5).run()
+    assert not case.exception
+    assert any("cannot be reached" in e and "irreducible loss E" in e for e in errors(case))
+    case.number_input(key="_tp_target_0").set_value(2.6).run()
+    assert not errors(case)
+    assert metric(case, "Predicted loss") == "2.6000"

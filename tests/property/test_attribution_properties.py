@@ -1,0 +1,154 @@
+"""Reconciliation properties: for any bill and any settings, the cents add up exactly."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import tempfile
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.attribution import (
+    AttributionRule,
+    AttributionSettings,
+    FixedWeight,
+    SharedRule,
+    TagMapping,
+    attribute,
+    largest_remainder,
+)
+from planner.billing import CostView, bill_from_frame
+from planner.billing_io import read_billing
+
+OWNERS = ["search", "ads", "fraud", "platform", "shared"]
+CATEGORIES = ["Usage", "Usage", "Usage", "Purchase", "Tax", "Credit", "Adjustment"]
+
+money = st.decimals(
+    min_value=Decimal("-5000"), max_value=Decimal("250000"), places=6, allow_nan=False
+)
+tags = st.one_of(
+    st.none(),
+    st.just("{}"),
+    st.sampled_from(OWNERS).map(lambda o: f'{{"team": "{o}"}}'),
+    st.sampled_from(OWNERS).map(lambda o: f'{{"owner": "{o}", "env": "prod"}}'),
+    st.sampled_from(["m1", "m2", "m3"]).map(lambda m: f'{{"model": "{m}"}}'),
+)
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> list[dict[str, str | None]]:
+    count = draw(st.integers(min_value=1, max_value=30))
+    result = []
+    for _ in range(count):
+        status = draw(st.sampled_from([None, None, "Used", "Unused"]))
+        category = draw(st.sampled_from(CATEGORIES))
+        result.append(
+            {
+                "BilledCost": str(draw(money)),
+                "EffectiveCost": str(draw(money)),
+                "ChargeCategory": category,
+                "ChargePeriodStart": "2025-01-01T00:00:00Z",
+                "ChargePeriodEnd": "2025-01-02T00:00:00Z",
+                "ServiceName": draw(st.sampled_from(["Compute", "Storage", None])),
+                "Tags": draw(tags),
+                "CommitmentDiscountId": "sp-1" if status or category == "Purchase" else None,
+                "CommitmentDiscountStatus": status,
+                "x_Utilization": draw(st.sampled_from([None, "0.05", "0.5"])),
+            }
+        )
+    return result
+
+
+@st.composite
+def attribution_settings(draw: st.DrawFn) -> AttributionSettings:
+    rules = [AttributionRule(tag_key="team")]
+    if draw(st.booleans()):
+        rules.append(AttributionRule(tag_key="owner"))
+    if draw(st.booleans()):
+        rules.append(
+            AttributionRule(
+                tag_key="model",
+                mapping=(
+                    TagMapping(value="m1", owner="search"),
+                    TagMapping(value="m2", owner="new"),
+                ),
+            )
+        )
+    weights = tuple(
+        FixedWeight(owner=owner, weight=draw(st.floats(min_value=0, max_value=10)))
+        for owner in draw(st.lists(st.sampled_from(OWNERS), unique=True, max_size=4))
+    )
+    return AttributionSettings(
+        rules=tuple(rules),
+        shared_values=tuple(draw(st.lists(st.sampled_from(["platform", "shared"]), unique=True))),
+        shared_rule=draw(st.sampled_from(list(SharedRule))),
+        weights=weights,
+        share_unused_commitment=draw(st.booleans()),
+        cost_view=draw(st.sampled_from(list(CostView))),
+    )
+
+
+def exact_total_cents(records: list[dict[str, str | None]], view: CostView) -> int:
+    column = view.focus_column
+    total = sum((Decimal(str(r[column])) for r in records), Decimal(0))
+    return int((total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def check(result, records, view) -> None:
+    assert result.total_cents == exact_total_cents(records, view)
+    assert result.allocated_cents + result.unallocated_cents == result.total_cents
+    assert result.reconciles()
+    for allocation in result.allocations:
+        parts = (
+            allocation.direct_cents
+            + allocation.untagged_cents
+            + allocation.shared_cents
+            + allocation.commitment_cents
+        )
+        assert parts == allocation.total_cents
+    lines = list(csv.DictReader(io.StringIO(result.invoices_csv())))
+    assert sum(Decimal(line["amount_usd"]) for line in lines) * 100 == result.total_cents
+    shown = result.showback_frame()
+    assert round(float(shown["total_usd"].sum()) * 100) == result.total_cents
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=rows(), chosen=attribution_settings())
+def test_any_bill_reconciles_to_the_cent(records, chosen):
+    result = attribute(bill_from_frame(pd.DataFrame(records)), chosen)
+    check(result, records, chosen.cost_view)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=rows(), chosen=attribution_settings())
+def test_a_csv_file_gives_the_same_cents_as_the_data_frame(records, chosen):
+    frame = pd.DataFrame(records)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bill.csv"
+        frame.to_csv(path, index=False)
+        from_file = attribute(read_billing(path), chosen)
+    from_frame = attribute(bill_from_frame(frame), chosen)
+    check(from_file, records, chosen.cost_view)
+    assert from_file.allocations == from_frame.allocations
+    assert from_file.unallocated == from_frame.unallocated
+
+
+@given(
+    total=st.integers(min_value=-(10**9), max_value=10**9),
+    weights=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=20).filter(
+        lambda w: sum(w) > 0
+    ),
+)
+def test_largest_remainder_splits_any_total_by_any_weights(total, weights):
+    whole = sum(weights)
+    quotas = [Fraction(total * w, whole) for w in weights]
+    parts = largest_remainder(total, quotas)
+    assert sum(parts) == total
+    for part, quota in zip(parts, quotas, strict=True):
+        assert math.floor(quota) <= part <= math.ceil(quota)

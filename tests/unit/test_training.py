@@ -1,0 +1,601 @@
+"""The training model against hand-worked values, and the lesson-02 gallery case."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from planner.catalog import PriceOverride, PriceTier, load_catalog
+from planner.checks import check_scenario
+from planner.economics import evaluate, training_cost
+from planner.errors import PlannerInputError
+from planner.formatting import usd
+from planner.io import GALLERY_DIR, read_scenario
+from planner.scenario import (
+    Pricing,
+    Scenario,
+    TrainingWorkload,
+    dump_scenario_yaml,
+    parse_scenario_yaml,
+    scenario_from_mapping,
+)
+from planner.sizing import law_fit
+from planner.training import (
+    MAX_SLOWDOWN,
+    Precision,
+    RunPricing,
+    TrainingBaseline,
+    TrainingPlan,
+    as_workload,
+    best_segments,
+    capacity_block_prices,
+    checkpoint_plan,
+    daly_interval,
+    estimate_run,
+    evaluate_plan,
+    expected_run_hours,
+    human_count,
+    max_job_rate,
+    memory_check,
+    overhead_fraction,
+    plan_checks,
+    simulate_fallback,
+    simulate_spot,
+    spot_rate_default,
+    starter_plan,
+    throughput,
+    train_flops,
+    young_interval,
+)
+
+CATALOG = load_catalog()
+P4D = CATALOG.instance("p4d.24xlarge")
+CASE = GALLERY_DIR / "training_50k_to_18k.yaml"
+
+# Round prices, so that every cost below can be worked by hand.
+ROUND_PRICES = Pricing(
+    overrides=(
+        PriceOverride(
+            instance_type="p4d.24xlarge", on_demand_usd_per_hour=20.0, spot_usd_per_hour=6.0
+        ),
+    )
+)
+
+
+def scenario_with(plan: TrainingPlan, **fields) -> Scenario:
+    return Scenario(pricing=ROUND_PRICES, training_plan=plan, **fields)
+
+
+def simple_plan(**changes) -> TrainingPlan:
+    """1B parameters on 20B tokens on one p4d at 50% MFU: 1.2e20 / 1.248e15 = 26.709 h."""
+    plan = TrainingPlan(
+        params=1e9, tokens=2e10, instance_type="p4d.24xlarge", precision=Precision.BF16, mfu=0.5
+    )
+    return replace(plan, **changes)
+
+
+WORK_HOURS = 1.2e20 / (8 * 312e12 * 0.5) / 3600
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def test_flops_are_6nd_or_8nd_with_recomputation():
+    assert train_flops(1e9, 2e10) == 1.2e20
+    assert train_flops(1e9, 2e10, recompute=True) == 1.6e20
+
+
+def test_throughput_is_gpus_times_peak_times_mfu():
+    speed = throughput(P4D, CATALOG, instance_count=2, precision=Precision.BF16, mfu=0.4)
+    assert speed.gpus == 16
+    assert speed.flops_per_second == pytest.approx(16 * 312e12 * 0.4)
+    tf32 = throughput(P4D, CATALOG, instance_count=1, precision=Precision.TF32, mfu=0.4)
+    assert tf32.flops_per_second == pytest.approx(8 * 156e12 * 0.4)
+
+
+def test_scale_out_efficiency_is_per_doubling_of_instances():
+    speed = throughput(
+        P4D, CATALOG, instance_count=4, precision=Precision.BF16, mfu=0.5, scale_out_efficiency=0.9
+    )
+    assert speed.scale_out_factor == pytest.approx(0.81)
+    assert speed.flops_per_second == pytest.approx(32 * 312e12 * 0.5 * 0.81)
+
+
+def test_fp8_on_an_a100_is_refused_with_the_precisions_it_has():
+    with pytest.raises(PlannerInputError, match=r"no FP8 support\. To fix: choose tf32 or bf16"):
+        throughput(P4D, CATALOG, instance_count=1, precision=Precision.FP8, mfu=0.4)
+
+
+@pytest.mark.parametrize("mfu", [0.0, -0.1, 1.01, math.nan])
+def test_mfu_outside_zero_one_is_refused(mfu):
+    with pytest.raises(PlannerInputError, match=r"outside \(0, 1\]"):
+        throughput(P4D, CATALOG, instance_count=1, precision=Precision.BF16, mfu=mfu)
+
+
+def test_mfu_outside_zero_one_is_refused_by_the_schema():
+    with pytest.raises(PlannerInputError, match=r"training_plan.mfu = 1.5: .*at most 1"):
+        scenario_from_mapping({"training_plan": {"params": 1e9, "tokens": 2e10, "mfu": 1.5}})
+
+
+def test_zero_budget_is_refused_by_the_schema():
+    with pytest.raises(PlannerInputError, match=r"budget_usd = 0.*a budget must be above zero"):
+        scenario_from_mapping({"training_plan": {"budget_usd": 0}})
+
+
+def test_time_gpu_hours_and_cost_on_demand_by_hand():
+    run = estimate_run(simple_plan(), scenario_with(simple_plan()), CATALOG)
+    assert run.compute_hours == pytest.approx(26.709401709, rel=1e-9)
+    assert run.wall_clock_hours == run.compute_hours
+    assert run.gpu_hours == pytest.approx(8 * 26.709401709, rel=1e-9)
+    assert run.cost_usd == pytest.approx(20.0 * 26.709401709, rel=1e-9)
+    assert run.spot is None
+
+
+def test_runs_per_month_count_experiments():
+    plan = simple_plan(models_per_month=2, experiments_per_model=3, experiment_fraction=0.5)
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    assert run.runs_per_month == pytest.approx(2 * 2.5)
+    assert run.cost_per_model_usd == pytest.approx(2.5 * run.cost_usd)
+    assert run.cost_per_month_usd == pytest.approx(5 * run.cost_usd)
+
+
+def test_capacity_block_uses_the_published_block_price():
+    plan = simple_plan(pricing=RunPricing.CAPACITY_BLOCK)
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    assert capacity_block_prices()["p4d.24xlarge"].usd_per_hour == 14.75
+    assert run.cost_usd == pytest.approx(14.75 * WORK_HOURS)
+    assert "Capacity Block" in run.price.basis
+
+
+def test_no_capacity_block_price_names_the_instances_that_have_one():
+    plan = simple_plan(instance_type="p4de.24xlarge", pricing=RunPricing.CAPACITY_BLOCK)
+    with pytest.raises(
+        PlannerInputError, match=r"no published Capacity Block price.*p4d\.24xlarge"
+    ):
+        estimate_run(plan, scenario_with(plan), CATALOG)
+
+
+def test_on_demand_and_spot_runs_cost_what_the_overview_charges_for_their_workload():
+    for pricing in (RunPricing.ON_DEMAND, RunPricing.SPOT, RunPricing.RESERVED_1Y):
+        plan = simple_plan(
+            pricing=pricing, models_per_month=3, interruptions_per_instance_hour=0.01
+        )
+        scenario = scenario_with(plan)
+        run = estimate_run(plan, scenario, CATALOG)
+        workload = as_workload(run)
+        assert workload is not None
+        assert training_cost(workload, scenario, CATALOG).usd_per_run == pytest.approx(run.cost_usd)
+        assert workload.runs_per_month == pytest.approx(run.runs_per_month)
+
+
+def test_mixed_pricing_has_no_single_workload():
+    plan = simple_plan(pricing=RunPricing.MIXED, deadline_hours=100, simulations=500)
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    assert as_workload(run) is None
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def test_memory_by_hand():
+    check = memory_check(3e9, P4D, CATALOG, instance_count=1)
+    assert check.state_gb == 48.0  # 16 bytes × 3e9
+    assert check.per_gpu_gb == 6.0  # sharded over 8 GPUs
+    assert check.fits is True
+    assert "16 bytes per parameter" in check.assumption
+
+
+def test_memory_that_does_not_fit_the_chosen_count_says_how_many_it_needs():
+    check = memory_check(30e9, P4D, CATALOG, instance_count=1)
+    # 480 GB over 8 × 40 GB GPUs: 60 GB each; needs 12 GPUs, 2 instances.
+    assert check.per_gpu_gb == 60.0
+    assert check.fits is False
+    assert (check.min_gpus, check.min_instances) == (12, 2)
+
+
+def test_a_model_that_fits_no_gpu_count_is_refused_with_what_would_fit():
+    with pytest.raises(PlannerInputError) as raised:
+        memory_check(70e9, P4D, CATALOG, instance_count=4, sharded=False)
+    message = str(raised.value)
+    assert "fits no GPU count" in message
+    assert "at least 28 GPUs, 4 × p4d.24xlarge" in message
+    assert "at most 2.5B parameters" in message
+
+
+def test_a_sharded_model_beyond_any_cluster_fits_no_gpu_count():
+    with pytest.raises(PlannerInputError, match="fits no GPU count"):
+        memory_check(2e14, CATALOG.instance("g4dn.xlarge"), CATALOG, instance_count=1)
+
+
+# --------------------------------------------------------------------------- checkpointing
+
+
+def test_young_and_daly_by_hand():
+    # M = 24 h, δ = 15 min: √(2 · 0.25 · 24) = √12.
+    assert young_interval(mtbf_hours=24, checkpoint_hours=0.25) == pytest.approx(math.sqrt(12))
+    ratio = 0.25 / 48
+    daly = math.sqrt(12) * (1 + math.sqrt(ratio) / 3 + ratio / 9) - 0.25
+    assert daly_interval(mtbf_hours=24, checkpoint_hours=0.25) == pytest.approx(daly)
+    assert daly == pytest.approx(3.29944, abs=1e-5)
+    assert daly_interval(mtbf_hours=1, checkpoint_hours=3) == 1  # δ ≥ 2M: the MTBF itself
+
+
+def test_overhead_by_hand_and_zero_without_interruptions():
+    # (M + R)(e^((τ+δ)/M) − 1)/τ − 1 at M = 10, R = 0.5, τ = 2, δ = 0.1
+    by_hand = 10.5 * math.expm1(2.1 / 10) / 2 - 1
+    assert overhead_fraction(
+        mtbf_hours=10, checkpoint_hours=0.1, restart_hours=0.5, interval_hours=2
+    ) == pytest.approx(by_hand)
+    assert (
+        checkpoint_plan(
+            mtbf_hours=math.inf, checkpoint_minutes=5, restart_minutes=5
+        ).expected_overhead_fraction
+        == 0
+    )
+
+
+def test_checkpoint_plan_in_minutes():
+    plan = checkpoint_plan(mtbf_hours=24, checkpoint_minutes=15, restart_minutes=30)
+    assert plan.young_interval_hours * 60 == pytest.approx(60 * math.sqrt(12))
+    assert plan.daly_interval_hours == pytest.approx(3.29944, abs=1e-5)
+    assert plan.expected_overhead_fraction == pytest.approx(
+        24.5 * math.expm1((3.29944 + 0.25) / 24) / 3.29944 - 1, rel=1e-4
+    )
+
+
+def test_a_rate_at_which_runs_never_finish_gives_the_shortest_mtbf_that_works():
+    with pytest.raises(PlannerInputError) as raised:
+        checkpoint_plan(mtbf_hours=0.1, checkpoint_minutes=30)
+    message = str(raised.value)
+    assert "never finishes" in message
+    shortest = float(re.search(r"at least ([0-9.]+) h", message).group(1))
+    ok = checkpoint_plan(mtbf_hours=shortest * 1.05, checkpoint_minutes=30)
+    assert 1 + ok.expected_overhead_fraction <= MAX_SLOWDOWN
+
+
+def test_expected_run_hours_by_hand():
+    # No interruptions: the work plus one checkpoint per segment boundary.
+    assert expected_run_hours(10, 0.0, 0.1, 0.2, 4) == pytest.approx(10.3)
+    # One segment, no restart cost: (e^(λW) − 1)/λ.
+    assert expected_run_hours(10, 0.01, 0.1, 0.0, 1) == pytest.approx(math.expm1(0.1) / 0.01)
+    # Two segments of 5 h, δ = 0.1, R = 0.2, λ = 0.02.
+    g = lambda x: math.expm1(0.02 * x) * (1 / 0.02 + 0.2)  # noqa: E731
+    assert expected_run_hours(10, 0.02, 0.1, 0.2, 2) == pytest.approx(g(5.1) + g(5))
+
+
+def test_best_segments_is_the_brute_force_minimum():
+    segments, hours = best_segments(100, 0.05, 0.1, 0.2)
+    brute = [expected_run_hours(100, 0.05, 0.1, 0.2, n) for n in range(1, 400)]
+    assert segments == 1 + int(np.argmin(brute))
+    assert hours == pytest.approx(min(brute))
+    assert best_segments(50, 0.0, 0.1, 0.2) == (1, 50.0)
+
+
+def test_max_job_rate_is_where_the_slowdown_reaches_the_limit():
+    rate = max_job_rate(20, 0.1, 0.2)
+    _, hours = best_segments(20, rate, 0.1, 0.2)
+    assert hours == pytest.approx(MAX_SLOWDOWN * 20, rel=1e-6)
+
+
+def test_spot_advisor_bucket_becomes_a_poisson_rate():
+    default = spot_rate_default("p4d.24xlarge", "us-east-1")
+    assert default.bucket == "10-15%"
+    assert default.per_hour == pytest.approx(-math.log(1 - 0.125) / 730)
+    assert default.date == "2025-06-28"
+    assert "Spot Instance Advisor" in default.source
+    assert spot_rate_default("unknown-type").bucket == "<10%"
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def test_simulation_is_seeded_and_matches_the_expectation():
+    a = simulate_spot(100, 0.05, 0.1, 0.2, 52, runs=100_000, seed=3)
+    b = simulate_spot(100, 0.05, 0.1, 0.2, 52, runs=100_000, seed=3)
+    assert np.array_equal(a, b)
+    expected = expected_run_hours(100, 0.05, 0.1, 0.2, 52)
+    standard_error = a.std() / math.sqrt(a.size)
+    assert abs(a.mean() - expected) < 4 * standard_error
+    assert a.min() >= 100 + 51 * 0.1 - 1e-9
+
+
+def test_fallback_without_a_deadline_is_plain_spot():
+    spot, on_demand = simulate_fallback(50, 0.05, 0.1, 0.2, 20, math.inf, runs=50_000, seed=1)
+    assert not on_demand.any()
+    expected = expected_run_hours(50, 0.05, 0.1, 0.2, 20)
+    assert abs(spot.mean() - expected) < 4 * spot.std() / math.sqrt(spot.size)
+
+
+def test_fallback_meets_a_deadline_on_demand_meets():
+    spot, on_demand = simulate_fallback(50, 0.2, 0.1, 0.3, 20, 60, runs=20_000, seed=2)
+    assert (spot + on_demand <= 60 + 1e-9).all()
+    assert on_demand.any()
+    assert spot.any()
+
+
+def test_spot_run_percentiles_and_deadline():
+    plan = simple_plan(
+        pricing=RunPricing.SPOT,
+        interruptions_per_instance_hour=0.05,
+        checkpoint_minutes=6,
+        restart_minutes=12,
+        deadline_hours=30,
+        simulations=50_000,
+    )
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    spot = run.spot
+    assert spot is not None
+    assert spot.expected_hours > run.compute_hours
+    assert spot.p50_hours <= spot.p90_hours
+    assert spot.p90_cost_usd == pytest.approx(spot.p90_hours * 6.0)
+    assert spot.deadline_probability == pytest.approx(np.mean(spot.hours <= 30))
+    assert run.cost_usd == pytest.approx(spot.expected_hours * 6.0)
+    assert spot.daly_interval_hours == pytest.approx(
+        daly_interval(mtbf_hours=20, checkpoint_hours=0.1)
+    )
+
+
+def test_a_rate_at_which_the_run_never_finishes_gives_the_largest_that_works():
+    plan = simple_plan(pricing=RunPricing.SPOT, interruptions_per_instance_hour=20)
+    with pytest.raises(PlannerInputError) as raised:
+        estimate_run(plan, scenario_with(plan), CATALOG)
+    message = str(raised.value)
+    assert "never finishes" in message
+    largest = float(re.search(r"at most ([0-9.e+-]+) per instance-hour", message).group(1))
+    ok = replace(plan, interruptions_per_instance_hour=largest * 0.99)
+    assert estimate_run(ok, scenario_with(ok), CATALOG, simulate=False).wall_clock_hours <= (
+        MAX_SLOWDOWN * WORK_HOURS
+    )
+
+
+def test_mixed_needs_a_deadline():
+    plan = simple_plan(pricing=RunPricing.MIXED)
+    with pytest.raises(PlannerInputError, match="needs a deadline"):
+        estimate_run(plan, scenario_with(plan), CATALOG)
+
+
+# --------------------------------------------------------------------------- sizing modes
+
+
+def test_one_of_params_or_tokens_gets_the_compute_optimal_other():
+    plan = TrainingPlan(params=1e9, instance_type="p4d.24xlarge")
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    assert run.tokens == pytest.approx(22.649e9, rel=1e-3)
+    plan = TrainingPlan(tokens=2e10, law="tokens20", instance_type="p4d.24xlarge")
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    assert run.params == pytest.approx(1e9)
+
+
+def test_target_loss_mode():
+    plan = TrainingPlan(target_loss=2.6, instance_type="p4d.24xlarge")
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    assert run.loss == pytest.approx(2.6, abs=1e-9)
+    assert "cheapest model with loss 2.6" in run.size_basis
+
+
+def test_budget_mode_spends_the_budget_on_the_final_run():
+    plan = TrainingPlan(budget_usd=1000, instance_type="p4d.24xlarge")
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    assert run.cost_usd == pytest.approx(1000, rel=1e-6)
+
+
+def test_a_budget_too_small_says_the_smallest_that_works():
+    plan = TrainingPlan(budget_usd=0.5, instance_type="p4d.24xlarge")
+    with pytest.raises(PlannerInputError, match=r"too small.*raise the budget to at least \$"):
+        estimate_run(plan, scenario_with(plan), CATALOG)
+
+
+def test_right_sizing_keeps_the_baselines_predicted_loss_for_less():
+    plan = TrainingPlan(
+        instance_type="p4d.24xlarge",
+        baseline=TrainingBaseline(params=3e9, tokens=5e9),
+    )
+    scenario = scenario_with(plan)
+    run = estimate_run(plan, scenario, CATALOG)
+    fit = law_fit(plan.law)
+    assert run.loss == pytest.approx(fit.loss(3e9, 5e9), abs=1e-9)
+    assert run.flops < 6 * 3e9 * 5e9
+    assert "right-sized" in run.size_basis
+
+
+def test_a_plan_without_a_size_says_how_to_give_one():
+    plan = TrainingPlan(instance_type="p4d.24xlarge")
+    with pytest.raises(PlannerInputError, match="does not say how big the model is"):
+        estimate_run(plan, scenario_with(plan), CATALOG)
+
+
+def test_human_count():
+    assert human_count(888e6) == "888M"
+    assert human_count(2.02e10) == "20.2B"
+
+
+# --------------------------------------------------------------------------- report
+
+
+def lever_plan() -> TrainingPlan:
+    return TrainingPlan(
+        instance_type="p4d.24xlarge",
+        pricing=RunPricing.SPOT,
+        precision=Precision.BF16,
+        interruptions_per_instance_hour=0.01,
+        deadline_hours=100,
+        simulations=2_000,
+        experiments_per_model=2,
+        experiment_fraction=0.25,
+        baseline=TrainingBaseline(
+            pricing=RunPricing.ON_DEMAND,
+            precision=Precision.TF32,
+            params=2e9,
+            tokens=8e9,
+            experiment_fraction=1.0,
+        ),
+    )
+
+
+def test_waterfall_steps_are_model_runs_that_add_up():
+    report = evaluate_plan(scenario_with(lever_plan()), CATALOG)
+    steps = report.waterfall
+    assert steps is not None
+    assert list(steps["lever"]) == [
+        "baseline",
+        "pricing",
+        "precision",
+        "size",
+        "experiments",
+        "plan",
+    ]
+    baseline, plan = steps["usd_per_month"].iloc[0], steps["usd_per_month"].iloc[-1]
+    assert baseline == pytest.approx(report.baseline.cost_per_month_usd)
+    assert plan == pytest.approx(report.run.cost_per_month_usd)
+    assert steps["change_usd_per_month"].sum() == pytest.approx(plan - baseline)
+    assert (steps["change_usd_per_month"].iloc[1:5] < 0).all()
+    # The precision step halves the time: TF32 156 → bf16 312 TFLOPS on an A100.
+    hours = steps.set_index("lever")["wall_clock_hours"]
+    assert hours["precision"] / hours["pricing"] == pytest.approx(0.5, rel=0.02)
+    # The experiments step: 3 → 1.5 run-equivalents per model.
+    months = steps.set_index("lever")["usd_per_month"]
+    assert months["experiments"] / months["size"] == pytest.approx(1.5 / 3)
+
+
+def test_comparison_has_on_demand_spot_and_mixed():
+    report = evaluate_plan(scenario_with(lever_plan()), CATALOG)
+    table = report.comparison.set_index("pricing")
+    assert list(table.index) == ["on_demand", "spot", "mixed"]
+    assert table.loc["spot", "expected_cost_usd"] < table.loc["on_demand", "expected_cost_usd"]
+    assert table.loc["mixed", "deadline_probability"] == 1.0
+    assert report.spot_run is report.run
+
+
+def test_no_plan_is_an_error_that_says_where_to_start():
+    with pytest.raises(PlannerInputError, match="no training plan"):
+        evaluate_plan(Scenario())
+
+
+def test_starter_plan_matches_the_first_workload():
+    scenario = read_scenario(GALLERY_DIR / "recommendation_cost_per_request.yaml")
+    plan = starter_plan(scenario, CATALOG)
+    run = estimate_run(plan, replace(scenario, training_plan=plan), CATALOG)
+    assert plan.workload == scenario.training[0].name
+    assert run.wall_clock_hours == pytest.approx(scenario.training[0].hours_per_run, rel=0.01)
+    assert starter_plan(Scenario()).params == 1e9
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def codes(scenario: Scenario) -> list[str]:
+    return [check.code for check in plan_checks(scenario, evaluate(scenario), CATALOG)]
+
+
+def test_checks_flag_a_run_that_does_not_fit_its_gpus():
+    plan = simple_plan(params=30e9)
+    assert "training_memory_does_not_fit" in codes(scenario_with(plan))
+
+
+def test_checks_flag_lost_quality_against_the_baseline():
+    plan = simple_plan(baseline=TrainingBaseline(params=2e9, tokens=4e10))
+    assert "training_plan_loses_quality" in codes(scenario_with(plan))
+
+
+def test_checks_flag_a_missing_or_different_workload():
+    plan = simple_plan(workload="nightly")
+    assert "training_plan_workload_missing" in codes(scenario_with(plan))
+    different = TrainingWorkload(name="nightly", instance_type="p4d.24xlarge", hours_per_run=99)
+    message = plan_checks(
+        scenario_with(plan, training=(different,)),
+        evaluate(scenario_with(plan, training=(different,))),
+        CATALOG,
+    )
+    assert [c.code for c in message] == ["training_plan_workload_differs"]
+    assert "99.0 instance-hours per run against the plan's 26.7" in message[0].message
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    same = as_workload(run)
+    assert codes(scenario_with(plan, training=(same,))) == []
+
+
+def test_checks_report_a_plan_that_cannot_be_estimated_without_raising():
+    plan = simple_plan(pricing=RunPricing.MIXED)  # no deadline
+    scenario = scenario_with(plan)
+    assert codes(scenario) == ["training_plan_invalid"]
+    assert any(
+        c.code == "training_plan_invalid" for c in check_scenario(scenario, evaluate(scenario))
+    )
+
+
+def test_round_trip_of_a_plan_through_yaml():
+    scenario = scenario_with(lever_plan())
+    assert parse_scenario_yaml(dump_scenario_yaml(scenario)) == scenario
+
+
+def test_a_reserved_plan_uses_the_derived_commitment_price():
+    plan = simple_plan(pricing=RunPricing.RESERVED_3Y)
+    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    assert run.price.usd_per_instance_hour == pytest.approx(20.0 * (1 - 0.55))
+    assert PriceTier.RESERVED_3Y is plan.pricing.price_tier
+
+
+# --------------------------------------------------------------------------- the gallery case
+
+
+def money(text: str) -> float:
+    return float(text.replace("$", "").replace(",", "").replace("−", "-"))
+
+
+def test_the_lesson_02_case_says_what_the_model_computes():
+    scenario = read_scenario(CASE)
+    report = evaluate_plan(scenario, CATALOG)
+    run, base = report.run, report.baseline
+    assert base is not None
+    text = " ".join(scenario.description.split())
+    # Baseline: 72 h of one p4d.24xlarge on-demand.
+    assert base.wall_clock_hours == pytest.approx(72.0, rel=1e-9)
+    assert base.cost_usd == pytest.approx(72 * P4D.on_demand_usd_per_hour)
+    assert (
+        f"baseline costs {usd(base.cost_usd)} a run ({usd(base.cost_per_month_usd * 12)} a year)"
+        in text
+    )
+    assert (
+        f"plan costs ${run.cost_usd:,.0f} a run ({usd(run.cost_per_month_usd * 12)} a year" in text
+    )
+    saving = 1 - run.cost_per_month_usd / base.cost_per_month_usd
+    assert f"{saving:.0%} less" in text
+    assert f"same predicted loss ({run.loss:.3f})" in text
+    assert run.loss == pytest.approx(base.loss, abs=1e-9)
+    steps = report.waterfall.set_index("lever")["change_usd_per_month"]
+    for lever in ("pricing", "precision", "size", "experiments"):
+        assert f"−${-steps[lever]:,.0f}" in text, lever
+    assert f"{human_count(run.params)} parameters on {human_count(run.tokens)} tokens" in text
+    # The published figures against the catalog.
+    implied = 37_748 / (8 * 72)
+    per_gpu = P4D.on_demand_usd_per_hour / 8
+    assert f"${implied:.1f}" in text
+    assert f"{implied / per_gpu:.0f}× the catalog's {usd(per_gpu)}" in text
+    assert abs(37_748 / (base.cost_per_month_usd * 12) - 1) < 0.01
+    assert "within 1% of what the model gives per YEAR" in text
+
+
+def test_the_lesson_02_overview_workload_costs_the_plans_run():
+    scenario = read_scenario(CASE)
+    report = evaluate_plan(scenario, CATALOG)
+    economics = evaluate(scenario)
+    retrain = next(t for t in economics.training if t.name == "ranking model retrain")
+    assert retrain.usd_per_run == pytest.approx(report.run.cost_usd, rel=1e-5)
+    assert retrain.runs_per_month == pytest.approx(report.run.runs_per_month, rel=1e-6)
+    assert economics.monthly_cost_usd == pytest.approx(report.run.cost_per_month_usd, rel=1e-5)
+    assert plan_checks(scenario, economics, CATALOG) == []
+    flagged = {c.code for c in check_scenario(scenario, economics)}
+    assert "implied_gpu_hour_price" in flagged
+
+
+def test_more_lifetime_inference_makes_the_best_model_smaller_and_trained_longer():
+    report = evaluate_plan(read_scenario(CASE), CATALOG)
+    sweep = report.inference_sweep
+    assert sweep is not None
+    assert sweep["inference_tokens"].is_monotonic_increasing
+    assert sweep["params"].is_monotonic_decreasing
+    assert sweep["tokens_per_param"].is_monotonic_increasing
+    assert sweep.loc[sweep["plan"], "params"].iloc[0] == pytest.approx(report.run.params, rel=1e-4)
