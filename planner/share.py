@@ -97,7 +97,8 @@ def decode(text: str) -> Decoded:
         return Decoded(scenario=None, problem=_too_long(len(token)))
     version, _, payload = token.partition(".")
     if version != str(CODEC_VERSION):
-        if version.isdigit() and int(version) > CODEC_VERSION:
+        # isdecimal() alone admits digits such as "²" that int() refuses.
+        if version.isascii() and version.isdecimal() and int(version) > CODEC_VERSION:
             return Decoded(
                 scenario=None,
                 problem=(

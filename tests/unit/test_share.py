@@ -76,3 +76,10 @@ def test_payload_is_compact_json():
     token = encode(Scenario(title="T"))
     raw = zlib.decompress(base64.urlsafe_b64decode(token[2:] + "=="))
     assert json.loads(raw) == {"schema_version": 1, "title": "T"}
+
+
+@pytest.mark.parametrize("version", ["²", "¹1", "٣"])
+def test_unicode_digits_in_the_version_are_damage_not_a_crash(version):
+    decoded = decode(f"{version}.abc")
+    assert decoded.scenario is None
+    assert "damaged" in (decoded.problem or "")
