@@ -36,6 +36,7 @@ from planner.business_case import BusinessCase
 from planner.catalog import PriceOverride, PriceTier
 from planner.errors import PlannerInputError
 from planner.finops import FinOps
+from planner.serving import ServingPlan
 from planner.training import TrainingPlan
 
 SCHEMA_VERSION = 1
@@ -202,6 +203,7 @@ class Scenario:
     training_plan: TrainingPlan | None = None
     business_case: BusinessCase | None = None
     finops: FinOps | None = None
+    serving_plan: ServingPlan | None = None
 
 
 SCENARIO_ADAPTER: TypeAdapter[Scenario] = TypeAdapter(Scenario)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from planner import economics, training
+from planner import economics, fleet, serving, training
 from planner.attribution import Attribution, AttributionSettings, attribute
 from planner.attribution import cost_by as attribution_cost_by
 from planner.billing import Bill, CostView, bill_from_frame
@@ -59,3 +59,25 @@ def cost_by(_bill: Bill, fingerprint: str, view: CostView, dimension: str) -> pd
 @st.cache_data(max_entries=16, show_spinner=False)
 def bill_pools(_bill: Bill, fingerprint: str) -> MonthlyPools:
     return pools_from_bill(_bill)
+
+
+# Serving: results are cached by the scenario (frozen, hashed by value) and the CSV demand
+# (a tuple of floats, or None).
+
+
+@st.cache_data(max_entries=32, show_spinner="Pricing the serving plan and its levers…")
+def serving_result(scenario: Scenario, demand: tuple[float, ...] | None) -> serving.ServingResult:
+    return serving.evaluate_serving(scenario, catalog(), csv_demand=demand)
+
+
+@st.cache_data(max_entries=16, show_spinner="Optimising the instance mix…")
+def serving_mix(
+    scenario: Scenario, demand: tuple[float, ...] | None
+) -> tuple[fleet.MixPlan, tuple[str, ...]]:
+    problem, skipped = serving.mix_problem(scenario, catalog(), csv_demand=demand)
+    return fleet.optimize_mix(problem), skipped
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def serving_right_sizing(scenario: Scenario, providers: tuple[str, ...]) -> pd.DataFrame:
+    return serving.right_sizing_frame(scenario, catalog(), providers=providers)

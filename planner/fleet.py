@@ -1,0 +1,1601 @@
+r"""Instance-mix optimizer: how many reserved (1 y / 3 y) instances to commit to, and how much
+on-demand and spot to run each hour, to cover demand at the lowest cost.
+
+Formulation
+-----------
+Notation
+
+* hours :math:`h = 1..H` (one week to a year, hourly); instance types :math:`t \in T`;
+* :math:`d_h` the demand in hour *h* (requests per second), :math:`\eta` the headroom, and
+  :math:`D_h = d_h (1 + \eta)` the capacity required;
+* :math:`c_t` the capacity of one instance of type *t* (requests per second);
+* :math:`P^{1y}_t, P^{3y}_t, P^{od}_t, P^{s}_t` the hourly prices of each tier;
+* :math:`q_t` the spot interruption rate of *t*: the share of its spot capacity that can be
+  reclaimed at once; :math:`\sigma` the spot cap (a share of the required capacity) and
+  :math:`A` an optional availability target.
+
+Decisions, all integers :math:`\ge 0`: :math:`R^{1y}_t, R^{3y}_t` reserved instances, constant
+over the horizon; :math:`O_{th}, S_{th}` on-demand and spot instances in hour *h*.
+
+Objective (USD over the horizon)
+
+.. math::
+    \min\; H \sum_t (P^{1y}_t R^{1y}_t + P^{3y}_t R^{3y}_t)
+          + \sum_h \sum_t (P^{od}_t O_{th} + P^{s}_t S_{th})
+
+Constraints, every hour *h*
+
+* cover: :math:`\sum_t c_t (R^{1y}_t + R^{3y}_t + O_{th} + S_{th}) \ge D_h`;
+* spot: :math:`\sum_t \omega_t c_t S_{th} \le D_h` with
+  :math:`\omega_t = \max(1/\sigma,\; q_t / (1 - A))`. With a cap alone this says spot
+  supplies at most :math:`\sigma` of the required capacity; with a target alone it says an
+  interruption takes away at most :math:`1 - A` of it. Given both, the single weighted
+  constraint implies both (it is slightly conservative). :math:`\sigma = 1` without a target
+  means no spot limit, which is refused when any :math:`q_t > 0` (nothing to fall back on);
+* budget (optional): the objective :math:`\le B`. It never changes the cheapest plan, so
+  it is checked after solving: a budget below the optimum is reported, with the smallest
+  budget that works and the share of demand the budget serves, as a result (status
+  ``infeasible``), never as an exception.
+
+Reserved capacity is paid in every hour of the horizon, used or not; the horizon stands for
+the term (a week or a year of hourly demand, repeated). With prices constant per hour, only
+the cheaper of the allowed terms is ever used for a type.
+
+Decomposition (why it is fast, and exact where it says so)
+----------------------------------------------------------
+The reserved vector enters each hour only through its capacity
+:math:`K = \sum_t c_t (R^{1y}_t + R^{3y}_t)`. Given *K* the hours decouple into tiny
+integer programs :math:`G_h(K)` (cover :math:`D_h - K` with on-demand and spot under the spot
+constraint), each non-increasing in *K*. So
+
+.. math:: z^* = \min_K\; H\,C_R(K) + \sum_h G_h(K),
+
+where :math:`C_R(K)` is the cheapest reserved vector of capacity at least *K* (an unbounded
+covering knapsack). Only the steps of :math:`C_R` (the *reserved staircase*) can be optimal,
+because a vector that is dearer than a staircase step of no less capacity is dominated.
+
+1. **LP bound.** Relaxing integrality, :math:`G_h(K) = D_h\,\gamma(1 - K/D_h)`, where
+   :math:`\gamma` is one convex piecewise-linear function on [0, 1] (the best on-demand price
+   per capacity, less what the best spot types save under the spot constraint; its
+   breakpoints are :math:`1/\omega_t`). Summing over hours gives an exact piecewise-linear
+   curve in *K* (the load-duration-curve argument), and the LP relaxation of the whole MILP
+   is its minimum plus :math:`H \rho_R K` at the best reserved price per capacity
+   :math:`\rho_R`. Cost: sorting :math:`H \cdot |T|` breakpoints.
+2. **Reserved staircase.** The Pareto frontier of reserved combinations (capacity up,
+   cost up), enumerated exactly while it stays small (a handful of instances), else from a
+   1-D knapsack table over a capacity grid (exact when the grid divides every capacity).
+3. **Hours, exactly.** :math:`G_h` is read from a 2-D dynamic-programming table
+   :math:`f(x, y)`: the cheapest on-demand + spot mix of capacity at least *x* and spot weight
+   at most *y*. One table answers every hour and every *K* by lookup. On a grid that divides
+   every capacity the table is exact; otherwise a *restricted* table (capacities rounded
+   down: feasible plans) and a *relaxed* one (rounded up: valid bounds) bracket the optimum,
+   and the best few plans are polished hour by hour in exact arithmetic (1-for-1 swaps and
+   removals). When the table cannot span whole hours (hundreds of instances), each hour
+   keeps the integer part of its LP solution less one instance per type and tier, and the
+   table solves the remainder exactly.
+4. **Branch and bound over K.** Staircase steps are visited in order of their lower bound
+   :math:`H C_R(K) + \sum_h G^{LP}_h(K)` (or the relaxed table's integer bound) and pruned
+   once that bound reaches the incumbent. With remainder tables (large fleets, where the LP
+   is tight) at most 24 steps are costed; ``time_limit_seconds`` caps the search.
+
+The reported lower bound is the best proven one: the LP relaxation, raised by the
+branch-and-bound to the minimum over all staircase steps of each step's best bound when the
+staircase is complete (with whole-hour tables, the integer optimum). The gap is
+``(cost - bound) / cost``. ``solve_full_milp`` states the same problem naively for HiGHS;
+``bench/bench_fleet.py`` compares the two on year-long profiles with 10 types.
+
+Statuses
+--------
+``optimal``
+    The plan's cost equals the proven lower bound (gap below 1e-9).
+``feasible``
+    A plan that covers every hour, with the gap to the proven bound.
+``infeasible``
+    A budget below the cheapest plan found. The plan is still the cheapest one; the result
+    carries ``min_budget_usd`` and ``served_fraction``.
+
+Invalid input (empty or negative demand, no usable instance type, a 100% spot cap with a
+nonzero interruption rate...) raises :class:`~planner.errors.PlannerInputError` from
+:func:`check_problem`, with a "To fix" hint.
+
+Examples
+--------
+>>> option = InstanceOption(name="a", capacity=10.0, on_demand_usd_per_hour=1.0,
+...                         reserved_1y_usd_per_hour=0.6)
+>>> plan = optimize_mix(MixProblem(demand=(10.0, 10.0, 25.0, 5.0), options=(option,)))
+>>> plan.status, plan.reserved_counts()["a"], round(plan.total_cost_usd, 2)
+(<MixStatus.OPTIMAL: 'optimal'>, 1, 4.4)
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from planner.catalog import PriceTier
+from planner.errors import PlannerInputError
+
+__all__ = [
+    "MAX_HOURS",
+    "InstanceOption",
+    "MixPlan",
+    "MixProblem",
+    "MixStatus",
+    "check_problem",
+    "lp_relaxation_milp",
+    "optimize_mix",
+    "solve_full_milp",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+MAX_HOURS = 8_784  # a leap year, hourly
+MAX_TYPES = 60
+_RESERVED_TIERS = (PriceTier.RESERVED_1Y, PriceTier.RESERVED_3Y)
+_TABLE_CELLS = 1_000_000  # size cap of one dynamic-programming table
+_STAIR_CELLS = 200_000  # size cap of the reserved-capacity table
+_MIN_RESOLUTION = 8  # grid cells per smallest instance for an approximate whole-hour table
+_FINEST = 64.0  # finest grid tried: cells per smallest instance
+_MARGIN = 1  # instances per type and tier left to the exact remainder
+_MAX_REMAINDER_STEPS = 24
+_FINALISTS = 6  # best steps re-costed after polishing, when the grid is approximate
+_EPS = 1e-9
+
+
+class MixStatus(enum.StrEnum):
+    """Outcome of :func:`optimize_mix` (see the module docstring)."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceOption:
+    """One instance type the optimizer may use, with its capacity and hourly prices.
+
+    A price of ``None`` means the tier is not available for this type. ``interruption_rate``
+    is the share of this type's spot capacity that may be reclaimed at once.
+    """
+
+    name: str
+    capacity: float
+    on_demand_usd_per_hour: float | None = None
+    spot_usd_per_hour: float | None = None
+    reserved_1y_usd_per_hour: float | None = None
+    reserved_3y_usd_per_hour: float | None = None
+    interruption_rate: float = 0.0
+
+    def price(self, tier: PriceTier) -> float | None:
+        """The hourly price in ``tier``, or ``None``.
+
+        >>> InstanceOption(name="x", capacity=1, spot_usd_per_hour=0.2).price(PriceTier.SPOT)
+        0.2
+        """
+        prices = {
+            PriceTier.ON_DEMAND: self.on_demand_usd_per_hour,
+            PriceTier.SPOT: self.spot_usd_per_hour,
+            PriceTier.RESERVED_1Y: self.reserved_1y_usd_per_hour,
+            PriceTier.RESERVED_3Y: self.reserved_3y_usd_per_hour,
+        }
+        return prices[tier]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MixProblem:
+    """Hourly demand, the instance types to choose from, and the rules of the mix.
+
+    ``demand`` is in the same unit as each option's ``capacity`` (requests per second).
+    ``spot_max_share`` caps spot at that share of the required capacity (1 = no cap);
+    ``availability_target`` bounds what an interruption can take away (see the module
+    docstring). ``budget_usd`` is over the whole horizon. ``tiers`` lists the tiers allowed.
+    """
+
+    demand: tuple[float, ...]
+    options: tuple[InstanceOption, ...]
+    headroom: float = 0.0
+    spot_max_share: float = 1.0
+    availability_target: float | None = None
+    budget_usd: float | None = None
+    tiers: frozenset[PriceTier] = frozenset(PriceTier)
+    time_limit_seconds: float = 20.0
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class MixPlan:
+    """The optimizer's answer: a plan, its cost by tier, and how good it is proven to be.
+
+    ``reserved_1y`` / ``reserved_3y`` hold one count per type (in ``type_names`` order);
+    ``on_demand`` and ``spot`` are ``(hours, types)`` integer arrays.
+    """
+
+    status: MixStatus
+    message: str
+    method: str
+    total_cost_usd: float
+    lower_bound_usd: float
+    lp_bound_usd: float
+    gap: float
+    solve_seconds: float
+    type_names: tuple[str, ...]
+    capacities: tuple[float, ...]
+    reserved_1y: tuple[int, ...]
+    reserved_3y: tuple[int, ...]
+    on_demand: IntArray
+    spot: IntArray
+    demand: FloatArray
+    required: FloatArray
+    cost_by_tier_usd: Mapping[PriceTier, float]
+    commitment_utilisation: float | None
+    commitment_coverage: float | None
+    budget_usd: float | None = None
+    min_budget_usd: float | None = None
+    served_fraction: float | None = None
+    notes: tuple[str, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def hours(self) -> int:
+        return int(self.demand.shape[0])
+
+    def reserved_counts(self) -> dict[str, int]:
+        """Reserved instances per type, both terms together."""
+        return {
+            name: int(one + three)
+            for name, one, three in zip(
+                self.type_names, self.reserved_1y, self.reserved_3y, strict=True
+            )
+        }
+
+    def reserved_by_term(self) -> dict[str, dict[str, int]]:
+        """Reserved instances per type and term, leaving out zeros."""
+        result: dict[str, dict[str, int]] = {}
+        for name, one, three in zip(
+            self.type_names, self.reserved_1y, self.reserved_3y, strict=True
+        ):
+            terms = {
+                str(tier): int(count)
+                for tier, count in ((PriceTier.RESERVED_1Y, one), (PriceTier.RESERVED_3Y, three))
+                if count
+            }
+            if terms:
+                result[name] = terms
+        return result
+
+    def hourly_frame(self) -> pd.DataFrame:
+        """One row per hour: demand, required capacity, instances and capacity by tier."""
+        caps = np.asarray(self.capacities, dtype=float)
+        r1 = np.asarray(self.reserved_1y, dtype=np.int64)
+        r3 = np.asarray(self.reserved_3y, dtype=np.int64)
+        hours = self.hours
+        return pd.DataFrame(
+            {
+                "hour": np.arange(hours),
+                "demand": self.demand,
+                "required": self.required,
+                "reserved_1y": np.full(hours, int(r1.sum())),
+                "reserved_3y": np.full(hours, int(r3.sum())),
+                "on_demand": self.on_demand.sum(axis=1),
+                "spot": self.spot.sum(axis=1),
+                "reserved_1y_capacity": np.full(hours, float(caps @ r1)),
+                "reserved_3y_capacity": np.full(hours, float(caps @ r3)),
+                "on_demand_capacity": self.on_demand @ caps,
+                "spot_capacity": self.spot @ caps,
+                "cost_usd": self.details.get("hourly_cost", np.zeros(hours)),
+            }
+        )
+
+    def hourly_records(self) -> list[dict[str, float | int]]:
+        """The ``mix --json`` list: hour, demand and the instance counts per tier."""
+        one_year = sum(self.reserved_1y)
+        three_year = sum(self.reserved_3y)
+        on_demand = self.on_demand.sum(axis=1).tolist()
+        spot = self.spot.sum(axis=1).tolist()
+        return [
+            {
+                "hour": hour,
+                "demand": float(demand),
+                "reserved_1y": one_year,
+                "reserved_3y": three_year,
+                "on_demand": int(on_demand[hour]),
+                "spot": int(spot[hour]),
+            }
+            for hour, demand in enumerate(self.demand.tolist())
+        ]
+
+    def by_type_frame(self) -> pd.DataFrame:
+        """Per type: reserved counts, peak and average on-demand and spot, and cost."""
+        prices = self.details.get("prices", {})
+        rows = []
+        for i, name in enumerate(self.type_names):
+            rows.append(
+                {
+                    "instance_type": name,
+                    "capacity": self.capacities[i],
+                    "reserved_1y": int(self.reserved_1y[i]),
+                    "reserved_3y": int(self.reserved_3y[i]),
+                    "on_demand_peak": int(self.on_demand[:, i].max(initial=0)),
+                    "on_demand_mean": float(self.on_demand[:, i].mean()) if self.hours else 0.0,
+                    "spot_peak": int(self.spot[:, i].max(initial=0)),
+                    "spot_mean": float(self.spot[:, i].mean()) if self.hours else 0.0,
+                    "cost_usd": float(prices.get(name, 0.0)),
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def check_problem(problem: MixProblem) -> None:
+    """Refuse a problem the optimizer cannot answer, saying what to change.
+
+    Raises
+    ------
+    PlannerInputError
+        Empty, too long, negative or non-finite demand; no instance type with an on-demand
+        price; a capacity or price out of range; a 100% spot cap with a nonzero
+        interruption rate; headroom, cap, target or budget out of range.
+
+    Examples
+    --------
+    >>> opt = InstanceOption(name="a", capacity=1, on_demand_usd_per_hour=1,
+    ...                      spot_usd_per_hour=0.3, interruption_rate=0.2)
+    >>> check_problem(MixProblem(demand=(1.0,), options=(opt,), spot_max_share=1.0))
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: A spot cap of 100% with a spot interruption rate of 20% \
+(a) leaves nothing to fall back on when spot capacity is reclaimed. To fix: lower the spot \
+cap (at most 80% keeps capacity when 20% of spot is reclaimed at full load), or set an \
+availability target.
+    """
+    demand = problem.demand
+    if len(demand) == 0:
+        raise PlannerInputError("The demand profile is empty", fix="give at least one hour")
+    if len(demand) > MAX_HOURS:
+        raise PlannerInputError(
+            f"The demand profile has {len(demand):,} hours; the optimizer takes at most "
+            f"{MAX_HOURS:,} (a year, hourly)",
+            fix="aggregate the profile to hours, or split it by year",
+        )
+    values = np.asarray(demand, dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.size:
+        raise PlannerInputError(
+            f"demand in hour {int(bad[0])} is {float(values[bad[0]])!r}; demand must be a finite "
+            "number of requests per second, 0 or more",
+            fix="correct that hour in the profile",
+        )
+    if not problem.options:
+        raise PlannerInputError(
+            "No instance type is available to the optimizer",
+            fix="add at least one instance type that can serve the model",
+        )
+    if len(problem.options) > MAX_TYPES:
+        raise PlannerInputError(
+            f"{len(problem.options)} instance types; the optimizer takes at most {MAX_TYPES}",
+            fix="keep the types you would really run",
+        )
+    names = [option.name for option in problem.options]
+    if len(set(names)) != len(names):
+        raise PlannerInputError("An instance type is listed twice", fix="list each type once")
+    for option in problem.options:
+        if not (math.isfinite(option.capacity) and option.capacity > 0):
+            raise PlannerInputError(
+                f"instance type {option.name!r} has capacity {option.capacity!r}",
+                fix="give a capacity above 0 requests per second per instance",
+            )
+        for tier in PriceTier:
+            price = option.price(tier)
+            if price is not None and not (math.isfinite(price) and price > 0):
+                raise PlannerInputError(
+                    f"instance type {option.name!r} has {tier.label} price {price!r}",
+                    fix="give a price above 0 USD per hour, or leave the tier out",
+                )
+        if not (0.0 <= option.interruption_rate <= 1.0):
+            raise PlannerInputError(
+                f"instance type {option.name!r} has interruption rate {option.interruption_rate!r}",
+                fix="give a fraction between 0 and 1, e.g. 0.1 for 10%",
+            )
+    if PriceTier.ON_DEMAND not in problem.tiers or not any(
+        option.on_demand_usd_per_hour is not None for option in problem.options
+    ):
+        raise PlannerInputError(
+            "No instance type can be bought on demand, so hours above the reserved capacity "
+            "could go uncovered",
+            fix="allow the on-demand tier and include a type with an on-demand price",
+        )
+    if not (0.0 <= problem.headroom <= 10.0):
+        raise PlannerInputError(
+            f"headroom is {problem.headroom!r}", fix="give a fraction from 0 to 10, e.g. 0.2"
+        )
+    if not (0.0 <= problem.spot_max_share <= 1.0):
+        raise PlannerInputError(
+            f"spot cap is {problem.spot_max_share!r}",
+            fix="give a share from 0 to 1 of the required capacity",
+        )
+    target = problem.availability_target
+    if target is not None and not (0.0 < target <= 1.0):
+        raise PlannerInputError(
+            f"availability target is {target!r}", fix="give a fraction in (0, 1], e.g. 0.99"
+        )
+    budget = problem.budget_usd
+    if budget is not None and not (math.isfinite(budget) and budget > 0):
+        raise PlannerInputError(
+            f"budget is {budget!r}", fix="give a budget above 0 USD, or leave it out"
+        )
+    if not (math.isfinite(problem.time_limit_seconds) and problem.time_limit_seconds > 0):
+        raise PlannerInputError(
+            f"time limit is {problem.time_limit_seconds!r}", fix="give a few seconds"
+        )
+    spot_used = PriceTier.SPOT in problem.tiers and problem.spot_max_share > 0
+    if spot_used and problem.spot_max_share >= 1.0 and target is None:
+        risky = [
+            option
+            for option in problem.options
+            if option.spot_usd_per_hour is not None and option.interruption_rate > 0
+        ]
+        if risky:
+            worst = max(risky, key=lambda option: option.interruption_rate)
+            rate = worst.interruption_rate
+            safe = max(0.0, 1.0 - rate)
+            raise PlannerInputError(
+                f"A spot cap of 100% with a spot interruption rate of {rate:.0%} "
+                f"({worst.name}) leaves nothing to fall back on when spot capacity is reclaimed",
+                fix=(
+                    f"lower the spot cap (at most {safe:.0%} keeps capacity when {rate:.0%} "
+                    "of spot is reclaimed at full load), or set an availability target"
+                ),
+            )
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Prep:
+    names: tuple[str, ...]
+    cap: FloatArray  # (T,)
+    p_od: FloatArray  # (T,) inf where unavailable
+    p_spot: FloatArray  # (T,) inf where unavailable
+    p_res: FloatArray  # (T,) cheapest allowed reserved price, inf where none
+    res_tier: tuple[PriceTier | None, ...]
+    omega: FloatArray  # (T,) spot weight; inf where spot unavailable
+    demand: FloatArray  # (H,)
+    required: FloatArray  # (H,)
+    od_best: int  # index of the best on-demand price per capacity
+    rho_res: float  # best reserved price per capacity (inf if none)
+
+
+def _prepare(problem: MixProblem) -> _Prep:
+    options = problem.options
+    tiers = problem.tiers
+    cap = np.array([o.capacity for o in options], dtype=float)
+
+    def prices(tier: PriceTier) -> FloatArray:
+        return np.array(
+            [
+                (o.price(tier) if tier in tiers and o.price(tier) is not None else math.inf)
+                for o in options
+            ],
+            dtype=float,
+        )
+
+    p_od = prices(PriceTier.ON_DEMAND)
+    p_spot = prices(PriceTier.SPOT)
+    p1, p3 = prices(PriceTier.RESERVED_1Y), prices(PriceTier.RESERVED_3Y)
+    p_res = np.minimum(p1, p3)
+    res_tier = tuple(
+        None
+        if not math.isfinite(min(a, b))
+        else (PriceTier.RESERVED_3Y if b <= a else PriceTier.RESERVED_1Y)
+        for a, b in zip(p1, p3, strict=True)
+    )
+    sigma = problem.spot_max_share
+    cap_weight = math.inf if sigma <= 0 else (0.0 if sigma >= 1 else 1.0 / sigma)
+    target = problem.availability_target
+    omega = np.empty(len(options))
+    for i, option in enumerate(options):
+        weight = cap_weight
+        if target is not None and option.interruption_rate > 0:
+            weight = (
+                math.inf if target >= 1 else max(weight, option.interruption_rate / (1 - target))
+            )
+        omega[i] = weight
+    p_spot = np.where(np.isfinite(omega), p_spot, math.inf)
+    omega = np.where(np.isfinite(p_spot), omega, math.inf)
+    demand = np.asarray(problem.demand, dtype=float)
+    required = demand * (1.0 + problem.headroom)
+    od_ratio = p_od / cap
+    return _Prep(
+        names=tuple(o.name for o in options),
+        cap=cap,
+        p_od=p_od,
+        p_spot=p_spot,
+        p_res=p_res,
+        res_tier=res_tier,
+        omega=omega,
+        demand=demand,
+        required=required,
+        od_best=int(np.argmin(od_ratio)),
+        rho_res=float(np.min(p_res / cap)),
+    )
+
+
+# --------------------------------------------------------------------------- LP relaxation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Gamma:
+    """gamma(rho): LP cost of covering rho x D with flexible capacity when the spot budget is
+    D, per unit of D. ``spot`` holds the optimal spot capacity per type at each breakpoint."""
+
+    rho: FloatArray  # breakpoints, 0 .. 1
+    value: FloatArray
+    spot: FloatArray  # (len(rho), T)
+    od_price: float  # best on-demand price per capacity
+
+
+def _gamma(prep: _Prep) -> _Gamma:
+    a_star = float(prep.p_od[prep.od_best] / prep.cap[prep.od_best])
+    saving = a_star - prep.p_spot / prep.cap  # per unit of capacity
+    useful = np.flatnonzero(np.isfinite(saving) & (saving > _EPS))
+    omega = prep.omega
+    points = {0.0, 1.0}
+    for t in useful:
+        if omega[t] > 1.0:
+            points.add(1.0 / omega[t])
+    rho = np.array(sorted(points))
+    n_types = prep.cap.shape[0]
+    spot = np.zeros((rho.shape[0], n_types))
+    value = np.empty(rho.shape[0])
+    for k, r in enumerate(rho):
+        best, best_y = 0.0, np.zeros(n_types)
+        for i in useful:
+            limit = r if omega[i] <= 0 else min(r, 1.0 / omega[i])
+            gain = saving[i] * limit
+            if gain > best + _EPS:
+                best, best_y = gain, np.zeros(n_types)
+                best_y[i] = limit
+        for ii, i in enumerate(useful):
+            for j in useful[ii + 1 :]:
+                wi, wj = omega[i], omega[j]
+                if abs(wi - wj) < _EPS:
+                    continue
+                yi = (1.0 - wj * r) / (wi - wj)
+                yj = r - yi
+                if yi < -_EPS or yj < -_EPS:
+                    continue
+                yi, yj = max(yi, 0.0), max(yj, 0.0)
+                gain = saving[i] * yi + saving[j] * yj
+                if gain > best + _EPS:
+                    best, best_y = gain, np.zeros(n_types)
+                    best_y[i], best_y[j] = yi, yj
+        value[k] = a_star * r - best
+        spot[k] = best_y
+    return _Gamma(rho=rho, value=value, spot=spot, od_price=a_star)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _LpCurve:
+    """Sum over hours of the LP flexible cost, as an exact piecewise-linear function of K."""
+
+    k: FloatArray
+    total: FloatArray
+
+    def __call__(self, k: FloatArray) -> FloatArray:
+        return np.asarray(np.interp(k, self.k, self.total, right=0.0), dtype=float)
+
+
+def _lp_curve(required: FloatArray, gamma: _Gamma) -> _LpCurve:
+    demand = required[required > 0]
+    rho, value = gamma.rho, gamma.value
+    slopes = np.diff(value) / np.diff(rho)  # slope s_k on [rho_{k-1}, rho_k], k = 1..m
+    m = slopes.shape[0]
+    # Each hour's cost D * gamma(1 - K / D) has slope -gamma'(rho) in K: no factor D.
+    total0 = float(demand.sum() * value[-1])
+    slope0 = -float(demand.shape[0] * slopes[-1])
+    positions = [demand]  # at K = D the slope rises from -s_1 to 0
+    changes = [np.full(demand.shape[0], slopes[0])]
+    for k in range(1, m):  # at K = D (1 - rho_k) the slope goes from -s_{k+1} to -s_k
+        positions.append(demand * (1.0 - rho[k]))
+        changes.append(np.full(demand.shape[0], slopes[k] - slopes[k - 1]))
+    pos = np.concatenate(positions) if positions else np.zeros(0)
+    chg = np.concatenate(changes) if changes else np.zeros(0)
+    order = np.argsort(pos, kind="stable")
+    pos, chg = pos[order], chg[order]
+    knots = np.concatenate([[0.0], pos])
+    slope_after = slope0 + np.concatenate([[0.0], np.cumsum(chg)])
+    totals = total0 + np.concatenate([[0.0], np.cumsum(slope_after[:-1] * np.diff(knots))])
+    totals = np.maximum(totals, 0.0)
+    return _LpCurve(k=knots, total=totals)
+
+
+# --------------------------------------------------------------------------- grids and tables
+
+
+def _exact_unit(values: FloatArray) -> float | None:
+    """The largest unit dividing every value, if the values are 'round' (else ``None``).
+
+    >>> _exact_unit(np.array([20.0, 50.0, 35.0]))
+    5.0
+    >>> _exact_unit(np.array([0.5, 1.25]))
+    0.25
+    >>> _exact_unit(np.array([1.0, math.pi])) is None
+    True
+    """
+    if values.size == 0:
+        return None
+    for scale in (1.0, 4.0, 100.0, 1000.0):
+        scaled = values * scale
+        ints = np.round(scaled)
+        if np.all(np.abs(scaled - ints) <= 1e-9 * np.maximum(1.0, np.abs(scaled))) and np.all(
+            ints >= 1
+        ):
+            g = int(np.gcd.reduce(ints.astype(np.int64)))
+            return g / scale
+    if values.size == 1:
+        return float(values[0])
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Items:
+    """Flexible items (one per type and tier) on a grid."""
+
+    type_index: IntArray
+    is_spot: npt.NDArray[np.bool_]
+    price: FloatArray
+    a: IntArray  # capacity in x cells
+    b: IntArray  # spot weight in y cells
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Table:
+    """f[x, y]: cheapest flexible mix with capacity >= x cells and spot weight <= y cells."""
+
+    unit_x: float
+    unit_y: float
+    f: FloatArray
+    items: _Items
+
+    @property
+    def x_max(self) -> int:
+        return int(self.f.shape[0] - 1)
+
+    @property
+    def y_max(self) -> int:
+        return int(self.f.shape[1] - 1)
+
+
+def _items(prep: _Prep, unit_x: float, unit_y: float, *, relaxed: bool) -> _Items:
+    types, spot, price, a, b = [], [], [], [], []
+    for t in range(prep.cap.shape[0]):
+        cells = prep.cap[t] / unit_x
+        ax = math.ceil(cells - 1e-9) if relaxed else math.floor(cells + 1e-9)
+        if ax < 1:  # smaller than a cell: a restricted table cannot count it safely
+            continue
+        if math.isfinite(prep.p_od[t]):
+            types.append(t)
+            spot.append(False)
+            price.append(prep.p_od[t])
+            a.append(ax)
+            b.append(0)
+        if math.isfinite(prep.p_spot[t]):
+            weight = prep.omega[t] * prep.cap[t] / unit_y if prep.omega[t] > 0 else 0.0
+            by = math.floor(weight + 1e-9) if relaxed else math.ceil(weight - 1e-9)
+            types.append(t)
+            spot.append(True)
+            price.append(prep.p_spot[t])
+            a.append(ax)
+            b.append(max(by, 0))
+    return _Items(
+        type_index=np.array(types, dtype=np.int64),
+        is_spot=np.array(spot, dtype=bool),
+        price=np.array(price, dtype=float),
+        a=np.array(a, dtype=np.int64),
+        b=np.array(b, dtype=np.int64),
+    )
+
+
+def _build_table(items: _Items, x_max: int, y_max: int, unit_x: float, unit_y: float) -> _Table:
+    f = np.full((x_max + 1, y_max + 1), np.inf)
+    f[0, :] = 0.0
+    for a, b, p in zip(items.a.tolist(), items.b.tolist(), items.price.tolist(), strict=True):
+        if b == 0:
+            _relax_free(f, a, p)
+        elif b <= y_max:
+            _relax_spot(f, a, b, p)
+    return _Table(unit_x=unit_x, unit_y=unit_y, f=f, items=items)
+
+
+def _relax_free(f: FloatArray, a: int, p: float) -> None:
+    """Unbounded item that uses no spot budget: f[x] = min(f[x], f[max(0, x - a)] + p)."""
+    x_max = f.shape[0] - 1
+    if x_max == 0:
+        return
+    a = min(a, x_max)  # one instance at least as wide as the table covers all of it
+    rows = -(-x_max // a)  # chain length per residue class
+    width = f.shape[1]
+    body = np.full((rows * a, width), np.inf)
+    body[:x_max] = f[1:]
+    chains = body.reshape(rows, a, width)  # chains[k, rho-1] is x = rho + k a
+    k = np.arange(-1, rows, dtype=float)[:, None, None]
+    g = np.concatenate([np.zeros((1, a, width)), chains], axis=0) - k * p
+    if rows > 256:
+        np.minimum.accumulate(g, axis=0, out=g)
+    else:  # numpy's accumulate is slow along a short first axis; a loop is not
+        for row in range(1, rows + 1):
+            np.minimum(g[row - 1], g[row], out=g[row])
+    best = g[1:] + k[1:] * p
+    f[1:] = np.minimum(f[1:], best.reshape(rows * a, width)[:x_max])
+
+
+def _relax_spot(f: FloatArray, a: int, b: int, p: float) -> None:
+    """Unbounded item that uses b cells of spot budget, processed in blocks of b columns."""
+    x_max = f.shape[0] - 1
+    y_max = f.shape[1] - 1
+    index = np.maximum(np.arange(x_max + 1) - a, 0)
+    for y0 in range(b, y_max + 1, b):
+        y1 = min(y0 + b, y_max + 1)
+        previous = f[index, y0 - b : y1 - b] + p
+        previous[0] = np.inf
+        np.minimum(f[:, y0:y1], previous, out=f[:, y0:y1])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _HourModel:
+    """How hours are solved: whole hours from a table, or LP integer part + table."""
+
+    restricted: _Table
+    relaxed: _Table | None  # None when the grid is exact (then restricted is exact)
+    whole_hours: bool
+    exact: bool
+
+
+def _hour_model(prep: _Prep, gamma: _Gamma) -> _HourModel:
+    """Pick the grid and the span of the hourly tables.
+
+    In order of preference: an exact grid over whole hours; an approximate grid over whole
+    hours with at least ``_MIN_RESOLUTION`` cells per smallest instance; then tables for the
+    remainder left after fixing the LP's integer part (exact grid if it fits).
+    """
+    flex = np.isfinite(prep.p_od) | np.isfinite(prep.p_spot)
+    caps = prep.cap[flex]
+    spot = np.isfinite(prep.p_spot) & (prep.omega > 0)
+    omega_min = float(np.min(prep.omega[spot])) if spot.any() else 1.0
+    omega_max = float(np.max(prep.omega[spot])) if spot.any() else 0.0
+    max_required = float(np.max(prep.required)) if prep.required.size else 0.0
+    c_min = float(np.min(caps))
+    span_full = max(max_required, c_min)
+    # After fixing the LP's integer part less _MARGIN per variable, what is left is at most
+    # (_MARGIN + 1) instances of each variable the LP uses: the best on-demand type and at
+    # most four spot types (two at each end of a segment of gamma).
+    lp_spot = np.flatnonzero(gamma.spot.max(axis=0) > 0)
+    biggest = np.sort(prep.cap[lp_spot])[::-1][:4] if lp_spot.size else np.zeros(0)
+    span_rest = (_MARGIN + 1) * (float(prep.cap[prep.od_best]) + float(biggest.sum()))
+    heaviest = float(np.max(prep.omega[spot] * prep.cap[spot])) if spot.any() else 0.0
+
+    def y_cells(unit_y: float, span: float) -> int:
+        if not spot.any():
+            return 0
+        useful = omega_max * span + heaviest  # a minimal cover never holds more spot
+        limit = min(useful, max_required)  # no hour has more spot budget than its demand
+        return max(0, math.floor(limit / unit_y + 1e-9))
+
+    def cells(unit_x: float, unit_y: float, span: float) -> int:
+        return (math.ceil(span / unit_x - 1e-9) + 1) * (y_cells(unit_y, span) + 1)
+
+    def build(unit_x: float, span: float, *, exact: bool, whole: bool) -> _HourModel:
+        unit_y = omega_min * unit_x
+        x_max = max(1, math.ceil(span / unit_x - 1e-9))
+        y_max = y_cells(unit_y, span)
+        restricted = _build_table(
+            _items(prep, unit_x, unit_y, relaxed=False), x_max, y_max, unit_x, unit_y
+        )
+        relaxed = None
+        if not exact:
+            relaxed_items = _items(prep, unit_x, unit_y, relaxed=True)
+            relaxed = _build_table(relaxed_items, x_max, y_max, unit_x, unit_y)
+        return _HourModel(restricted=restricted, relaxed=relaxed, whole_hours=whole, exact=exact)
+
+    def finest(span: float) -> float:
+        unit_x = c_min / _FINEST
+        while cells(unit_x, omega_min * unit_x, span) > _TABLE_CELLS:
+            unit_x *= 1.15
+        return unit_x
+
+    exact_unit = _exact_unit(caps)
+    if exact_unit is not None and spot.any():
+        weights = prep.omega[spot] * prep.cap[spot] / (omega_min * exact_unit)
+        if not np.all(np.abs(weights - np.round(weights)) <= 1e-9 * np.maximum(1, weights)):
+            exact_unit = None
+    for span, whole in ((span_full, True), (span_rest, False)):
+        if (
+            exact_unit is not None
+            and cells(exact_unit, omega_min * exact_unit, span) <= _TABLE_CELLS
+        ):
+            return build(exact_unit, span, exact=True, whole=whole)
+        unit_x = finest(span)
+        if c_min / unit_x >= _MIN_RESOLUTION or not whole:
+            return build(unit_x, span, exact=False, whole=whole)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- reserved staircase
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Staircase:
+    """Steps of C_R(K): reserved vectors no other vector beats on both capacity and cost."""
+
+    capacity: FloatArray  # reserved capacity of each step (ascending)
+    cost: FloatArray  # USD per hour of each step (ascending)
+    complete: bool  # every step up to the peak is listed (so bounds over steps are valid)
+    counts: IntArray | None = None  # (steps, types), when enumerated
+    # The reserved table, the cell of each step, the grid unit and each type's width in cells.
+    grid: tuple[FloatArray, IntArray, float, dict[int, int]] | None = None
+
+    def vector(self, step: int, prep: _Prep) -> IntArray:
+        """Reserved instances per type of one step."""
+        if self.counts is not None:
+            return np.asarray(self.counts[step], dtype=np.int64).copy()
+        if self.grid is None:  # pragma: no cover - one of the two is always set
+            raise RuntimeError("staircase without counts or table")
+        flat, ends, _, cells = self.grid
+        counts = np.zeros(prep.cap.shape[0], dtype=np.int64)
+        k = int(ends[step])
+        while k > 0:
+            for t, width in cells.items():
+                previous = max(0, k - width)
+                if abs(flat[previous] + prep.p_res[t] - flat[k]) <= 1e-9 * max(1.0, flat[k]):
+                    counts[t] += 1
+                    k = previous
+                    break
+            else:  # pragma: no cover - the table always has a predecessor
+                raise RuntimeError("reserved table has no predecessor")
+        return counts
+
+
+_STAIR_CANDIDATES = 400_000
+
+
+def _staircase(prep: _Prep) -> _Staircase:
+    n_types = prep.cap.shape[0]
+    usable = np.flatnonzero(np.isfinite(prep.p_res))
+    span = float(np.max(prep.required)) if prep.required.size else 0.0
+    zero = _Staircase(
+        capacity=np.zeros(1),
+        cost=np.zeros(1),
+        complete=True,
+        counts=np.zeros((1, n_types), dtype=np.int64),
+    )
+    if usable.size == 0 or span <= 0:
+        return zero
+    enumerated = _staircase_by_enumeration(prep, usable, span)
+    if enumerated is not None:
+        return enumerated
+    return _staircase_by_grid(prep, usable, span)
+
+
+def _staircase_by_enumeration(prep: _Prep, usable: IntArray, span: float) -> _Staircase | None:
+    """Exact steps from the Pareto frontier of combinations, while it stays small."""
+    n_types = prep.cap.shape[0]
+    cap = np.zeros(1)
+    cost = np.zeros(1)
+    counts = np.zeros((1, n_types), dtype=np.int64)
+    for t in usable.tolist():
+        c, p = float(prep.cap[t]), float(prep.p_res[t])
+        extra = np.ceil(np.maximum(span - cap, 0.0) / c - 1e-12).astype(np.int64)
+        total = int((extra + 1).sum())
+        if total > _STAIR_CANDIDATES:
+            return None
+        parent = np.repeat(np.arange(cap.shape[0]), extra + 1)
+        offsets = np.arange(total) - np.repeat(np.cumsum(extra + 1) - (extra + 1), extra + 1)
+        cap = cap[parent] + offsets * c
+        cost = cost[parent] + offsets * p
+        counts = counts[parent]
+        counts[:, t] += offsets
+        cap, cost, counts = _frontier(cap, cost, counts, span)
+    return _Staircase(capacity=cap, cost=cost, counts=counts, complete=True)
+
+
+def _frontier(
+    cap: FloatArray, cost: FloatArray, counts: IntArray, span: float
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Keep the points that no other point beats on capacity (up to ``span``) and cost."""
+    effective = np.minimum(cap, span)
+    order = np.lexsort((cost, -effective))  # capacity descending, then cost ascending
+    sorted_cost = cost[order]
+    running = np.minimum.accumulate(np.concatenate([[np.inf], sorted_cost]))[:-1]
+    keep = order[sorted_cost < running - 1e-12]
+    keep = keep[np.argsort(effective[keep], kind="stable")]
+    return effective[keep], cost[keep], counts[keep]
+
+
+def _staircase_by_grid(prep: _Prep, usable: IntArray, span: float) -> _Staircase:
+    """Steps from a 1-D knapsack table over a capacity grid (exact if the grid divides
+    every capacity, otherwise a restriction: capacities rounded down)."""
+    caps = prep.cap[usable]
+    unit = _exact_unit(caps)
+    exact = unit is not None and span / unit <= _STAIR_CELLS
+    if not exact or unit is None:
+        unit = max(float(np.min(caps)) / 64.0, span / _STAIR_CELLS)
+    k_max = max(1, math.ceil(span / unit - 1e-9))
+    table = np.full((k_max + 1, 1), np.inf)
+    table[0] = 0.0
+    cells = {int(t): max(1, math.floor(float(prep.cap[t]) / unit + 1e-9)) for t in usable}
+    for t in usable.tolist():
+        _relax_free(table, cells[t], float(prep.p_res[t]))
+    flat = table[:, 0]
+    rises = np.flatnonzero(np.diff(flat) > 1e-12)
+    ends = np.unique(np.concatenate([[0], rises, [k_max]])).astype(np.int64)
+    # Guaranteed capacity of each step: its cells (exact grid: its true capacity).
+    capacity = np.minimum(ends * unit, span)
+    return _Staircase(
+        capacity=capacity,
+        cost=flat[ends],
+        complete=exact,
+        grid=(flat, ends, unit, cells),
+    )
+
+
+# --------------------------------------------------------------------------- hourly solutions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Hours:
+    cost: FloatArray  # (H,) flexible cost per hour
+    bound: FloatArray | None  # (H,) valid lower bound per hour (whole-hour tables only)
+    fixed_od: IntArray | None  # (H,) on-demand instances of the best OD type fixed from the LP
+    fixed_spot: IntArray | None  # (H, T) spot instances fixed from the LP
+    x: IntArray
+    y: IntArray
+
+
+def _solve_hours(prep: _Prep, gamma: _Gamma, model: _HourModel, reserved_cap: float) -> _Hours:
+    required = prep.required
+    residual = np.maximum(required - reserved_cap, 0.0)
+    budget = required.copy()
+    fixed_cost = np.zeros_like(required)
+    fixed_od: IntArray | None = None
+    fixed_spot: IntArray | None = None
+    if not model.whole_hours:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rho = np.where(required > 0, residual / np.where(required > 0, required, 1.0), 0.0)
+        spot_cap = (
+            np.stack(
+                [np.interp(rho, gamma.rho, gamma.spot[:, t]) for t in range(prep.cap.shape[0])],
+                axis=1,
+            )
+            * required[:, None]
+        )
+        fixed_spot = np.maximum(np.floor(spot_cap / prep.cap + 1e-9) - _MARGIN, 0).astype(np.int64)
+        fixed_spot[:, ~np.isfinite(prep.p_spot)] = 0
+        od_need = np.maximum(residual - spot_cap.sum(axis=1), 0.0)
+        best = prep.od_best
+        fixed_od = np.maximum(np.floor(od_need / prep.cap[best] + 1e-9) - _MARGIN, 0).astype(
+            np.int64
+        )
+        spot_prices = np.where(np.isfinite(prep.p_spot), prep.p_spot, 0.0)
+        fixed_cost = fixed_spot @ spot_prices + fixed_od * prep.p_od[best]
+        residual = residual - fixed_spot @ prep.cap - fixed_od * prep.cap[best]
+        weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * prep.cap
+        budget = budget - fixed_spot @ weights
+    table = model.restricted
+    if fixed_od is not None:
+        # Guard: a remainder wider than the table takes more of the best on-demand type.
+        span = table.x_max * table.unit_x
+        extra = np.maximum(np.ceil((residual - span) / prep.cap[prep.od_best] - 1e-9), 0)
+        if extra.any():
+            extra_int = extra.astype(np.int64)
+            fixed_od = fixed_od + extra_int
+            fixed_cost = fixed_cost + extra_int * prep.p_od[prep.od_best]
+            residual = residual - extra_int * prep.cap[prep.od_best]
+    x = np.ceil(np.maximum(residual, 0.0) / table.unit_x - 1e-9).astype(np.int64)
+    y = np.clip(np.floor(budget / table.unit_y + 1e-9), 0, table.y_max).astype(np.int64)
+    cost = fixed_cost + table.f[x, y]
+    bound = None
+    if model.whole_hours:
+        if model.relaxed is None:
+            bound = cost
+        else:
+            relaxed = model.relaxed
+            yr = np.clip(np.floor(budget / relaxed.unit_y + 1e-9), 0, relaxed.y_max).astype(
+                np.int64
+            )
+            bound = relaxed.f[x, yr]
+    return _Hours(cost=cost, bound=bound, fixed_od=fixed_od, fixed_spot=fixed_spot, x=x, y=y)
+
+
+def _recover_hours(prep: _Prep, model: _HourModel, hours: _Hours) -> tuple[IntArray, IntArray]:
+    """On-demand and spot counts per hour and type, by backtracking the table."""
+    n_hours, n_types = prep.required.shape[0], prep.cap.shape[0]
+    od = np.zeros((n_hours, n_types), dtype=np.int64)
+    spot = np.zeros((n_hours, n_types), dtype=np.int64)
+    if hours.fixed_spot is not None and hours.fixed_od is not None:
+        spot += hours.fixed_spot
+        od[:, prep.od_best] += hours.fixed_od
+    table = model.restricted
+    items = table.items
+    f = table.f
+    x = hours.x.copy()
+    y = hours.y.copy()
+    rows = np.arange(n_hours)
+    for _ in range(table.x_max + 2):
+        active = np.flatnonzero(x > 0)
+        if active.size == 0:
+            break
+        xa, ya = x[active], y[active]
+        target = f[xa, ya]
+        prev_x = np.maximum(xa[:, None] - items.a[None, :], 0)
+        prev_y = ya[:, None] - items.b[None, :]
+        valid = prev_y >= 0
+        value = np.where(valid, f[prev_x, np.maximum(prev_y, 0)] + items.price[None, :], np.inf)
+        match = np.abs(value - target[:, None]) <= 1e-9 * np.maximum(1.0, target[:, None])
+        choice = np.argmax(match, axis=1)
+        if not match[np.arange(active.size), choice].all():  # pragma: no cover
+            raise RuntimeError("table backtracking failed")
+        types = items.type_index[choice]
+        is_spot = items.is_spot[choice]
+        np.add.at(spot, (rows[active][is_spot], types[is_spot]), 1)
+        np.add.at(od, (rows[active][~is_spot], types[~is_spot]), 1)
+        x[active] = prev_x[np.arange(active.size), choice]
+        y[active] = prev_y[np.arange(active.size), choice]
+    return od, spot
+
+
+def _polish(prep: _Prep, reserved_cap: float, od: IntArray, spot: IntArray) -> None:
+    """Improve each hour in place by exact 1-for-1 swaps and removals (real arithmetic).
+
+    Only needed when the hourly tables are approximate: rounding on the grid can miss a mix
+    that fits with little slack. Each round applies, in every hour, the best move that keeps
+    cover and the spot constraint; it stops when no move saves money.
+    """
+    n_types = prep.cap.shape[0]
+    weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * prep.cap
+    # Items: on-demand then spot, per type; unavailable ones can be removed but not added.
+    price = np.concatenate([prep.p_od, prep.p_spot])
+    capacity = np.concatenate([prep.cap, prep.cap])
+    weight = np.concatenate([np.zeros(n_types), weights])
+    addable = np.isfinite(price)
+    price = np.where(addable, price, 0.0)
+    gain = price[:, None] - price[None, :]
+    a_idx, b_idx = np.nonzero(addable[None, :] & (gain > 1e-12))
+    pair_gain = gain[a_idx, b_idx]
+    active = np.arange(prep.required.shape[0])
+    for _ in range(64):
+        if active.size == 0:
+            return
+        required = prep.required[active]
+        tol = 1e-9 * np.maximum(1.0, required)
+        counts = np.concatenate([od[active], spot[active]], axis=1)
+        cover_slack = reserved_cap + counts @ capacity - required
+        spot_slack = required - spot[active] @ weights
+        # Removal of item a saves price[a]; a swap a -> b saves price[a] - price[b].
+        can_remove = (counts > 0) & (cover_slack[:, None] - capacity[None, :] >= -tol[:, None])
+        remove_gain = np.where(can_remove, price[None, :], 0.0)
+        best_remove = remove_gain.max(axis=1)
+        remove_item = remove_gain.argmax(axis=1)
+        if a_idx.size:
+            ok = (
+                (counts[:, a_idx] > 0)
+                & (cover_slack[:, None] - capacity[a_idx] + capacity[b_idx] >= -tol[:, None])
+                & (spot_slack[:, None] + weight[a_idx] - weight[b_idx] >= -tol[:, None])
+            )
+            swap_gain = np.where(ok, pair_gain[None, :], 0.0)
+            best_swap = swap_gain.max(axis=1)
+            swap_pair = swap_gain.argmax(axis=1)
+        else:
+            best_swap = np.zeros(active.size)
+            swap_pair = np.zeros(active.size, dtype=np.int64)
+        do_remove = (best_remove > 1e-12) & (best_remove >= best_swap)
+        do_swap = (best_swap > 1e-12) & ~do_remove
+        chosen = np.flatnonzero(do_remove)
+        _shift(od, spot, active[chosen], remove_item[chosen], -1, n_types)
+        chosen = np.flatnonzero(do_swap)
+        pairs = swap_pair[chosen]
+        _shift(od, spot, active[chosen], a_idx[pairs], -1, n_types)
+        _shift(od, spot, active[chosen], b_idx[pairs], +1, n_types)
+        active = active[do_remove | do_swap]
+
+
+def _shift(
+    od: IntArray, spot: IntArray, hours: IntArray, items: IntArray, delta: int, n: int
+) -> None:
+    is_spot = items >= n
+    np.add.at(od, (hours[~is_spot], items[~is_spot]), delta)
+    np.add.at(spot, (hours[is_spot], items[is_spot] - n), delta)
+
+
+# --------------------------------------------------------------------------- the optimizer
+
+
+def optimize_mix(problem: MixProblem) -> MixPlan:
+    """The cheapest reserved / on-demand / spot plan that covers demand every hour.
+
+    See the module docstring for the formulation, the decomposition and the statuses.
+
+    Raises
+    ------
+    PlannerInputError
+        From :func:`check_problem`.
+
+    Examples
+    --------
+    Two types; the small one fills the gaps the big one leaves:
+
+    >>> big = InstanceOption(name="big", capacity=40, on_demand_usd_per_hour=3.0)
+    >>> small = InstanceOption(name="small", capacity=10, on_demand_usd_per_hour=1.0)
+    >>> plan = optimize_mix(MixProblem(demand=(45.0,), options=(big, small)))
+    >>> plan.hourly_records()[0]["on_demand"], plan.total_cost_usd
+    (2, 4.0)
+    """
+    check_problem(problem)
+    started = time.perf_counter()
+    plan = _optimize(problem, started)
+    if problem.budget_usd is not None and plan.total_cost_usd > problem.budget_usd * (1 + 1e-12):
+        plan = _over_budget(problem, plan, started)
+    return plan
+
+
+def _optimize(problem: MixProblem, started: float) -> MixPlan:
+    prep = _prepare(problem)
+    n_hours = prep.required.shape[0]
+    gamma = _gamma(prep)
+    curve = _lp_curve(prep.required, gamma)
+    lp_k = curve.k
+    reserved_line = n_hours * prep.rho_res * lp_k if math.isfinite(prep.rho_res) else None
+    if reserved_line is None:
+        lp_bound = float(curve.total[0]) if curve.total.size else 0.0
+    else:
+        lp_bound = float(np.min(reserved_line + curve.total))
+    stair = _staircase(prep)
+    model = _hour_model(prep, gamma)
+    step_bound = n_hours * stair.cost + curve(np.minimum(stair.capacity, curve.k[-1]))
+    order = np.argsort(step_bound, kind="stable")
+    deadline = started + problem.time_limit_seconds
+    best_cost = math.inf
+    best_step = -1
+    best_hours: _Hours | None = None
+    exact_bounds = np.full(stair.capacity.shape[0], np.nan)
+    finalists: list[tuple[float, int, _Hours]] = []
+    evaluated = 0
+    pruned_at = stair.capacity.shape[0]
+    for position, step in enumerate(order.tolist()):
+        if step_bound[step] >= best_cost * (1 - 1e-12):
+            pruned_at = position
+            break
+        if best_hours is not None and (
+            time.perf_counter() > deadline
+            or (not model.whole_hours and evaluated >= _MAX_REMAINDER_STEPS)
+        ):
+            pruned_at = position
+            break
+        hours = _solve_hours(prep, gamma, model, float(stair.capacity[step]))
+        evaluated += 1
+        total = n_hours * float(stair.cost[step]) + float(hours.cost.sum())
+        if hours.bound is not None:
+            exact_bounds[step] = n_hours * float(stair.cost[step]) + float(hours.bound.sum())
+        finalists.append((total, step, hours))
+        if total < best_cost - 1e-9:
+            best_cost, best_step, best_hours = total, step, hours
+    else:
+        pruned_at = len(order)
+    if best_hours is None:  # pragma: no cover - the first step is always evaluated
+        raise RuntimeError("no staircase step was evaluated")
+    # The proven bound: min over steps of the best bound known for each step.
+    per_step = np.where(np.isnan(exact_bounds), step_bound, np.maximum(exact_bounds, step_bound))
+    unvisited = order[pruned_at:]
+    if stair.complete:
+        candidates = [per_step[order[:pruned_at]]]
+        if unvisited.size:
+            candidates.append(step_bound[unvisited])
+        integer_bound = float(min(np.min(c) for c in candidates if c.size))
+        integer_bound = min(integer_bound, best_cost)
+    else:
+        integer_bound = -math.inf
+    lower = max(lp_bound, integer_bound)
+
+    reserved = stair.vector(best_step, prep)
+    od, spot = _recover_hours(prep, model, best_hours)
+    if not model.exact:
+        # The grid rounds: polish the best few steps in exact arithmetic and keep the best.
+        finalists.sort(key=lambda item: item[0])
+        best_total = math.inf
+        for total, step, hours in finalists[: _FINALISTS if model.whole_hours else 1]:
+            if total > best_cost * (1 + 0.01):
+                break
+            vector = stair.vector(step, prep)
+            od_step, spot_step = _recover_hours(prep, model, hours)
+            _polish(prep, float(prep.cap @ vector), od_step, spot_step)
+            polished = n_hours * float(vector @ np.where(np.isfinite(prep.p_res), prep.p_res, 0.0))
+            polished += float(
+                (od_step @ np.where(np.isfinite(prep.p_od), prep.p_od, 0.0)).sum()
+                + (spot_step @ np.where(np.isfinite(prep.p_spot), prep.p_spot, 0.0)).sum()
+            )
+            if polished < best_total - 1e-9:
+                best_total, reserved, od, spot = polished, vector, od_step, spot_step
+    one_year = np.array([tier is PriceTier.RESERVED_1Y for tier in prep.res_tier])
+    r1 = np.where(one_year, reserved, 0).astype(np.int64)
+    return _assemble(
+        problem,
+        prep,
+        r1,
+        reserved - r1,
+        od,
+        spot,
+        lower_bound=lower,
+        lp_bound=lp_bound,
+        started=started,
+        method="decomposition",
+        details={
+            "staircase_steps": int(stair.capacity.shape[0]),
+            "steps_evaluated": evaluated,
+            "staircase_complete": stair.complete,
+            "hour_tables_exact": model.exact,
+            "whole_hour_tables": model.whole_hours,
+            "table_cells": int(model.restricted.f.size),
+        },
+    )
+
+
+def _assemble(
+    problem: MixProblem,
+    prep: _Prep,
+    r1: IntArray,
+    r3: IntArray,
+    od: IntArray,
+    spot: IntArray,
+    *,
+    lower_bound: float,
+    lp_bound: float,
+    started: float,
+    method: str,
+    details: Mapping[str, Any],
+    status: MixStatus | None = None,
+    message: str | None = None,
+) -> MixPlan:
+    n_hours = prep.required.shape[0]
+    cap = prep.cap
+    reserved = r1 + r3
+    p1 = np.array([o.reserved_1y_usd_per_hour or 0.0 for o in problem.options])
+    p3 = np.array([o.reserved_3y_usd_per_hour or 0.0 for o in problem.options])
+    p_od = np.where(np.isfinite(prep.p_od), prep.p_od, 0.0)
+    p_spot = np.where(np.isfinite(prep.p_spot), prep.p_spot, 0.0)
+    cost_1y = float(n_hours * (r1 @ p1))
+    cost_3y = float(n_hours * (r3 @ p3))
+    hourly_flex = od @ p_od + spot @ p_spot
+    cost_od = float((od @ p_od).sum())
+    cost_spot = float((spot @ p_spot).sum())
+    total = cost_1y + cost_3y + cost_od + cost_spot
+    reserved_cap = float(cap @ reserved)
+    capacity = reserved_cap + od @ cap + spot @ cap
+    weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * cap
+    shortfall = prep.required - capacity
+    over_spot = spot @ weights - prep.required
+    if np.any(shortfall > 1e-7 * np.maximum(1.0, prep.required)) or np.any(
+        over_spot > 1e-7 * np.maximum(1.0, prep.required)
+    ):  # pragma: no cover - guarded by construction and tests
+        raise RuntimeError("the plan does not satisfy the constraints")
+    required_total = float(prep.required.sum())
+    if reserved_cap > 0:
+        used = float(np.minimum(prep.required, reserved_cap).sum())
+        utilisation = used / (reserved_cap * n_hours)
+        coverage = used / required_total if required_total > 0 else None
+    else:
+        utilisation = None
+        coverage = 0.0 if required_total > 0 else None
+    lower = min(lower_bound, total)
+    gap = 0.0 if total <= 0 else max(0.0, (total - lower) / total)
+    if status is None:
+        status = MixStatus.OPTIMAL if gap <= 1e-9 else MixStatus.FEASIBLE
+    if message is None:
+        message = (
+            "Proven optimal."
+            if status is MixStatus.OPTIMAL
+            else f"Feasible plan within {gap:.2%} of the proven lower bound."
+        )
+    per_type = {
+        name: float(
+            n_hours * (r1[i] * p1[i] + r3[i] * p3[i])
+            + od[:, i].sum() * p_od[i]
+            + spot[:, i].sum() * p_spot[i]
+        )
+        for i, name in enumerate(prep.names)
+    }
+    hourly_cost = hourly_flex + float(r1 @ p1 + r3 @ p3)
+    return MixPlan(
+        status=status,
+        message=message,
+        method=method,
+        total_cost_usd=total,
+        lower_bound_usd=lower,
+        lp_bound_usd=min(lp_bound, total),
+        gap=gap,
+        solve_seconds=time.perf_counter() - started,
+        type_names=prep.names,
+        capacities=tuple(float(c) for c in cap),
+        reserved_1y=tuple(int(v) for v in r1),
+        reserved_3y=tuple(int(v) for v in r3),
+        on_demand=od,
+        spot=spot,
+        demand=prep.demand,
+        required=prep.required,
+        cost_by_tier_usd={
+            PriceTier.RESERVED_1Y: cost_1y,
+            PriceTier.RESERVED_3Y: cost_3y,
+            PriceTier.ON_DEMAND: cost_od,
+            PriceTier.SPOT: cost_spot,
+        },
+        commitment_utilisation=utilisation,
+        commitment_coverage=coverage,
+        budget_usd=problem.budget_usd,
+        details={**details, "prices": per_type, "hourly_cost": hourly_cost},
+    )
+
+
+def _over_budget(problem: MixProblem, plan: MixPlan, started: float) -> MixPlan:
+    """The budget is below the cheapest plan: say by how much, and what it can serve."""
+    budget = float(problem.budget_usd or 0.0)
+    base = replace(
+        problem, budget_usd=None, time_limit_seconds=max(1.0, problem.time_limit_seconds / 4)
+    )
+    low, high = 0.0, 1.0
+    for _ in range(10):
+        middle = (low + high) / 2
+        scaled = replace(base, demand=tuple(d * middle for d in problem.demand))
+        if _optimize(scaled, time.perf_counter()).total_cost_usd <= budget:
+            low = middle
+        else:
+            high = middle
+    served = low
+    reach = (
+        f"It serves about {served:.1%} of the demand in every hour."
+        if served > 0
+        else "It cannot keep even the smallest fleet running every hour."
+    )
+    message = (
+        f"The budget of ${budget:,.2f} is below the cheapest plan found, "
+        f"${plan.total_cost_usd:,.2f} (no plan costs less than ${plan.lower_bound_usd:,.2f}). "
+        f"{reach}"
+    )
+    return replace(
+        plan,
+        status=MixStatus.INFEASIBLE,
+        message=message,
+        min_budget_usd=plan.total_cost_usd,
+        served_fraction=served,
+        solve_seconds=time.perf_counter() - started,
+    )
+
+
+# --------------------------------------------------------------------------- naive full MILP
+
+
+def solve_full_milp(problem: MixProblem, *, time_limit_seconds: float = 60.0) -> MixPlan:
+    """The naive formulation in one :func:`scipy.optimize.milp` (HiGHS) call.
+
+    Every variable of the module docstring is explicit: reserved counts per type and term,
+    on-demand and spot counts per type and hour. It is exact given time, and the reference
+    the decomposition is measured against (``bench/bench_fleet.py``, the tests). Past the time
+    limit it returns HiGHS's incumbent, with HiGHS's dual bound as ``lower_bound_usd``;
+    ``details["highs_status"]`` keeps HiGHS's own status. Without an incumbent it raises
+    :class:`RuntimeError`.
+
+    >>> opt = InstanceOption(name="a", capacity=10, on_demand_usd_per_hour=1.0,
+    ...                      reserved_1y_usd_per_hour=0.6)
+    >>> plan = solve_full_milp(MixProblem(demand=(10.0, 10.0, 25.0, 5.0), options=(opt,)))
+    >>> round(plan.total_cost_usd, 2), plan.method
+    (4.4, 'full_milp')
+    """
+    check_problem(problem)
+    started = time.perf_counter()
+    prep = _prepare(problem)
+    n_hours, n_types = prep.required.shape[0], prep.cap.shape[0]
+    p1 = np.array(
+        [
+            o.reserved_1y_usd_per_hour
+            if PriceTier.RESERVED_1Y in problem.tiers and o.reserved_1y_usd_per_hour
+            else math.inf
+            for o in problem.options
+        ]
+    )
+    p3 = np.array(
+        [
+            o.reserved_3y_usd_per_hour
+            if PriceTier.RESERVED_3Y in problem.tiers and o.reserved_3y_usd_per_hour
+            else math.inf
+            for o in problem.options
+        ]
+    )
+    n_vars = 2 * n_types + 2 * n_hours * n_types
+    cost = np.concatenate(
+        [
+            np.where(np.isfinite(p1), n_hours * p1, 0.0),
+            np.where(np.isfinite(p3), n_hours * p3, 0.0),
+            np.tile(np.where(np.isfinite(prep.p_od), prep.p_od, 0.0), n_hours),
+            np.tile(np.where(np.isfinite(prep.p_spot), prep.p_spot, 0.0), n_hours),
+        ]
+    )
+    upper = np.concatenate(
+        [
+            np.where(np.isfinite(p1), np.inf, 0.0),
+            np.where(np.isfinite(p3), np.inf, 0.0),
+            np.tile(np.where(np.isfinite(prep.p_od), np.inf, 0.0), n_hours),
+            np.tile(np.where(np.isfinite(prep.p_spot), np.inf, 0.0), n_hours),
+        ]
+    )
+    hours_index = np.repeat(np.arange(n_hours), n_types)
+    od_cols = 2 * n_types + np.arange(n_hours * n_types)
+    spot_cols = od_cols + n_hours * n_types
+    tiled_cap = np.tile(prep.cap, n_hours)
+    cover = sparse.coo_matrix(
+        (
+            np.concatenate([np.tile(prep.cap, 2 * n_hours), tiled_cap, tiled_cap]),
+            (
+                np.concatenate(
+                    [np.repeat(np.arange(n_hours), 2 * n_types), hours_index, hours_index]
+                ),
+                np.concatenate([np.tile(np.arange(2 * n_types), n_hours), od_cols, spot_cols]),
+            ),
+        ),
+        shape=(n_hours, n_vars),
+    ).tocsr()
+    constraints = [LinearConstraint(cover, lb=prep.required, ub=np.inf)]
+    weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * prep.cap
+    if np.any(weights > 0):
+        spot_rows = sparse.coo_matrix(
+            (np.tile(weights, n_hours), (hours_index, spot_cols)), shape=(n_hours, n_vars)
+        ).tocsr()
+        constraints.append(LinearConstraint(spot_rows, lb=-np.inf, ub=prep.required))
+    result = milp(
+        cost,
+        integrality=np.ones(n_vars),
+        bounds=Bounds(np.zeros(n_vars), upper),
+        constraints=constraints,
+        options={"time_limit": float(time_limit_seconds), "disp": False},
+    )
+    if result.x is None:
+        raise RuntimeError(f"HiGHS found no plan: {result.message}")
+    values = np.round(result.x).astype(np.int64)
+    r1 = values[:n_types]
+    r3 = values[n_types : 2 * n_types]
+    od = values[2 * n_types : 2 * n_types + n_hours * n_types].reshape(n_hours, n_types)
+    spot = values[2 * n_types + n_hours * n_types :].reshape(n_hours, n_types)
+    dual = getattr(result, "mip_dual_bound", None)
+    lower = float(dual) if dual is not None and math.isfinite(dual) else -math.inf
+    plan = _assemble(
+        problem,
+        prep,
+        r1,
+        r3,
+        od,
+        spot,
+        lower_bound=lower,
+        lp_bound=-math.inf,
+        started=started,
+        method="full_milp",
+        details={"highs_status": int(result.status), "highs_message": str(result.message)},
+        status=MixStatus.OPTIMAL if result.status == 0 else MixStatus.FEASIBLE,
+        message=str(result.message),
+    )
+    return plan
+
+
+def lp_relaxation_milp(problem: MixProblem, *, time_limit_seconds: float = 120.0) -> float:
+    """The LP relaxation of the naive formulation, solved by HiGHS (for cross-checks).
+
+    >>> opt = InstanceOption(name="a", capacity=10, on_demand_usd_per_hour=1.0)
+    >>> lp_relaxation_milp(MixProblem(demand=(15.0,), options=(opt,)))
+    1.5
+    """
+    check_problem(problem)
+    prep = _prepare(problem)
+    n_hours, n_types = prep.required.shape[0], prep.cap.shape[0]
+    rho = prep.p_res / prep.cap
+    n_vars = 1 + 2 * n_hours * n_types
+    cost = np.concatenate(
+        [
+            [n_hours * float(np.min(rho)) if np.isfinite(rho).any() else 0.0],
+            np.tile(np.where(np.isfinite(prep.p_od), prep.p_od, 0.0), n_hours),
+            np.tile(np.where(np.isfinite(prep.p_spot), prep.p_spot, 0.0), n_hours),
+        ]
+    )
+    upper = np.concatenate(
+        [
+            [np.inf if np.isfinite(rho).any() else 0.0],
+            np.tile(np.where(np.isfinite(prep.p_od), np.inf, 0.0), n_hours),
+            np.tile(np.where(np.isfinite(prep.p_spot), np.inf, 0.0), n_hours),
+        ]
+    )
+    hours_index = np.repeat(np.arange(n_hours), n_types)
+    od_cols = 1 + np.arange(n_hours * n_types)
+    spot_cols = od_cols + n_hours * n_types
+    tiled_cap = np.tile(prep.cap, n_hours)
+    cover = sparse.coo_matrix(
+        (
+            np.concatenate([np.ones(n_hours), tiled_cap, tiled_cap]),
+            (
+                np.concatenate([np.arange(n_hours), hours_index, hours_index]),
+                np.concatenate([np.zeros(n_hours, dtype=np.int64), od_cols, spot_cols]),
+            ),
+        ),
+        shape=(n_hours, n_vars),
+    ).tocsr()
+    constraints = [LinearConstraint(cover, lb=prep.required, ub=np.inf)]
+    weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * prep.cap
+    if np.any(weights > 0):
+        spot_rows = sparse.coo_matrix(
+            (np.tile(weights, n_hours), (hours_index, spot_cols)), shape=(n_hours, n_vars)
+        ).tocsr()
+        constraints.append(LinearConstraint(spot_rows, lb=-np.inf, ub=prep.required))
+    result = milp(
+        cost,
+        integrality=np.zeros(n_vars),
+        bounds=Bounds(np.zeros(n_vars), upper),
+        constraints=constraints,
+        options={"time_limit": float(time_limit_seconds)},
+    )
+    if result.fun is None:  # pragma: no cover
+        raise RuntimeError(f"HiGHS did not solve the LP: {result.message}")
+    return float(result.fun)
+
+
+def plan_summary(plan: MixPlan) -> dict[str, Any]:
+    """The ``mix --json`` document for a plan."""
+    return {
+        "status": str(plan.status),
+        "message": plan.message,
+        "total_cost_usd": plan.total_cost_usd,
+        "lower_bound_usd": plan.lower_bound_usd,
+        "lp_bound_usd": plan.lp_bound_usd,
+        "gap": plan.gap,
+        "solve_seconds": plan.solve_seconds,
+        "method": plan.method,
+        "reserved": plan.reserved_counts(),
+        "reserved_by_term": plan.reserved_by_term(),
+        "cost_by_tier_usd": {str(tier): usd for tier, usd in plan.cost_by_tier_usd.items()},
+        "commitment_utilisation": plan.commitment_utilisation,
+        "commitment_coverage": plan.commitment_coverage,
+        "budget_usd": plan.budget_usd,
+        "min_budget_usd": plan.min_budget_usd,
+        "served_fraction": plan.served_fraction,
+        "hours": plan.hours,
+        "hourly": plan.hourly_records(),
+    }
+
+
+def options_from(rows: Sequence[Mapping[str, Any]]) -> tuple[InstanceOption, ...]:
+    """Instance options from plain mappings (tests, benchmarks).
+
+    >>> options_from([{"name": "a", "capacity": 2, "on_demand_usd_per_hour": 1}])[0].capacity
+    2.0
+    """
+    return tuple(
+        InstanceOption(
+            name=str(row["name"]),
+            capacity=float(row["capacity"]),
+            on_demand_usd_per_hour=_opt(row.get("on_demand_usd_per_hour")),
+            spot_usd_per_hour=_opt(row.get("spot_usd_per_hour")),
+            reserved_1y_usd_per_hour=_opt(row.get("reserved_1y_usd_per_hour")),
+            reserved_3y_usd_per_hour=_opt(row.get("reserved_3y_usd_per_hour")),
+            interruption_rate=float(row.get("interruption_rate", 0.0)),
+        )
+        for row in rows
+    )
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None else float(value)

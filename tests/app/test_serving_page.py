@@ -1,0 +1,146 @@
+"""The Serving page, as a user's session runs it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from planner.demand_io import parse_demand_csv
+from planner.formatting import usd
+from planner.io import GALLERY_DIR, gallery, read_scenario
+from planner.scenario import Scenario
+from planner.serving import FleetMix, evaluate_serving
+from planner.share import decode, encode
+from tests.app.conftest import open_app
+
+PAGE = "app_pages/serving.py"
+CASE = read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml")
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def apply(at):
+    next(b for b in at.button if b.label == "Apply").click().run()
+    return at
+
+
+@pytest.fixture
+def case():
+    at = open_app({"s": encode(CASE)}, page=PAGE)
+    assert not at.exception
+    return at
+
+
+def test_the_lesson_03_case_shows_the_models_numbers(case):
+    result = evaluate_serving(CASE)
+    assert not case.error
+    assert metric(case, "Monthly cost") == usd(result.optimised.monthly_cost_usd)
+    assert metric(case, "Per 1K requests") == usd(result.optimised.per_1k_requests_usd)
+    assert metric(case, "Per request") == usd(result.optimised.per_request_usd)
+    assert metric(case, "Gap") == "0.00%"  # the instance mix is proven optimal
+    # Waterfall, capacity by tier, cost per request over time, and the mix's capacity chart.
+    assert len(case.get("vega_lite_chart")) >= 4
+
+
+def test_the_link_carries_the_pages_inputs(case):
+    case.slider(key="_sv_cache_0").set_value(40)
+    apply(case)
+    assert not case.exception
+    shared = decode(case.query_params["s"]).scenario
+    assert shared is not None
+    assert shared.serving_plan.cache_hit_rate == pytest.approx(0.40)
+    reopened = open_app({"s": case.query_params["s"]}, page=PAGE)
+    assert not reopened.exception
+    assert metric(reopened, "Monthly cost") == metric(case, "Monthly cost")
+
+
+def test_a_scenario_without_a_plan_can_start_one():
+    at = open_app(page=PAGE)
+    assert not at.exception
+    assert any("no serving plan" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Start a serving plan").click().run()
+    assert not at.exception
+    assert at.session_state["scenario"].serving_plan is not None
+    assert metric(at, "Monthly cost").startswith("$")
+
+
+def test_a_full_spot_cap_with_interruptions_is_explained_and_kept(case):
+    case.slider(key="_sv_spot_cap_0").set_value(100)
+    apply(case)
+    assert not case.exception
+    assert any("spot cap of 100%" in e.value and "To fix" in e.value for e in case.error)
+    # The user's input is kept, not silently reverted.
+    assert case.session_state["scenario"].serving_plan.mix.spot_max_share == 1.0
+
+
+def test_no_instance_able_to_serve_is_explained():
+    plan = replace(
+        CASE.serving_plan,
+        mix=FleetMix(instance_types=("g4dn.xlarge", "g5.xlarge")),
+        latency_target_ms=10.0,
+    )
+    at = open_app({"s": encode(replace(CASE, serving_plan=plan))}, page=PAGE)
+    assert not at.exception
+    assert any("even at batch 1" in e.value for e in at.error)
+
+
+def test_a_budget_below_the_minimum_gives_the_smallest_that_works(case):
+    case.number_input(key="_sv_budget_0").set_value(100.0)
+    apply(case)
+    assert not case.exception
+    warning = next(w.value for w in case.warning if "below the cheapest plan" in w.value)
+    assert "$1,043.22" in warning  # the smallest budget that works, over the 13 weeks
+
+
+def test_a_mix_without_on_demand_is_explained(case):
+    case.multiselect(key="_sv_tiers_0").set_value(["spot", "reserved_1y"])
+    apply(case)
+    assert not case.exception
+    assert any("leaves out on_demand" in e.value and "To fix" in e.value for e in case.error)
+
+
+def test_a_linked_csv_that_is_not_loaded_falls_back_to_the_shape():
+    plan = replace(
+        CASE.serving_plan, traffic=replace(CASE.serving_plan.traffic, demand_csv="x.csv")
+    )
+    at = open_app({"s": encode(replace(CASE, serving_plan=plan))}, page=PAGE)
+    assert not at.exception
+    notice = next(w.value for w in at.warning if "x.csv" in w.value)
+    assert "not part of the link" in notice
+    assert metric(at, "Monthly cost") == usd(evaluate_serving(CASE).optimised.monthly_cost_usd)
+
+
+def test_an_uploaded_csv_in_the_session_is_used():
+    demand = parse_demand_csv(
+        "hour,demand\n" + "".join(f"{h},{200 + h % 24}\n" for h in range(336)), name="load.csv"
+    )
+    plan = replace(
+        CASE.serving_plan, traffic=replace(CASE.serving_plan.traffic, demand_csv="load.csv")
+    )
+    scenario = replace(CASE, serving_plan=plan)
+    at = open_app({"s": encode(scenario)}, page=PAGE)
+    at.session_state["serving_demand_upload"] = demand
+    at.run()
+    assert not at.exception
+    assert not [w for w in at.warning if "load.csv" in w.value]
+    expected = evaluate_serving(scenario, csv_demand=demand.values)
+    assert metric(at, "Monthly cost") == usd(expected.optimised.monthly_cost_usd)
+
+
+@pytest.mark.parametrize("entry", gallery(), ids=lambda e: e.key)
+def test_every_gallery_scenario_renders_on_this_page(entry):
+    at = open_app({"s": encode(entry.scenario)}, page=PAGE)
+    assert not at.exception
+    if entry.scenario.serving_plan is None:
+        assert any("no serving plan" in i.value for i in at.info)
+    else:
+        assert not at.error
+
+
+def test_a_plain_scenario_link_still_opens():
+    at = open_app({"s": encode(Scenario(title="Plain"))}, page=PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Serving: Plain"

@@ -1,0 +1,89 @@
+"""Properties of the serving planner over random plans."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+from planner.errors import PlannerInputError
+from planner.scenario import Scenario
+from planner.serving import (
+    Autoscaling,
+    FleetMix,
+    Precision,
+    ServedModel,
+    ServingBaseline,
+    ServingPlan,
+    Traffic,
+    evaluate_serving,
+)
+
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> ServingPlan:
+    precisions = st.sampled_from(list(Precision))
+    return ServingPlan(
+        traffic=Traffic(
+            requests_per_day=draw(st.floats(1e4, 5e7)),
+            peak_to_average=draw(st.none() | st.floats(1.2, 4.0)),
+            monthly_growth=draw(st.floats(-0.1, 0.2)),
+            horizon_weeks=1,
+        ),
+        model=ServedModel(
+            parameters_billion=draw(st.sampled_from([1.0, 3.0, 8.0])),
+            precision=draw(precisions),
+            input_tokens=draw(st.integers(50, 1000)),
+            output_tokens=draw(st.integers(20, 400)),
+        ),
+        instance_type=draw(st.sampled_from(["g6e.xlarge", "g6.xlarge", "p4d.24xlarge"])),
+        max_batch=draw(st.integers(1, 64)),
+        latency_target_ms=60_000,
+        cache_hit_rate=draw(st.floats(0.0, 0.5)),
+        autoscaling=Autoscaling(
+            min_replicas=draw(st.integers(0, 3)),
+            headroom=draw(st.floats(0.0, 0.5)),
+            scale_up_lag_minutes=draw(st.floats(0.0, 90.0)),
+        ),
+        baseline=ServingBaseline(
+            instance_type=draw(st.sampled_from([None, "g6e.xlarge", "p4d.24xlarge"])),
+            precision=draw(precisions),
+            max_batch=draw(st.integers(1, 8)),
+        ),
+        mix=FleetMix(spot_max_share=draw(st.sampled_from([0.0, 0.3, 0.6]))),
+    )
+
+
+def _evaluate(plan: ServingPlan):
+    try:
+        return evaluate_serving(Scenario(serving_plan=plan))
+    except PlannerInputError:
+        reject()  # this random plan cannot serve its model: explained, never a crash
+
+
+@SETTINGS
+@given(plans())
+def test_lever_savings_add_up_to_baseline_minus_plan(plan):
+    result = _evaluate(plan)
+    total = sum(item.saving_usd_per_month for item in result.levers)
+    assert total == pytest.approx(result.total_saving_usd_per_month, rel=1e-9, abs=1e-6)
+    assert result.optimised.per_1k_requests_usd == pytest.approx(
+        1000 * result.optimised.per_request_usd
+    )
+
+
+@SETTINGS
+@given(plans(), st.floats(1.1, 3.0))
+def test_more_traffic_never_lowers_the_plans_cost(plan, factor):
+    result = _evaluate(plan)
+    busier = replace(
+        plan,
+        traffic=replace(plan.traffic, requests_per_day=plan.traffic.requests_per_day * factor),
+    )
+    more = _evaluate(busier)
+    assert more.optimised.total_cost_usd >= result.optimised.total_cost_usd - 1e-6
+    assert (more.optimised.instances >= result.optimised.instances).all()

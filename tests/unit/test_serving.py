@@ -1,0 +1,448 @@
+"""The serving model: roofline throughput, traffic, fleet, cost and the lever attribution."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from planner.catalog import PriceTier, load_catalog
+from planner.errors import PlannerInputError
+from planner.io import GALLERY_DIR, read_scenario
+from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
+from planner.serving import (
+    Autoscaling,
+    CustomInstance,
+    FleetMix,
+    Lever,
+    ModelKind,
+    Precision,
+    ServedModel,
+    ServingBaseline,
+    ServingPlan,
+    Traffic,
+    baseline_config,
+    check_plan,
+    evaluate_config,
+    evaluate_serving,
+    instance_throughput,
+    kv_bytes_per_token,
+    lag_adjusted,
+    mix_problem,
+    plan_config,
+    right_sizing_frame,
+    serve_summary,
+    traffic_profile,
+    week_shape,
+)
+
+CASE = read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml")
+LLM = ServingPlan(
+    traffic=Traffic(requests_per_day=2_000_000, peak_to_average=2.5, horizon_weeks=2),
+    model=ServedModel(parameters_billion=8, precision=Precision.INT8, output_tokens=250),
+    instance_type="g6.xlarge",
+    max_batch=32,
+    latency_target_ms=20_000,
+    cache_hit_rate=0.15,
+    baseline=ServingBaseline(instance_type="g6e.xlarge"),
+    mix=FleetMix(spot_max_share=0.3),
+)
+
+
+def scenario(plan: ServingPlan) -> Scenario:
+    return Scenario(serving_plan=plan)
+
+
+# --------------------------------------------------------------------------- throughput
+
+
+def test_decode_is_bandwidth_bound_at_small_batch_and_compute_bound_at_large():
+    # A small KV cache per sequence (grouped-query attention, short context); with long
+    # multi-head contexts the KV reads keep decode bandwidth-bound at any batch.
+    model = replace(LLM.model, kv_cache_mb_per_token=0.05, input_tokens=100, output_tokens=50)
+    plan = replace(LLM, model=model, latency_target_ms=3_600_000, max_batch=4096)
+    small = instance_throughput(plan, "p5.48xlarge", Precision.FP16, 1)
+    large = instance_throughput(plan, "p5.48xlarge", Precision.FP16, 4096)
+    assert small.bound == "memory bandwidth"
+    assert large.bound == "compute"
+    # Batching raises throughput a lot while bandwidth-bound, then saturates.
+    assert large.requests_per_second > 20 * small.requests_per_second
+
+
+def test_quantization_speeds_up_bandwidth_bound_decode():
+    plan = replace(LLM, max_batch=1)
+    fp16 = instance_throughput(plan, "g6e.xlarge", Precision.FP16, 1)
+    int8 = instance_throughput(plan, "g6e.xlarge", Precision.INT8, 1)
+    int4 = instance_throughput(plan, "g6e.xlarge", Precision.INT4, 1)
+    assert fp16.requests_per_second < int8.requests_per_second < int4.requests_per_second
+    assert int8.weights_gb == pytest.approx(fp16.weights_gb / 2)
+    assert int4.weights_gb == pytest.approx(fp16.weights_gb / 4)
+
+
+def test_memory_fit_weights_plus_kv_cache():
+    big = replace(LLM, model=replace(LLM.model, parameters_billion=70, precision=Precision.FP16))
+    with pytest.raises(PlannerInputError, match=r"needs [0-9,.]+ GB .* 1 × L4 have 21.6 GB"):
+        instance_throughput(big, "g6.xlarge", Precision.FP16, 8)
+    p4d = instance_throughput(big, "p4d.24xlarge", Precision.FP16, 8)
+    assert p4d.gpus_per_replica == 8
+    assert p4d.replicas == 1
+    # Quantized, the same model needs fewer GPUs per replica.
+    assert instance_throughput(big, "p4d.24xlarge", Precision.INT4, 8).gpus_per_replica < 8
+
+
+def test_quantization_frees_memory_for_a_bigger_batch():
+    plan = replace(LLM, latency_target_ms=3_600_000, max_batch=4096)
+    fp16 = instance_throughput(plan, "g6.xlarge", Precision.FP16, 4096)
+    int4 = instance_throughput(plan, "g6.xlarge", Precision.INT4, 4096)
+    assert fp16.limited_by == "memory"
+    assert int4.batch > 2 * fp16.batch
+
+
+def test_the_latency_target_limits_the_batch():
+    loose = instance_throughput(LLM, "g6.xlarge", Precision.INT8, 32)
+    tight = instance_throughput(
+        replace(LLM, latency_target_ms=12_000), "g6.xlarge", Precision.INT8, 32
+    )
+    assert tight.batch < loose.batch
+    assert tight.limited_by == "latency target"
+    assert tight.latency_ms <= 12_000
+    with pytest.raises(PlannerInputError, match="even at batch 1"):
+        instance_throughput(replace(LLM, latency_target_ms=500), "g6.xlarge", Precision.INT8, 32)
+
+
+def test_kv_cache_per_token_is_derived_or_given():
+    assert kv_bytes_per_token(ServedModel(parameters_billion=7)) == pytest.approx(0.55e6, rel=0.02)
+    assert kv_bytes_per_token(ServedModel(kv_cache_mb_per_token=0.125)) == 125_000
+
+
+def test_a_measured_figure_overrides_the_model_and_calibrates_the_rest():
+    measured = replace(LLM, model=replace(LLM.model, measured_tokens_per_second_per_gpu=500.0))
+    own = instance_throughput(measured, "g6.xlarge", Precision.INT8, 32)
+    assert own.tokens_per_second_per_gpu == pytest.approx(500.0)
+    assert own.bound == "measured"
+    modelled = instance_throughput(LLM, "g6.xlarge", Precision.INT8, 32)
+    factor = 500.0 / modelled.tokens_per_second_per_gpu
+    other = instance_throughput(measured, "g6.xlarge", Precision.FP16, 32)
+    plain = instance_throughput(LLM, "g6.xlarge", Precision.FP16, 32)
+    assert other.requests_per_second == pytest.approx(plain.requests_per_second * factor)
+    # Another instance type is not calibrated by a figure measured on this one.
+    assert instance_throughput(measured, "g6e.xlarge", Precision.INT8, 32) == instance_throughput(
+        LLM, "g6e.xlarge", Precision.INT8, 32
+    )
+
+
+def test_classic_batchability_gives_the_stated_batching_gain():
+    plan = CASE.serving_plan
+    one = instance_throughput(plan, "g4dn.xlarge", Precision.FP16, 1)
+    sixteen = instance_throughput(plan, "g4dn.xlarge", Precision.FP16, 16)
+    assert sixteen.requests_per_second / one.requests_per_second == pytest.approx(3.2, rel=1e-3)
+    int8 = instance_throughput(plan, "g4dn.xlarge", Precision.INT8, 1)
+    # T4: weights halve and INT8 runs at 130 vs 65 TOPS, so batch-1 time halves.
+    assert int8.requests_per_second == pytest.approx(2 * one.requests_per_second)
+
+
+def test_a_custom_instance_uses_its_measured_figures_and_stated_speedups():
+    plan = CASE.serving_plan
+    cpu = instance_throughput(plan, "m5.2xlarge", Precision.FP16, 1)
+    assert cpu.requests_per_second == pytest.approx(3.2)
+    assert instance_throughput(plan, "m5.2xlarge", Precision.INT8, 1).requests_per_second == (
+        pytest.approx(12.8)
+    )
+
+
+def test_missing_gpu_specs_say_what_to_enter():
+    with pytest.raises(PlannerInputError, match=r"A10G.*enter a measured throughput"):
+        instance_throughput(LLM, "g5.xlarge", Precision.INT8, 32)
+
+
+# --------------------------------------------------------------------------- traffic
+
+
+@pytest.mark.parametrize("ratio", [1.5, 2.0, 3.7])
+def test_the_shape_hits_the_peak_to_average(ratio):
+    shape, notes = week_shape(Traffic(peak_to_average=ratio))
+    assert shape.mean() == pytest.approx(1.0)
+    assert shape.max() / shape.mean() == pytest.approx(ratio, rel=1e-6)
+    assert notes == ()
+
+
+def test_an_unreachable_peak_to_average_is_capped_with_a_note():
+    shape, notes = week_shape(Traffic(weekly_shape="flat", peak_to_average=49))
+    assert notes
+    assert "cannot reach" in notes[0]
+    assert shape.max() / shape.mean() < 49
+
+
+def test_traffic_volume_and_growth():
+    flat = traffic_profile(
+        Traffic(requests_per_day=864_000, daily_shape="flat", weekly_shape="flat", horizon_weeks=1)
+    )
+    assert flat.requests_per_second == pytest.approx(np.full(168, 10.0))
+    grown = traffic_profile(
+        Traffic(
+            requests_per_day=864_000,
+            daily_shape="flat",
+            weekly_shape="flat",
+            horizon_weeks=8,
+            monthly_growth=0.1,
+        )
+    )
+    assert grown.requests_per_second[730] == pytest.approx(11.0)
+
+
+def test_a_csv_replaces_the_shape_and_a_missing_one_is_explained():
+    traffic = Traffic(demand_csv="load.csv")
+    assert traffic_profile(traffic, (1.0, 2.0, 3.0)).hours == 3
+    with pytest.raises(PlannerInputError, match=r"'load\.csv', which is not loaded"):
+        traffic_profile(traffic)
+
+
+def test_scale_up_lag_covers_the_demand_ahead():
+    demand = np.array([10.0, 20.0, 40.0, 10.0])
+    assert lag_adjusted(demand, 0).tolist() == demand.tolist()
+    assert lag_adjusted(demand, 30).tolist() == [15.0, 30.0, 40.0, 10.0]
+    assert lag_adjusted(demand, 90).tolist() == [30.0, 40.0, 40.0, 10.0]
+
+
+# --------------------------------------------------------------------------- fleet and cost
+
+
+def test_fixed_fleet_is_sized_for_the_peak_and_autoscaling_follows_demand():
+    plan = LLM
+    demand = traffic_profile(plan.traffic)
+    config = plan_config(plan)
+    fixed = evaluate_config(replace(config, autoscaling=False, commitments=False), plan, demand)
+    scaled = evaluate_config(replace(config, commitments=False), plan, demand)
+    assert (fixed.instances == fixed.instances.max()).all()
+    assert scaled.instances.max() == fixed.instances.max()
+    assert scaled.total_cost_usd < fixed.total_cost_usd
+    capacity = scaled.throughput.requests_per_second
+    need = lag_adjusted(scaled.served_rps, plan.autoscaling.scale_up_lag_minutes)
+    assert (scaled.instances * capacity >= need * (1 + plan.autoscaling.headroom) - 1e-9).all()
+    assert (scaled.instances >= plan.autoscaling.min_replicas).all()
+
+
+def test_unit_costs_follow_from_the_hourly_cost():
+    result = evaluate_serving(scenario(LLM))
+    out = result.optimised
+    requests = result.demand.requests_per_second.sum() * 3600
+    assert out.per_request_usd == pytest.approx(out.total_cost_usd / requests)
+    assert out.per_1k_requests_usd == pytest.approx(1000 * out.per_request_usd)
+    tokens = requests * (LLM.model.input_tokens + LLM.model.output_tokens)
+    assert out.per_1m_tokens_usd == pytest.approx(1e6 * out.total_cost_usd / tokens)
+    assert out.monthly_cost_usd == pytest.approx(out.total_cost_usd / (14 * 24) * 730)
+    assert out.fleet is not None
+    assert out.total_cost_usd == pytest.approx(out.fleet.total_cost_usd)
+
+
+# --------------------------------------------------------------------------- levers
+
+
+def test_shapley_savings_add_up_to_baseline_minus_plan():
+    result = evaluate_serving(scenario(LLM))
+    total = sum(item.saving_usd_per_month for item in result.levers)
+    assert total == pytest.approx(
+        result.baseline.monthly_cost_usd - result.optimised.monthly_cost_usd
+    )
+    assert {item.lever for item in result.levers} == set(Lever)
+
+
+def test_shapley_is_symmetric_for_identical_levers_and_exact_for_one():
+    only_cache = replace(
+        LLM,
+        baseline=ServingBaseline(
+            precision=Precision.INT8,
+            max_batch=32,
+            autoscaling=True,
+            commitments=True,
+            cache_hit_rate=0.0,
+        ),
+    )
+    result = evaluate_serving(scenario(only_cache))
+    assert [item.lever for item in result.levers] == [Lever.CACHING]
+    item = result.levers[0]
+    assert item.saving_usd_per_month == pytest.approx(item.solo_saving_usd_per_month)
+    assert item.saving_usd_per_month == pytest.approx(item.last_saving_usd_per_month)
+    assert result.interactions.empty
+
+
+def test_shapley_values_do_not_depend_on_the_order_of_levers():
+    result = evaluate_serving(scenario(LLM))
+    values = result.coalitions
+    levers = [item.lever for item in result.levers]
+    rng = np.random.default_rng(0)
+    # The average marginal saving over many random orders converges to the Shapley value.
+    totals = dict.fromkeys(levers, 0.0)
+    orders = [list(rng.permutation(levers)) for _ in range(2000)]
+    for order in orders:
+        applied: frozenset[Lever] = frozenset()
+        for lever in order:
+            totals[lever] += values[applied] - values[applied | {lever}]
+            applied = applied | {lever}
+    for item in result.levers:
+        assert totals[item.lever] / len(orders) == pytest.approx(
+            item.saving_usd_per_month, rel=0.05, abs=50
+        )
+
+
+def test_interactions_are_reported_pairwise():
+    result = evaluate_serving(CASE)
+    frame = result.interactions
+    assert len(frame) == 15  # 6 levers, pairs
+    row = frame[(frame.lever_a == "Quantization") & (frame.lever_b == "Right-sizing the instance")]
+    assert row.interaction_usd_per_month.iloc[0] < 0  # they overlap
+    solo = sum(item.solo_saving_usd_per_month for item in result.levers)
+    assert solo > result.total_saving_usd_per_month
+
+
+def test_a_combination_that_cannot_run_takes_its_best_feasible_subset():
+    big_model = replace(
+        LLM,
+        model=replace(LLM.model, parameters_billion=13, precision=Precision.INT4),
+        instance_type="g6.xlarge",
+        baseline=ServingBaseline(instance_type="g6e.xlarge"),
+    )
+    result = evaluate_serving(scenario(big_model))
+    # 13B at fp16 needs 26 GB: it does not fit the L4 (right-sizing without quantization).
+    assert frozenset({Lever.RIGHT_SIZING}) in result.substitutions
+    assert any("cannot run as such" in note for note in result.notes)
+    total = sum(item.saving_usd_per_month for item in result.levers)
+    assert total == pytest.approx(result.total_saving_usd_per_month)
+
+
+# --------------------------------------------------------------------------- the lesson-03 case
+
+
+def test_lesson_03_baseline_and_plan_as_the_description_says():
+    result = evaluate_serving(CASE)
+    assert result.baseline.per_1k_requests_usd == pytest.approx(0.08, rel=0.01)
+    assert result.optimised.per_1k_requests_usd < 0.02
+    description = " ".join(CASE.description.split())
+    monthly = [
+        float(x.replace(",", "")) for x in re.findall(r"costs \$([0-9,]+) a month", description)
+    ]
+    assert monthly == [
+        pytest.approx(result.baseline.monthly_cost_usd, abs=1),
+        pytest.approx(result.optimised.monthly_cost_usd, abs=1),
+    ]
+    said = dict(
+        re.findall(
+            r"(right-sizing|quantization|autoscaling|commitments|cache|batching)"
+            r" \$([0-9,]+)",
+            description,
+        )
+    )
+    for item in result.levers:
+        key = {
+            Lever.RIGHT_SIZING: "right-sizing",
+            Lever.QUANTIZATION: "quantization",
+            Lever.AUTOSCALING: "autoscaling",
+            Lever.COMMITMENTS: "commitments",
+            Lever.CACHING: "cache",
+            Lever.BATCHING: "batching",
+        }[item.lever]
+        assert float(said[key].replace(",", "")) == pytest.approx(item.saving_usd_per_month, abs=1)
+    solo = sum(item.solo_saving_usd_per_month for item in result.levers)
+    assert f"${solo / 1000:.1f}K" in description
+    assert f"${result.total_saving_usd_per_month / 1000:.1f}K" in description
+    assert int(result.baseline.instances.max()) == 87
+    assert result.optimised.fleet.reserved_counts() == {"g4dn.xlarge": 2}
+
+
+def test_the_serve_summary_has_the_contract_keys():
+    summary = serve_summary(evaluate_serving(CASE))
+    assert {"monthly_cost_usd", "per_request_usd", "per_1k_requests_usd", "levers"} <= set(summary)
+    assert all({"name", "saving_usd_per_month"} <= set(lever) for lever in summary["levers"])
+
+
+# --------------------------------------------------------------------------- checks and mix
+
+
+def test_a_full_spot_cap_with_interruptions_is_refused():
+    plan = replace(LLM, mix=FleetMix(spot_max_share=1.0))
+    with pytest.raises(PlannerInputError, match=r"spot cap of 100%.*17.5%|spot cap of 100%"):
+        check_plan(plan)
+    check_plan(replace(plan, mix=FleetMix(spot_max_share=1.0, availability_target=0.95)))
+    check_plan(replace(plan, mix=FleetMix(spot_max_share=1.0, interruption_rate=0.0)))
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"instance_type": "g6.xl"}, "unknown instance type 'g6.xl'"),
+        ({"mix": FleetMix(tiers=(PriceTier.SPOT,))}, "leaves out on_demand"),
+        ({"traffic": Traffic(daily_weights=(1.0, 2.0))}, "daily_weights has 2 values"),
+        (
+            {
+                "custom_instances": (
+                    CustomInstance(
+                        name="g6.xlarge", on_demand_usd_per_hour=1, requests_per_second=1
+                    ),
+                )
+            },
+            "has the name of a catalog type",
+        ),
+    ],
+)
+def test_inconsistent_plans_are_explained(change, words):
+    with pytest.raises(PlannerInputError, match="To fix") as error:
+        check_plan(replace(LLM, **change))
+    assert words in str(error.value)
+
+
+def test_no_instance_type_able_to_serve_is_explained_with_reasons():
+    huge = replace(
+        LLM,
+        model=replace(LLM.model, parameters_billion=2000, precision=Precision.FP16),
+        instance_type="p5.48xlarge",
+        mix=FleetMix(instance_types=("g6.xlarge", "p5.48xlarge", "g5.xlarge")),
+    )
+    with pytest.raises(PlannerInputError, match="No instance type can serve") as error:
+        mix_problem(scenario(huge))
+    message = str(error.value)
+    assert "g6.xlarge" in message
+    assert "A10G" in message
+    assert "To fix" in message
+
+
+def test_mix_candidates_default_to_the_plans_provider_and_floor_at_min_replicas():
+    problem, skipped = mix_problem(CASE)
+    names = [option.name for option in problem.options]
+    assert "g4dn.xlarge" in names
+    assert "m5.2xlarge" in names  # the custom instance
+    assert all(load_catalog().instances[n].provider == "aws" for n in names if n != "m5.2xlarge")
+    assert any("A10G" in reason for reason in skipped)
+    capacity = next(o.capacity for o in problem.options if o.name == "g4dn.xlarge")
+    assert min(problem.demand) == pytest.approx(2 * capacity / 1.2)
+
+
+def test_right_sizing_lists_every_type_with_a_reason_when_it_cannot_serve():
+    frame = right_sizing_frame(CASE, providers=("aws", "custom"))
+    assert frame.usd_per_million_requests.notna().any()
+    reasons = frame.set_index("instance_type").why_not
+    assert "A10G" in reasons["g5.xlarge"]
+    cheapest = frame.iloc[0]
+    assert cheapest.usd_per_million_requests == frame.usd_per_million_requests.min()
+
+
+def test_the_section_round_trips_through_yaml():
+    text = dump_scenario_yaml(CASE)
+    assert parse_scenario_yaml(text) == CASE
+    plain = Scenario(serving_plan=ServingPlan())
+    assert dump_scenario_yaml(plain).splitlines() == ["schema_version: 1", "serving_plan: {}"]
+
+
+def test_the_baseline_defaults_to_the_plans_instance():
+    plan = ServingPlan(autoscaling=Autoscaling(enabled=True))
+    assert baseline_config(plan).instance_type == plan.instance_type
+    assert plan.model.kind is ModelKind.LLM
+
+
+def test_a_published_per_request_figure_is_read_as_per_1k_when_it_fits():
+    from planner.serving import stated_notes
+
+    notes = stated_notes(CASE, evaluate_serving(CASE))
+    assert len(notes) == 1
+    assert "reads as a cost per 1,000 requests labelled per request" in notes[0]

@@ -1,0 +1,98 @@
+"""Demand CSVs: every way one can be wrong gets a message naming the line and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.demand_io import (
+    MAX_CSV_BYTES,
+    gallery_demand_csv,
+    parse_demand_csv,
+    read_demand_csv,
+    resolve_demand_csv,
+)
+from planner.errors import PlannerInputError
+from planner.fleet import MAX_HOURS
+
+
+def test_hours_and_timestamps_both_read():
+    by_hour = parse_demand_csv("hour,demand\n0,1.5\n1,2\n2,0\n")
+    assert by_hour.values == (1.5, 2.0, 0.0)
+    stamped = parse_demand_csv(
+        "timestamp,demand,note\n2026-01-05T00:00:00Z,3,a\n2026-01-05T01:00:00Z,4,b\n"
+    )
+    assert stamped.values == (3.0, 4.0)
+    assert stamped.start.startswith("2026-01-05T00:00:00")
+
+
+def test_a_bom_capital_headers_and_blank_lines_are_fine():
+    csv = "\ufeffHour , Demand\r\n0,1\r\n\r\n1,2\r\n".encode()
+    assert parse_demand_csv(csv).values == (1.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("hour,demand\n0,1\n2,1\n", "hour 1 is missing"),
+        ("hour,demand\n0,1\n5,1\n", "hours 1-4 are missing"),
+        ("hour,demand\n0,1\n0,1\n", "repeated or out of order"),
+        ("hour,demand\n0,1\n1,-4\n", "line 3: demand is -4, below 0"),
+        ("hour,demand\n0,lots\n", "line 2: demand 'lots' is not a number"),
+        ("hour,demand\n0,nan\n", "not a finite number"),
+        ("hour,demand\n0.5,1\n", "hour '0.5' is not a whole number"),
+        ("when,load\n0,1\n", "it needs 'demand' and one of 'hour' or 'timestamp'"),
+        ("hour,demand,demand\n0,1,2\n", "repeats a column"),
+        ("hour,demand\n0,1,9\n", "line 2 has 3 fields"),
+        ("hour,demand\n", "has a header but no rows"),
+        ("", "is empty"),
+        (
+            "timestamp,demand\n2026-01-01T00:00:00Z,1\n2026-01-01T03:00:00Z,1\n",
+            "2 hour(s) are missing",
+        ),
+        ("timestamp,demand\nmonday,1\n", "is not an ISO 8601 date and time"),
+    ],
+)
+def test_bad_csvs_are_explained(text, words):
+    with pytest.raises(PlannerInputError, match="To fix") as error:
+        parse_demand_csv(text, name="load.csv")
+    message = str(error.value)
+    assert message.startswith("load.csv")
+    assert words in message
+
+
+def test_too_many_rows_and_too_many_bytes_are_refused():
+    rows = "hour,demand\n" + "".join(f"{i},1\n" for i in range(MAX_HOURS + 1))
+    with pytest.raises(PlannerInputError, match="more than 8,784 rows"):
+        parse_demand_csv(rows)
+    millions = b"hour,demand\n" + b"0,1\n" * (MAX_CSV_BYTES // 4 + 1)
+    with pytest.raises(PlannerInputError, match="MB; a demand CSV is at most"):
+        parse_demand_csv(millions)
+
+
+def test_binary_files_are_refused():
+    with pytest.raises(PlannerInputError, match="not a UTF-8 text file"):
+        parse_demand_csv(b"\xff\xfe\x00\x01garbage")
+    with pytest.raises(PlannerInputError, match="not a text file"):
+        parse_demand_csv("hour,demand\n0,\x001\n")
+
+
+def test_paths_are_relative_to_the_scenario_file(tmp_path: Path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "load.csv").write_text("hour,demand\n0,7\n", encoding="utf-8")
+    scenario_file = tmp_path / "plan.yaml"
+    assert resolve_demand_csv("data/load.csv", scenario_file).values == (7.0,)
+    assert resolve_demand_csv(None, scenario_file) is None
+    with pytest.raises(PlannerInputError, match="relative to the scenario file"):
+        resolve_demand_csv("missing.csv", scenario_file)
+    with pytest.raises(PlannerInputError, match="is a folder"):
+        read_demand_csv(tmp_path / "data")
+
+
+def test_the_app_reads_gallery_csvs_by_plain_name_only(tmp_path: Path):
+    (tmp_path / "load.csv").write_text("hour,demand\n0,7\n", encoding="utf-8")
+    assert gallery_demand_csv("load.csv", tmp_path).values == (7.0,)
+    for hostile in ("../load.csv", "/etc/passwd", "sub/load.csv", ".hidden.csv", "load.txt"):
+        assert gallery_demand_csv(hostile, tmp_path) is None
+    assert gallery_demand_csv("absent.csv", tmp_path) is None
