@@ -13,22 +13,18 @@ and within 5% of the best lower bound found.
 
 Run::
 
-    python bench/bench_fleet.py                # both profiles, naive MILP for 60 s each
-    python bench/bench_fleet.py --no-naive     # the decomposition only (a few seconds)
-    python bench/bench_fleet.py --naive-seconds 20 --repeat 3
+    python -m bench.bench_fleet                # both profiles, naive MILP for 60 s each
+    python -m bench.bench_fleet --no-naive     # the decomposition only (a few seconds)
+    python -m bench.bench_fleet --naive-seconds 20 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from planner.catalog import PriceTier, load_catalog
 from planner.fleet import (
