@@ -22,7 +22,7 @@ from planner.errors import PlannerInputError
 from planner.finops import FinOps
 from planner.formatting import usd
 from planner.scenario import validated
-from ui import cache, sidebar, state
+from ui import cache, page, state
 
 _UPLOAD = "_billing_upload"
 
@@ -63,11 +63,7 @@ def _pool_label(pool: Pool, view: CostView) -> str:
     return POOL_LABELS[pool]
 
 
-sidebar.scenario_controls()
-for notice in state.take_notices():
-    st.error(notice, icon=":material/error:")
-
-base = state.scenario()
+base = page.start(notice_icon=page.ERROR_ICON)
 finops = base.finops or FinOps()
 current = finops.attribution
 key = str(state.revision())

@@ -10,7 +10,7 @@ from planner.business_case import BusinessCase, Output
 from planner.economics import evaluate
 from planner.errors import PlannerInputError
 from planner.formatting import usd
-from ui import business_inputs, cache, report_button, sidebar, state, whatif_cache
+from ui import business_inputs, cache, page, report_button, state, whatif_cache
 
 LESSON = "build_vs_buy_mlflow_wandb"
 
@@ -26,11 +26,7 @@ def _add_to_scenario() -> None:
     state.load(replace(current, business_case=case))
 
 
-sidebar.scenario_controls()
-for notice in state.take_notices():
-    st.error(notice, icon=":material/link_off:")
-
-base = state.scenario()
+base = page.start()
 st.title("Build vs buy")
 st.caption(
     "Self-host a tool or buy it as a service: infrastructure and engineering time against "
@@ -52,17 +48,10 @@ if base.business_case is None or base.business_case.build_vs_buy is None:
 problem_box = st.container()
 results = st.container()
 with st.expander("Assumptions", expanded=False):
-    edited, problem = business_inputs.build_vs_buy_form(base, str(state.revision()))
-if problem:
-    problem_box.error(problem, icon=":material/error:")
-elif edited is not None and edited != base:
-    state.update(edited)
-
-scenario = state.scenario()
-try:
-    result = whatif_cache.tco(scenario)
-except PlannerInputError as error:
-    results.error(str(error), icon=":material/error:")
+    edit = business_inputs.build_vs_buy_form(base, str(state.revision()))
+scenario = page.record_edit(base, edit, problems=problem_box)
+result = page.computed(results, whatif_cache.tco, scenario)
+if result is None:
     st.stop()
 
 with results:
@@ -95,9 +84,7 @@ with results:
     )
     st.success(result.summary(), icon=":material/balance:")
     economics = evaluate(scenario, cache.catalog())
-    for check in assumption_checks.check_scenario(scenario, economics, cache.catalog()):
-        note = st.warning if check.severity == assumption_checks.Severity.WARNING else st.info
-        note(f"**{check.subject}**: {check.message}", icon=":material/fact_check:")
+    page.checks(assumption_checks.check_scenario(scenario, economics, cache.catalog()))
 
     left, right = st.columns(2)
     with left:

@@ -12,7 +12,7 @@ from planner import whatif, whatif_charts
 from planner.business_case import BusinessCase, Variant
 from planner.errors import PlannerInputError
 from planner.scenario import Scenario
-from ui import business_inputs, cache, report_button, sidebar, state, whatif_cache
+from ui import business_inputs, cache, page, report_button, state, whatif_cache
 
 _CURRENT = "current"
 
@@ -35,11 +35,7 @@ def _delete(index: int) -> None:
     state.load(replace(scenario, business_case=replace(case, variants=kept)))
 
 
-sidebar.scenario_controls()
-for notice in state.take_notices():
-    st.error(notice, icon=":material/link_off:")
-
-base = state.scenario()
+base = page.start()
 revision = state.revision()
 st.title("Compare")
 st.caption(

@@ -5,39 +5,19 @@ import streamlit as st
 from planner import charts
 from planner import checks as assumption_checks
 from planner.economics import evaluate
-from planner.errors import PlannerInputError
 from planner.formatting import usd
-from ui import cache, inputs, report_button, sidebar, state
+from ui import cache, inputs, page, report_button
 
-sidebar.scenario_controls()
-for notice in state.take_notices():
-    st.error(notice, icon=":material/link_off:")
-
-base = state.scenario()
+base = page.start()
 st.title(base.title)
-header = st.container()
-results = st.container()
-
-st.subheader("Assumptions")
-st.caption("Edit any cell; every number above updates. Invalid values are explained and ignored.")
-edited, problem = inputs.edited_scenario(inputs.assumption_tabs(base, str(state.revision())))
-if problem:
-    header.error(problem, icon=":material/error:")
-elif edited is not None and edited != base:
-    state.update(edited)
-
-scenario = state.scenario()
-with header:
-    if scenario.description:
-        with st.expander("About this scenario", expanded=False):
-            st.markdown(scenario.description)
-            for source in scenario.sources:
-                st.markdown(f"- {source}")
-
-try:
-    economics = evaluate(scenario, cache.catalog())
-except PlannerInputError as error:
-    results.error(str(error), icon=":material/error:")
+scenario, results = page.results_above_inputs(
+    base,
+    inputs.edited_assumptions,
+    heading="Assumptions",
+    caption="Edit any cell; every number above updates. Invalid values are explained and ignored.",
+)
+economics = page.computed(results, evaluate, scenario, cache.catalog())
+if economics is None:
     st.stop()
 
 with results:
@@ -59,9 +39,7 @@ with results:
     else:
         cols[4].metric("Per request", usd(economics.per_request_usd))
 
-    for check in assumption_checks.check_scenario(scenario, economics, cache.catalog()):
-        note = st.warning if check.severity == assumption_checks.Severity.WARNING else st.info
-        note(f"**{check.subject}**: {check.message}", icon=":material/fact_check:")
+    page.checks(assumption_checks.check_scenario(scenario, economics, cache.catalog()))
 
     left, right = st.columns(2)
     lines = economics.lines_frame()

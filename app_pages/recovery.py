@@ -28,7 +28,7 @@ from planner.finops import (
 )
 from planner.formatting import usd
 from planner.scenario import Scenario, validated
-from ui import cache, sidebar, state
+from ui import cache, page, state
 
 _SOURCE_LABELS = {
     PoolSource.BILL: "The bill on the Attribution page (sample or upload)",
@@ -84,11 +84,7 @@ def _lever_settings(edited: pd.DataFrame) -> tuple[LeverSetting, ...]:
     return tuple(settings)
 
 
-sidebar.scenario_controls()
-for notice in state.take_notices():
-    st.error(notice, icon=":material/error:")
-
-base = state.scenario()
+base = page.start(notice_icon=page.ERROR_ICON)
 finops = base.finops or FinOps()
 plan = finops.recovery
 key = str(state.revision())

@@ -5,15 +5,11 @@ import streamlit as st
 from planner import whatif, whatif_charts
 from planner.business_case import BusinessCase, Output
 from planner.errors import PlannerInputError
-from ui import business_inputs, report_button, sidebar, state, whatif_cache
+from ui import business_inputs, page, report_button, state, whatif_cache
 
 SAMPLE_CHOICES = [1_000, 10_000, 100_000]
 
-sidebar.scenario_controls()
-for notice in state.take_notices():
-    st.error(notice, icon=":material/link_off:")
-
-base = state.scenario()
+base = page.start()
 revision = state.revision()
 st.title("Sensitivity and uncertainty")
 st.caption(
@@ -56,13 +52,10 @@ with st.expander("Ranges: low, likely and high values", expanded=False):
     table = business_inputs.ranges_table(base, parameters, key=f"_sens_ranges_{revision}")
     with_ranges, problem = business_inputs.ranges_from_table(base, table)
 if problem:
-    problem_box.error(problem, icon=":material/error:")
+    problem_box.error(problem, icon=page.ERROR_ICON)
 elif with_ranges is not None:
-    candidate, problem = business_inputs.with_case_fields(with_ranges, **changes)
-    if problem:
-        problem_box.error(problem, icon=":material/error:")
-    elif candidate is not None and candidate != base:
-        state.update(candidate)
+    edit = business_inputs.with_case_fields(with_ranges, **changes)
+    page.record_edit(base, edit, problems=problem_box)
 
 scenario = state.scenario()
 output = output or whatif.default_output(scenario)

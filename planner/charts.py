@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 from planner.economics import CostCategory
+from planner.formatting import usd
 
 CATEGORY_LABELS = {
     CostCategory.TRAINING: "Training",
@@ -83,4 +84,77 @@ def projection_chart(projection: pd.DataFrame) -> alt.Chart:
         .transform_calculate(category_order=f"indexof({_ORDER!r}, datum.category)")
         .properties(height=280)
     )
+    return chart
+
+
+_WATERFALL_COLOURS = alt.Scale(
+    domain=["total", "saving", "increase"], range=["#4c78a8", "#54a24b", "#e45756"]
+)
+
+
+def _signed_usd(value: float) -> str:
+    return f"{'−' if value < 0 else '+'}{usd(abs(value))}"
+
+
+def waterfall_bars(bars: pd.DataFrame) -> pd.DataFrame:
+    """The steps of a waterfall with their order, kind and label, ready to draw.
+
+    ``bars`` has one row per step, in order: ``step`` (the axis label), ``detail`` (the
+    tooltip's), ``start``, ``end`` and ``total`` (a total runs from 0 to ``end``). A step is
+    a ``saving`` where it ends below its start, else an ``increase``; its label is its
+    signed change, a total's its value.
+
+    >>> bars = pd.DataFrame({"step": ["Baseline", "Spot", "Plan"], "detail": ["", "", ""],
+    ...                      "start": [0.0, 100.0, 0.0], "end": [100.0, 40.0, 40.0],
+    ...                      "total": [True, False, True]})
+    >>> waterfall_bars(bars)[["order", "kind", "label"]].values.tolist()
+    [[0, 'total', '$100.00'], [1, 'saving', '−$60.00'], [2, 'total', '$40.00']]
+    """
+    change = bars["end"] - bars["start"]
+    return bars.assign(
+        order=range(len(bars)),
+        kind=[
+            "total" if total else ("saving" if delta < 0 else "increase")
+            for total, delta in zip(bars["total"], change, strict=True)
+        ],
+        label=[
+            usd(end) if total else _signed_usd(delta)
+            for total, end, delta in zip(bars["total"], bars["end"], change, strict=True)
+        ],
+    )
+
+
+def waterfall_chart(
+    bars: pd.DataFrame, *, title: str, unit: str, axis_format: str, value_format: str
+) -> alt.LayerChart:
+    """From a total through each step to a total: totals blue, savings green, increases red.
+
+    ``bars`` is as :func:`waterfall_bars` takes it; ``unit`` titles the money axis,
+    ``axis_format`` and ``value_format`` are d3 formats for the axis and the tooltip.
+    """
+    frame = waterfall_bars(bars)
+    y = alt.Y(
+        "step:N", sort=alt.EncodingSortField("order"), title=None, axis=alt.Axis(labelLimit=320)
+    )
+    steps = (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("start:Q", title=unit, axis=alt.Axis(format=axis_format)),
+            x2="end:Q",
+            y=y,
+            color=alt.Color("kind:N", scale=_WATERFALL_COLOURS, legend=None),
+            tooltip=[
+                alt.Tooltip("detail:N", title="Step"),
+                alt.Tooltip("label:N", title="Change"),
+                alt.Tooltip("end:Q", title="After", format=value_format),
+            ],
+        )
+    )
+    text = (
+        steps.mark_text(align="left", dx=4)
+        .encode(x=alt.X("right:Q"), text="label:N", color=alt.value("#333"))
+        .transform_calculate(right="max(datum.start, datum.end)")
+    )
+    chart: alt.LayerChart = (steps + text).properties(height=alt.Step(36))
     return chart

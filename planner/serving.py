@@ -70,6 +70,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import numpy as np
@@ -78,8 +79,10 @@ import pandas as pd
 from pydantic import ConfigDict, Field
 
 from planner.catalog import Catalog, GpuSpec, PriceTier, load_catalog
+from planner.demand_io import DemandCsv, gallery_demand_csv
 from planner.errors import PlannerInputError
 from planner.fleet import InstanceOption, MixPlan, MixProblem, optimize_mix
+from planner.formatting import Figure, change_vs_baseline, usd
 from planner.units import HOURS_PER_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
@@ -318,6 +321,8 @@ ASSUMPTIONS: Mapping[str, ServingAssumption] = {
 _BYTES_PER_PARAM = {"fp16": 2.0, "int8": 1.0, "int4": 0.5}
 _KV_BYTES = 2.0  # the KV cache stays 16-bit
 _HOURS_PER_WEEK = 168
+# The tiers a fleet buys, as planner.fleet names its hourly columns.
+_FLEET_TIERS = ("reserved_1y", "reserved_3y", "on_demand", "spot")
 _DAILY_PRESETS: Mapping[str, tuple[float, ...]] = {}
 _WEEKLY_PRESETS: Mapping[str, tuple[float, ...]] = {}
 
@@ -1275,12 +1280,23 @@ class ServingResult:
         )
         if out.fleet is not None:
             tiers = out.fleet.hourly_frame()
-            for tier in ("reserved_1y", "reserved_3y", "on_demand", "spot"):
+            for tier in _FLEET_TIERS:
                 frame[f"{tier}_capacity_rps"] = tiers[f"{tier}_capacity"].to_numpy()
                 frame[tier] = tiers[tier].to_numpy()
         else:
             frame["on_demand"] = out.instances
             frame["on_demand_capacity_rps"] = out.instances * capacity
+        return frame
+
+    def capacity_frame(self) -> pd.DataFrame:
+        """:meth:`hourly_frame` as the Serving page charts and downloads it.
+
+        ``demand_rps`` is the demand that reaches the model (after the response cache) and
+        ``required_rps`` the capacity it needs with the autoscaling headroom.
+        """
+        frame = self.hourly_frame()
+        frame["demand_rps"] = frame["served_rps"]
+        frame["required_rps"] = frame["served_rps"] * (1 + self.plan.autoscaling.headroom)
         return frame
 
     def daily_frame(self) -> pd.DataFrame:
@@ -1510,6 +1526,27 @@ def right_sizing_frame(
     ).reset_index(drop=True)
 
 
+def right_sizing_providers(
+    scenario: Scenario, catalog: Catalog, *, every: bool = False
+) -> tuple[str, ...] | None:
+    """The providers :func:`right_sizing_frame` compares: the plan instance type's own and
+    custom types, or (``every``) all of them, ``None``."""
+    if every:
+        return None
+    plan = _require_plan(scenario)
+    return (hardware(plan.instance_type, plan, scenario, catalog).provider, "custom")
+
+
+def right_sizing_note(plan: ServingPlan) -> str:
+    """What :func:`right_sizing_frame` compares, and how to read it."""
+    return (
+        f"Every instance type against this model at {plan.model.precision}, batch ≤ "
+        f"{plan.max_batch} and a {plan.latency_target_ms:,.0f} ms latency target, on demand "
+        "at full load. The cheapest per request is not always the cheapest fleet: small "
+        "traffic pays for whole instances and minimum replicas."
+    )
+
+
 # --------------------------------------------------------------------------- instance mix
 
 
@@ -1720,6 +1757,219 @@ def assumptions_frame() -> pd.DataFrame:
             for a in ASSUMPTIONS.values()
         ]
     )
+
+
+# --------------------------------------------------------------------------- for the page
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemandChoice:
+    """What to evaluate: the scenario, the CSV demand it uses, and why not its CSV."""
+
+    scenario: Scenario
+    csv_demand: tuple[float, ...] | None = None
+    notice: str | None = None
+
+
+def demand_choice(
+    scenario: Scenario, uploaded: DemandCsv | None, gallery_dir: Path
+) -> DemandChoice:
+    """The demand a scenario's serving plan uses where a link opens it.
+
+    A CSV the plan names comes from ``uploaded`` (this session's upload, when its name
+    matches) or from ``gallery_dir`` by plain file name. If neither has it, the traffic
+    shape is evaluated instead and ``notice`` says so; the scenario itself keeps the name.
+
+    >>> from planner.scenario import Scenario
+    >>> plan = ServingPlan(traffic=Traffic(demand_csv="x.csv"))
+    >>> choice = demand_choice(Scenario(serving_plan=plan), None, Path("."))
+    >>> choice.scenario.serving_plan.traffic.demand_csv, "not part of the link" in choice.notice
+    (None, True)
+    """
+    plan = scenario.serving_plan
+    if plan is None or plan.traffic.demand_csv is None:
+        return DemandChoice(scenario=scenario)
+    name = plan.traffic.demand_csv
+    if uploaded is not None and uploaded.name == name:
+        return DemandChoice(scenario=scenario, csv_demand=uploaded.values)
+    problem: str | None = None
+    try:
+        shipped = gallery_demand_csv(name, gallery_dir)
+    except PlannerInputError as error:
+        shipped, problem = None, str(error)
+    if shipped is not None:
+        return DemandChoice(scenario=scenario, csv_demand=shipped.values)
+    notice = (
+        f"This plan's demand comes from the CSV file '{name}', which is not part of the link "
+        "and is not loaded in this session. The numbers below use the traffic shape instead. "
+        "Upload the CSV (Traffic tab) to use it."
+    )
+    if problem:
+        notice += f" ({problem})"
+    shape_only = replace(plan, traffic=replace(plan.traffic, demand_csv=None))
+    return DemandChoice(scenario=replace(scenario, serving_plan=shape_only), notice=notice)
+
+
+def instance_choices(plan: ServingPlan, catalog: Catalog) -> list[str]:
+    """The plan's custom types, then the catalog's GPU types, with the plan's and the
+    baseline's own types first where neither list has them.
+
+    >>> instance_choices(ServingPlan(instance_type="mine"), load_catalog())[0]
+    'mine'
+    """
+    names = [c.name for c in plan.custom_instances] + sorted(
+        name for name, inst in catalog.instances.items() if inst.gpu_model
+    )
+    for extra in (plan.instance_type, plan.baseline.instance_type):
+        if extra and extra not in names:
+            names.insert(0, extra)
+    return names
+
+
+def headline(result: ServingResult) -> tuple[Figure, ...]:
+    """The plan's monthly and unit costs against the baseline's, then its tokens, fleet
+    and traffic."""
+    base, plan = result.baseline, result.optimised
+    return (
+        Figure(
+            label="Monthly cost",
+            value=usd(plan.monthly_cost_usd),
+            delta=change_vs_baseline(plan.monthly_cost_usd, base.monthly_cost_usd),
+        ),
+        Figure(
+            label="Per request",
+            value=usd(plan.per_request_usd),
+            delta=change_vs_baseline(plan.per_request_usd, base.per_request_usd),
+        ),
+        Figure(
+            label="Per 1K requests",
+            value=usd(plan.per_1k_requests_usd),
+            delta=change_vs_baseline(plan.per_1k_requests_usd, base.per_1k_requests_usd),
+        ),
+        Figure(label="Per 1M tokens", value=usd(plan.per_1m_tokens_usd)),
+        Figure(
+            label="Instances (peak / mean)",
+            value=f"{int(plan.instances.max(initial=0))} / {plan.instances.mean():.1f}",
+        ),
+        Figure(
+            label="Requests per month",
+            value=f"{result.requests_per_month / 1e6:,.1f}M",
+            help="Incoming, cache hits included: every unit cost divides by these.",
+        ),
+    )
+
+
+def summary_note(result: ServingResult) -> str:
+    """The baseline's cost and both configurations, and where the demand comes from."""
+    base, plan = result.baseline, result.optimised
+    return (
+        f"Baseline: {usd(base.monthly_cost_usd)}/month, {usd(base.per_1k_requests_usd)} per "
+        f"1K requests ({base.config.describe()}). Plan: {plan.config.describe()}. "
+        f"Demand: {result.demand.source}."
+    )
+
+
+def overlap_note(result: ServingResult) -> str:
+    """The levers' solo savings against their joint saving: how much they overlap."""
+    solo = sum(item.solo_saving_usd_per_month for item in result.levers)
+    total = result.total_saving_usd_per_month
+    return (
+        f"Applied alone, the levers would save {usd(solo)}/month in total; together they "
+        f"save {usd(total)}. The difference, {usd(solo - total)}, is the levers overlapping "
+        "(a positive figure: each lever has less left to save once the others are in)."
+    )
+
+
+def basis_lines(result: ServingResult) -> tuple[str, ...]:
+    """How the plan's and the baseline's throughput and price are computed, one line each."""
+    lines = []
+    for label, out in (("Plan", result.optimised), ("Baseline", result.baseline)):
+        tp = out.throughput
+        tokens = (
+            f", {tp.tokens_per_second_per_gpu:,.0f} tokens/s per GPU"
+            if tp.tokens_per_second_per_gpu
+            else ""
+        )
+        lines.append(
+            f"**{label}**: {out.hardware.name}, {tp.requests_per_second:,.3g} req/s per "
+            f"instance{tokens}, latency {tp.latency_ms:,.0f} ms at batch {tp.batch} "
+            f"({tp.limited_by}). {tp.basis}. Price: {out.hardware.price_basis}."
+        )
+    return tuple(lines)
+
+
+def mix_hours_frame(plan: MixPlan) -> pd.DataFrame:
+    """The optimizer's plan hour by hour, with the columns of
+    :meth:`ServingResult.capacity_frame`, so that one chart draws both."""
+    frame = plan.hourly_frame()
+    frame["demand_rps"] = frame["demand"]
+    frame["required_rps"] = frame["required"]
+    for tier in _FLEET_TIERS:
+        frame[f"{tier}_capacity_rps"] = frame[f"{tier}_capacity"]
+    return frame
+
+
+def mix_types_bought(plan: MixPlan) -> pd.DataFrame:
+    """The optimizer's plan by instance type, for the types it buys."""
+    frame = plan.by_type_frame()
+    return frame[frame["cost_usd"] > 0]
+
+
+def mix_headline(plan: MixPlan) -> tuple[Figure, ...]:
+    """The mix's cost, how close it is proven to the best, and its commitments."""
+    return (
+        Figure(label="Total over the horizon", value=usd(plan.total_cost_usd)),
+        Figure(
+            label="Lower bound",
+            value=usd(plan.lower_bound_usd),
+            help=f"LP relaxation: {usd(plan.lp_bound_usd)}. The plan is proven within the gap "
+            "of the best.",
+        ),
+        Figure(label="Gap", value=f"{plan.gap:.2%}", help=f"Status: {plan.status}."),
+        Figure(
+            label="Commitments used",
+            value=(
+                "n/a"
+                if plan.commitment_utilisation is None
+                else f"{plan.commitment_utilisation:.0%}"
+            ),
+            help="Reserved capacity used, over reserved capacity paid for.",
+        ),
+        Figure(
+            label="Covered by commitments",
+            value="n/a" if plan.commitment_coverage is None else f"{plan.commitment_coverage:.0%}",
+            help="Share of the required capacity-hours served by reserved instances.",
+        ),
+    )
+
+
+def mix_note(plan: MixPlan) -> str:
+    """The solver's status, the cost by tier and the solve time."""
+    tiers = ", ".join(
+        f"{tier.label} {usd(cost)}" for tier, cost in plan.cost_by_tier_usd.items() if cost > 0
+    )
+    return (
+        f"Status {plan.status} ({plan.message}) · cost by tier: {tiers or 'nothing'} · "
+        f"solved in {plan.solve_seconds:.2f} s over {plan.hours:,} hours."
+    )
+
+
+def week_count(hours: int) -> int:
+    """The weeks ``hours`` hours start, at least one.
+
+    >>> week_count(168), week_count(169), week_count(0)
+    (1, 2, 1)
+    """
+    return max(1, math.ceil(hours / _HOURS_PER_WEEK))
+
+
+def week_rows(frame: pd.DataFrame, week: int) -> pd.DataFrame:
+    """The rows of an hourly frame in week ``week`` (from 1).
+
+    >>> week_rows(pd.DataFrame({"hour": range(400)}), 2)["hour"].agg(["min", "max"]).tolist()
+    [168, 335]
+    """
+    return frame.iloc[(week - 1) * _HOURS_PER_WEEK : week * _HOURS_PER_WEEK]
 
 
 def starter_plan(scenario: Scenario, catalog: Catalog | None = None) -> ServingPlan:

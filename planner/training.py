@@ -54,7 +54,7 @@ import functools
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -64,7 +64,7 @@ from scipy import optimize
 
 from planner.catalog import Catalog, GpuSpec, InstanceType, PriceTier, load_catalog
 from planner.errors import PlannerInputError
-from planner.formatting import usd
+from planner.formatting import Figure, change_vs_baseline, usd
 from planner.sizing import (
     FlopPrice,
     ScalingLaw,
@@ -98,6 +98,7 @@ __all__ = [
     "TrainingBaseline",
     "TrainingPlan",
     "TrainingReport",
+    "WorkloadLink",
     "as_workload",
     "checkpoint_plan",
     "daly_interval",
@@ -634,19 +635,23 @@ p4d.24xlarge), or train at most 2.5B parameters.
         f"(16 = mixed-precision Adam), {'sharded over all' if sharded else 'held whole on each of'}"
         f" {gpus} GPUs; activations and buffers not counted"
     )
+    # What is known before the GPU's memory is; a check against it fills in the rest.
+    unchecked = MemoryCheck(
+        params=params,
+        bytes_per_param=bytes_per_param,
+        state_gb=state_gb,
+        gpus=gpus,
+        sharded=sharded,
+        per_gpu_gb=per_gpu,
+        gpu_memory_gb=None,
+        fits=None,
+        min_gpus=None,
+        min_instances=None,
+        assumption=assumption,
+    )
     if memory is None:
-        return MemoryCheck(
-            params=params,
-            bytes_per_param=bytes_per_param,
-            state_gb=state_gb,
-            gpus=gpus,
-            sharded=sharded,
-            per_gpu_gb=per_gpu,
-            gpu_memory_gb=None,
-            fits=None,
-            min_gpus=None,
-            min_instances=None,
-            assumption=assumption + f"; {gpu.gpu_model} memory is not in the catalog",
+        return replace(
+            unchecked, assumption=assumption + f"; {gpu.gpu_model} memory is not in the catalog"
         )
     min_gpus = math.ceil(round(state_gb / memory, 9))
     min_instances = math.ceil(min_gpus / instance.gpu_count)
@@ -668,18 +673,12 @@ p4d.24xlarge), or train at most 2.5B parameters.
             f"than the {MAX_INSTANCES:,} the planner allows, so it fits no GPU count",
             fix="train a smaller model",
         )
-    return MemoryCheck(
-        params=params,
-        bytes_per_param=bytes_per_param,
-        state_gb=state_gb,
-        gpus=gpus,
-        sharded=sharded,
-        per_gpu_gb=per_gpu,
+    return replace(
+        unchecked,
         gpu_memory_gb=memory,
         fits=per_gpu <= memory,
         min_gpus=min_gpus if sharded else 1,
         min_instances=min_instances if sharded else 1,
-        assumption=assumption,
     )
 
 
@@ -1181,18 +1180,22 @@ class RunEstimate:
         return self.cost_usd * self.runs_per_month
 
 
-def flop_price(plan: TrainingPlan, scenario: Scenario, catalog: Catalog) -> FlopPrice:
-    """USD per FLOP on the plan's hardware and pricing, for sizing under a dollar budget.
+def run_throughput(plan: TrainingPlan, catalog: Catalog) -> Throughput:
+    """The plan's throughput: all its instances at its precision, MFU, scale-out and peak.
 
-    Training runs on all the plan's instances at its MFU and scale-out; inference is priced
-    on one instance of the same type at ``inference_mfu`` (default: the training MFU).
-    Spot overhead is left out of this first-order price.
+    Raises
+    ------
+    PlannerInputError
+        For an unknown instance type, or as :func:`throughput` does.
+
+    Examples
+    --------
+    >>> plan = TrainingPlan(instance_type="p4d.24xlarge", instance_count=2, mfu=0.5)
+    >>> f"{run_throughput(plan, load_catalog()).flops_per_second:.4g}"  # 16 × 312 TFLOPS × 0.5
+    '2.496e+15'
     """
-    instance = catalog.instance(plan.instance_type)
-    pricing = RunPricing.SPOT if plan.pricing is RunPricing.MIXED else plan.pricing
-    hourly = run_price(plan, scenario, catalog, pricing).usd_per_instance_hour
-    train = throughput(
-        instance,
+    return throughput(
+        catalog.instance(plan.instance_type),
         catalog,
         instance_count=plan.instance_count,
         precision=plan.precision,
@@ -1200,13 +1203,20 @@ def flop_price(plan: TrainingPlan, scenario: Scenario, catalog: Catalog) -> Flop
         scale_out_efficiency=plan.scale_out_efficiency,
         peak_override_tflops=plan.peak_tflops,
     )
-    serve = throughput(
-        instance,
-        catalog,
-        instance_count=1,
-        precision=plan.precision,
-        mfu=plan.inference_mfu or plan.mfu,
-        peak_override_tflops=plan.peak_tflops,
+
+
+def flop_price(plan: TrainingPlan, scenario: Scenario, catalog: Catalog) -> FlopPrice:
+    """USD per FLOP on the plan's hardware and pricing, for sizing under a dollar budget.
+
+    Training runs on all the plan's instances at its MFU and scale-out; inference is priced
+    on one instance of the same type at ``inference_mfu`` (default: the training MFU).
+    Spot overhead is left out of this first-order price.
+    """
+    pricing = RunPricing.SPOT if plan.pricing is RunPricing.MIXED else plan.pricing
+    hourly = run_price(plan, scenario, catalog, pricing).usd_per_instance_hour
+    train = run_throughput(plan, catalog)
+    serve = run_throughput(
+        replace(plan, instance_count=1, mfu=plan.inference_mfu or plan.mfu), catalog
     )
     return FlopPrice(
         train_usd_per_flop=hourly * plan.instance_count / (train.flops_per_second * 3600),
@@ -1443,15 +1453,7 @@ def estimate_run(
     params, tokens = resolved.size
     fit = law_fit(resolved.law)
     loss = fit.loss(params, tokens) if fit.predicts_loss else None
-    speed = throughput(
-        instance,
-        catalog,
-        instance_count=resolved.instance_count,
-        precision=resolved.precision,
-        mfu=resolved.mfu,
-        scale_out_efficiency=resolved.scale_out_efficiency,
-        peak_override_tflops=resolved.peak_tflops,
-    )
+    speed = run_throughput(resolved, catalog)
     memory = memory_check(
         params,
         instance,
@@ -1585,18 +1587,7 @@ def waterfall(
     ``usd_per_model``, ``usd_per_run``, ``wall_clock_hours``, ``loss``. The first row is the
     baseline and the last the plan; the changes sum to their difference.
     """
-    rows = [
-        {
-            "step": "Baseline",
-            "lever": "baseline",
-            "usd_per_month": baseline.cost_per_month_usd,
-            "change_usd_per_month": 0.0,
-            "usd_per_model": baseline.cost_per_model_usd,
-            "usd_per_run": baseline.cost_usd,
-            "wall_clock_hours": baseline.wall_clock_hours,
-            "loss": baseline.loss,
-        }
-    ]
+    rows = [_waterfall_row("Baseline", "baseline", baseline)]
     current_plan, current = baseline.plan, baseline
     for lever, title in LEVERS:
         next_plan = _step_plan(current_plan, run.plan, lever)
@@ -1605,32 +1596,28 @@ def waterfall(
             if lever == LEVERS[-1][0]
             else estimate_run(next_plan, scenario, catalog, simulate=False)
         )
-        rows.append(
-            {
-                "step": _step_label(lever, title, current_plan, next_plan),
-                "lever": lever,
-                "usd_per_month": estimate.cost_per_month_usd,
-                "change_usd_per_month": estimate.cost_per_month_usd - current.cost_per_month_usd,
-                "usd_per_model": estimate.cost_per_model_usd,
-                "usd_per_run": estimate.cost_usd,
-                "wall_clock_hours": estimate.wall_clock_hours,
-                "loss": estimate.loss,
-            }
-        )
+        step = _step_label(lever, title, current_plan, next_plan)
+        rows.append(_waterfall_row(step, lever, estimate, current))
         current_plan, current = next_plan, estimate
-    rows.append(
-        {
-            "step": "Plan",
-            "lever": "plan",
-            "usd_per_month": run.cost_per_month_usd,
-            "change_usd_per_month": 0.0,
-            "usd_per_model": run.cost_per_model_usd,
-            "usd_per_run": run.cost_usd,
-            "wall_clock_hours": run.wall_clock_hours,
-            "loss": run.loss,
-        }
-    )
+    rows.append(_waterfall_row("Plan", "plan", run))
     return pd.DataFrame(rows)
+
+
+def _waterfall_row(
+    step: str, lever: str, estimate: RunEstimate, before: RunEstimate | None = None
+) -> dict[str, Any]:
+    """One row of :func:`waterfall`; a total (no ``before``) changes nothing."""
+    change = 0.0 if before is None else estimate.cost_per_month_usd - before.cost_per_month_usd
+    return {
+        "step": step,
+        "lever": lever,
+        "usd_per_month": estimate.cost_per_month_usd,
+        "change_usd_per_month": change,
+        "usd_per_model": estimate.cost_per_model_usd,
+        "usd_per_run": estimate.cost_usd,
+        "wall_clock_hours": estimate.wall_clock_hours,
+        "loss": estimate.loss,
+    }
 
 
 def checkpoint_note(spot: SpotOutcome) -> str:
@@ -1785,6 +1772,15 @@ def inference_sweep(run: RunEstimate, scenario: Scenario, catalog: Catalog) -> p
     return pd.DataFrame(rows)
 
 
+def _require_plan(scenario: Scenario) -> TrainingPlan:
+    if scenario.training_plan is None:
+        raise PlannerInputError(
+            "this scenario has no training plan",
+            fix="add a training_plan section, or start one on the Training page",
+        )
+    return scenario.training_plan
+
+
 def evaluate_plan(scenario: Scenario, catalog: Catalog | None = None) -> TrainingReport:
     """The scenario's training plan: its run, the baseline, the lever waterfall, the pricing
     comparison and the cost-vs-loss frontier.
@@ -1795,12 +1791,7 @@ def evaluate_plan(scenario: Scenario, catalog: Catalog | None = None) -> Trainin
         When the scenario has no training plan, or its run cannot be estimated.
     """
     catalog = catalog or load_catalog()
-    plan = scenario.training_plan
-    if plan is None:
-        raise PlannerInputError(
-            "this scenario has no training plan",
-            fix="add a training_plan section, or start one on the Training page",
-        )
+    plan = _require_plan(scenario)
     run = estimate_run(plan, scenario, catalog)
     base_plan = plan.baseline_plan()
     baseline = None
@@ -1979,6 +1970,200 @@ def histogram_frame(samples: npt.NDArray[np.float64], bins: int = 40) -> pd.Data
     )
 
 
+# How a plan says how big its model is: the field resolve_size uses first.
+SizeMode = Literal["given", "target", "budget", "baseline"]
+
+
+def size_mode(plan: TrainingPlan) -> SizeMode:
+    """Which of the plan's fields sizes its model: the first :func:`resolve_size` uses.
+
+    A plan with none of them is shown as "given", where the user types the size.
+
+    >>> size_mode(TrainingPlan(params=1e9)), size_mode(TrainingPlan(budget_usd=5e3))
+    ('given', 'budget')
+    >>> size_mode(TrainingPlan(baseline=TrainingBaseline(params=1e9, tokens=2e10)))
+    'baseline'
+    """
+    if plan.params is not None or plan.tokens is not None:
+        return "given"
+    if plan.target_loss is not None:
+        return "target"
+    if plan.budget_usd is not None:
+        return "budget"
+    base = plan.baseline
+    if base is not None and base.params is not None and base.tokens is not None:
+        return "baseline"
+    return "given"
+
+
+def instance_choices(plan: TrainingPlan, catalog: Catalog) -> list[str]:
+    """The catalog's GPU instance types, sorted, with the plan's own first if it is not one.
+
+    >>> instance_choices(TrainingPlan(instance_type="mine"), load_catalog())[0]
+    'mine'
+    """
+    names = sorted(name for name, inst in catalog.instances.items() if inst.gpu_model)
+    if plan.instance_type not in names:
+        names.insert(0, plan.instance_type)
+    return names
+
+
+def instance_label(name: str, catalog: Catalog) -> str:
+    """An instance type with its GPUs and provider, for a list to choose from.
+
+    >>> instance_label("p4d.24xlarge", load_catalog()), instance_label("mine", load_catalog())
+    ('p4d.24xlarge (8 × A100-40GB, aws)', 'mine')
+    """
+    inst = catalog.instances.get(name)
+    if inst is None:
+        return name
+    return f"{name} ({inst.gpu_count} × {inst.gpu_model}, {inst.provider})"
+
+
+def headline(report: TrainingReport) -> tuple[Figure, ...]:
+    """The run's cost, time and predicted loss, each against the baseline where there is one.
+
+    A loss change under 0.00005 shows as none: it would read +0.0000.
+    """
+    run, base = report.run, report.baseline
+    loss_change = (
+        run.loss - base.loss
+        if run.loss is not None and base is not None and base.loss is not None
+        else None
+    )
+    return (
+        Figure(
+            label="Cost per run",
+            value=usd(run.cost_usd),
+            delta=change_vs_baseline(run.cost_usd, base.cost_usd if base else None),
+            help="Expected cost of one final run, with spot overhead where it applies.",
+        ),
+        Figure(
+            label="Cost per month",
+            value=usd(run.cost_per_month_usd),
+            delta=change_vs_baseline(
+                run.cost_per_month_usd, base.cost_per_month_usd if base else None
+            ),
+            help=(
+                f"{run.runs_per_month:.3g} run-equivalents a month: models × "
+                "(1 + experiments × size)."
+            ),
+        ),
+        Figure(
+            label="Wall-clock per run",
+            value=f"{run.wall_clock_hours:,.1f} h",
+            delta=change_vs_baseline(run.wall_clock_hours, base.wall_clock_hours if base else None),
+        ),
+        Figure(label="GPU-hours per run", value=f"{run.gpu_hours:,.0f}"),
+        Figure(
+            label="Predicted loss",
+            value=f"{run.loss:.4f}" if run.loss is not None else "n/a",
+            delta=(
+                f"{loss_change:+.4f} vs baseline"
+                if loss_change is not None and abs(loss_change) >= 5e-5
+                else None
+            ),
+            help=(
+                law_fit(run.plan.law).source
+                + (". The same as the baseline's." if loss_change is not None else "")
+            ),
+        ),
+    )
+
+
+def basis_note(run: RunEstimate) -> str:
+    """Where the run's numbers come from: model size, FLOPs, throughput, time and price."""
+    return (
+        f"**Model:** {human_count(run.params)} parameters on {human_count(run.tokens)} tokens "
+        f"({run.size_basis}); {run.flops:.3g} FLOPs ({'8' if run.plan.recompute else '6'}·N·D). "
+        f"**Throughput:** {run.throughput.basis}. **Uninterrupted:** {run.compute_hours:,.1f} h. "
+        f"**Price:** {usd(run.price.usd_per_instance_hour)}/instance-hour ({run.price.basis})."
+    )
+
+
+def memory_note(memory: MemoryCheck) -> str:
+    """Whether the state fits the GPUs, in words; a warning when ``memory.fits is False``."""
+    if memory.fits is False:
+        return (
+            f"Memory: {memory.per_gpu_gb:,.1f} GB of state per GPU against "
+            f"{memory.gpu_memory_gb:g} GB: it needs at least {memory.min_instances} instances. "
+            f"Assumed {memory.assumption}."
+        )
+    fits = "fits" if memory.fits else "cannot be checked"
+    return (
+        f"**Memory** {fits}: {memory.state_gb:,.1f} GB of state, {memory.per_gpu_gb:,.1f} GB "
+        f"per GPU (assumed {memory.assumption})."
+    )
+
+
+def spot_note(spot: SpotOutcome) -> str:
+    """The spot run's interruption rate, checkpoint plan, overhead and simulation, in words."""
+    return (
+        f"Spot: {spot.interruptions_per_instance_hour:.3g} interruptions per instance-hour "
+        f"({spot.rate_basis}), {spot.job_rate_per_hour:.3g} per hour for the job. "
+        f"Best plan: {checkpoint_note(spot)}; Young {spot.young_interval_hours:,.2f} h, "
+        f"Daly {spot.daly_interval_hours:,.2f} h. Expected overhead "
+        f"{spot.expected_overhead_fraction:.1%}. {spot.simulations:,} simulated runs, "
+        f"seed {spot.seed}."
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkloadLink:
+    """How the plan's run stands to the scenario's training workloads (the Overview's).
+
+    ``message`` says so; where the Overview does not yet cost the run, it is the label of
+    the action, and ``applied`` the scenario after it. ``applied`` is ``None`` when there
+    is nothing to do, or nothing that can be done.
+    """
+
+    message: str
+    applied: Scenario | None = None
+
+
+def workload_link(scenario: Scenario, run: RunEstimate) -> WorkloadLink:
+    """Whether the Overview costs ``run`` (the scenario plan's), and how to make it.
+
+    Applying replaces (or adds) the training workload the plan names, or else the one named
+    after the plan, with the run's instances, hours (to 4 decimals), runs and tier, and
+    makes the plan name it.
+
+    Raises
+    ------
+    PlannerInputError
+        When the scenario has no training plan.
+    """
+    original = _require_plan(scenario)
+    plan = run.plan
+    workload = as_workload(run, plan.workload or plan.name)
+    if workload is None:
+        return WorkloadLink(
+            message=f"The Overview cannot hold this run as one training workload "
+            f"({plan.pricing.label} pricing has no single catalog tier)."
+        )
+    existing = next((w for w in scenario.training if w.name == workload.name), None)
+    if existing is not None and workload_matches(existing, workload):
+        return WorkloadLink(
+            message=f"The Overview's training workload **{workload.name}** costs this run "
+            f"({existing.hours_per_run:,.2f} h × {existing.instance_count} × "
+            f"{existing.instance_type}, {workload.runs_per_month:.4g} runs a month)."
+        )
+    others = tuple(w for w in scenario.training if w.name != workload.name)
+    rounded = replace(workload, hours_per_run=round(workload.hours_per_run, 4))
+    return WorkloadLink(
+        message=(
+            f"Make the Overview's workload “{workload.name}” cost this run"
+            if existing is not None
+            else f"Add this run to the Overview as training workload “{workload.name}”"
+        ),
+        applied=replace(
+            scenario,
+            training=(*others, rounded),
+            training_plan=replace(original, workload=workload.name),
+        ),
+    )
+
+
 def starter_plan(scenario: Scenario, catalog: Catalog | None = None) -> TrainingPlan:
     """A first training plan for a scenario: its first training workload's run, if any.
 
@@ -2001,13 +2186,7 @@ def starter_plan(scenario: Scenario, catalog: Catalog | None = None) -> Training
         models_per_month=workload.runs_per_month,
     )
     try:
-        speed = throughput(
-            catalog.instance(workload.instance_type),
-            catalog,
-            instance_count=workload.instance_count,
-            precision=plan.precision,
-            mfu=plan.mfu,
-        )
+        speed = run_throughput(plan, catalog)
     except PlannerInputError:
         return replace(plan, params=1e9, tokens=2e10)
     compute = workload.hours_per_run * SECONDS_PER_HOUR * speed.flops_per_second

@@ -6,7 +6,6 @@ message as in a YAML file, and the last valid scenario stays in force until it i
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -17,19 +16,57 @@ from planner.business_case import BusinessCase, Distribution
 from planner.catalog import load_catalog
 from planner.errors import PlannerInputError
 from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
+from ui import widgets
+from ui.widgets import Number, plain
 
 _NO_INSTANCE = "(my own monthly price)"
 
 
-def _plain(value: Any) -> Any:
-    """An edited cell as plain Python: empty cells (None, NaN, NA) become None."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
-def _number(label: str, value: float | None, key: str, **kwargs: Any) -> Any:
-    return st.number_input(label, value=value, key=key, **kwargs)
+_TEAM = (
+    Number("horizon_months", "Horizon, months (1–36)", "horizon", {"step": 1}),
+    Number("team_size", "Team size, seats", "team", {"step": 1}),
+    Number("seats_added_per_year", "Seats added per year", "growth"),
+    Number("usd_per_engineer_hour", "Engineer rate, USD/h (loaded)", "rate"),
+    Number("hours_per_engineer_day", "Hours per engineer-day", "day"),
+    Number("runs_per_seat_month", "Runs logged per seat-month", "runs"),
+    Number("gb_per_run", "Artifacts per run, GB", "gb", {"format": "%.3f"}),
+    Number("initial_artifact_gb", "Artifacts already stored, GB", "g0"),
+)
+_SELF_HOSTED = (
+    Number("server_usd_per_month", "…or your own server price, USD/month", "server"),
+    Number("database_usd_per_month", "Database, USD/month", "db"),
+    Number(
+        "kubernetes_control_plane_share",
+        "Share of a Kubernetes control plane (0–1)",
+        "k8s",
+        {"help": "0 on a cluster that runs anyway; the catalog prices a control plane."},
+    ),
+    Number(
+        "storage_usd_per_gb_month",
+        "Storage, USD/GB-month (empty: catalog object storage)",
+        "storage",
+        {"format": "%.4f"},
+    ),
+    Number("setup_hours", "Setup, hours", "setup"),
+    Number("maintenance_hours_per_month", "Maintenance, hours/month", "maint"),
+    Number("on_call_hours_per_month", "On-call, hours/month", "oncall"),
+    Number("upgrade_hours", "Each upgrade, hours", "upg"),
+    Number("upgrade_every_months", "An upgrade every … months", "upgevery", {"step": 1}),
+    Number(
+        "opportunity_engineer_days_per_year",
+        "Opportunity cost, engineer-days/year",
+        "opp",
+        {"help": "Engineer time lost to features the self-hosted tool lacks."},
+    ),
+)
+_SAAS = (
+    Number("setup_hours", "Adoption, hours", "adopt"),
+    Number("admin_hours_per_month", "Administration, hours/month", "adm"),
+)
+_STATED = (
+    Number("stated_build_usd", "Published build total, USD (optional)", "sb"),
+    Number("stated_buy_usd", "Published buy total, USD (optional)", "sy"),
+)
 
 
 def build_vs_buy_form(base: Scenario, key: str) -> tuple[Scenario | None, str | None]:
@@ -41,36 +78,16 @@ def build_vs_buy_form(base: Scenario, key: str) -> tuple[Scenario | None, str | 
     bvb: dict[str, Any] = data["business_case"]["build_vs_buy"]
     hosted: dict[str, Any] = bvb["self_hosted"]
     saas: dict[str, Any] = bvb["saas"]
+
+    def widget_key(stem: str) -> str:
+        return f"_bvb_{stem}_{key}"
+
     with st.form(f"_bvb_form_{key}", border=True):
         general, build, buy = st.columns(3)
         with general:
             st.markdown("**Team and horizon**")
-            bvb["horizon_months"] = _number(
-                "Horizon, months (1–36)", int(bvb["horizon_months"]), f"_bvb_horizon_{key}", step=1
-            )
-            bvb["team_size"] = _number(
-                "Team size, seats", int(bvb["team_size"]), f"_bvb_team_{key}", step=1
-            )
-            bvb["seats_added_per_year"] = _number(
-                "Seats added per year", float(bvb["seats_added_per_year"]), f"_bvb_growth_{key}"
-            )
-            bvb["usd_per_engineer_hour"] = _number(
-                "Engineer rate, USD/h (loaded)",
-                float(bvb["usd_per_engineer_hour"]),
-                f"_bvb_rate_{key}",
-            )
-            bvb["hours_per_engineer_day"] = _number(
-                "Hours per engineer-day", float(bvb["hours_per_engineer_day"]), f"_bvb_day_{key}"
-            )
-            bvb["runs_per_seat_month"] = _number(
-                "Runs logged per seat-month", float(bvb["runs_per_seat_month"]), f"_bvb_runs_{key}"
-            )
-            bvb["gb_per_run"] = _number(
-                "Artifacts per run, GB", float(bvb["gb_per_run"]), f"_bvb_gb_{key}", format="%.3f"
-            )
-            bvb["initial_artifact_gb"] = _number(
-                "Artifacts already stored, GB", float(bvb["initial_artifact_gb"]), f"_bvb_g0_{key}"
-            )
+            for spec in _TEAM:
+                widgets.number(st, bvb, spec, widget_key)
         with build:
             st.markdown("**Build: self-host**")
             bvb["build_label"] = st.text_input("Name", bvb["build_label"], key=f"_bvb_bl_{key}")
@@ -83,71 +100,15 @@ def build_vs_buy_form(base: Scenario, key: str) -> tuple[Scenario | None, str | 
                 help="Priced with the scenario's pricing tier and overrides.",
             )
             hosted["server_instance_type"] = None if chosen == _NO_INSTANCE else chosen
-            hosted["server_usd_per_month"] = _number(
-                "…or your own server price, USD/month",
-                float(hosted["server_usd_per_month"]),
-                f"_bvb_server_{key}",
-            )
-            hosted["database_usd_per_month"] = _number(
-                "Database, USD/month", float(hosted["database_usd_per_month"]), f"_bvb_db_{key}"
-            )
-            hosted["kubernetes_control_plane_share"] = _number(
-                "Share of a Kubernetes control plane (0–1)",
-                float(hosted["kubernetes_control_plane_share"]),
-                f"_bvb_k8s_{key}",
-                help="0 on a cluster that runs anyway; the catalog prices a control plane.",
-            )
-            hosted["storage_usd_per_gb_month"] = _number(
-                "Storage, USD/GB-month (empty: catalog object storage)",
-                hosted["storage_usd_per_gb_month"],
-                f"_bvb_storage_{key}",
-                format="%.4f",
-            )
-            hosted["setup_hours"] = _number(
-                "Setup, hours", float(hosted["setup_hours"]), f"_bvb_setup_{key}"
-            )
-            hosted["maintenance_hours_per_month"] = _number(
-                "Maintenance, hours/month",
-                float(hosted["maintenance_hours_per_month"]),
-                f"_bvb_maint_{key}",
-            )
-            hosted["on_call_hours_per_month"] = _number(
-                "On-call, hours/month",
-                float(hosted["on_call_hours_per_month"]),
-                f"_bvb_oncall_{key}",
-            )
-            hosted["upgrade_hours"] = _number(
-                "Each upgrade, hours", float(hosted["upgrade_hours"]), f"_bvb_upg_{key}"
-            )
-            hosted["upgrade_every_months"] = _number(
-                "An upgrade every … months",
-                int(hosted["upgrade_every_months"]),
-                f"_bvb_upgevery_{key}",
-                step=1,
-            )
-            hosted["opportunity_engineer_days_per_year"] = _number(
-                "Opportunity cost, engineer-days/year",
-                float(hosted["opportunity_engineer_days_per_year"]),
-                f"_bvb_opp_{key}",
-                help="Engineer time lost to features the self-hosted tool lacks.",
-            )
+            for spec in _SELF_HOSTED:
+                widgets.number(st, hosted, spec, widget_key)
         with buy:
             st.markdown("**Buy: SaaS**")
             saas["product"] = st.text_input("Product", saas["product"], key=f"_bvb_product_{key}")
-            saas["setup_hours"] = _number(
-                "Adoption, hours", float(saas["setup_hours"]), f"_bvb_adopt_{key}"
-            )
-            saas["admin_hours_per_month"] = _number(
-                "Administration, hours/month",
-                float(saas["admin_hours_per_month"]),
-                f"_bvb_adm_{key}",
-            )
-            bvb["stated_build_usd"] = _number(
-                "Published build total, USD (optional)", bvb["stated_build_usd"], f"_bvb_sb_{key}"
-            )
-            bvb["stated_buy_usd"] = _number(
-                "Published buy total, USD (optional)", bvb["stated_buy_usd"], f"_bvb_sy_{key}"
-            )
+            for spec in _SAAS:
+                widgets.number(st, saas, spec, widget_key)
+            for spec in _STATED:
+                widgets.number(st, bvb, spec, widget_key)
         st.markdown(
             "**Plans** — your quote or the price list. Each month the team is on the cheapest "
             "plan that accepts it; empty max seats means no limit, empty included storage "
@@ -170,9 +131,9 @@ def build_vs_buy_form(base: Scenario, key: str) -> tuple[Scenario | None, str | 
             key=f"_bvb_plans_{key}",
         )
         saas["plans"] = [
-            {k: _plain(v) for k, v in row.items() if _plain(v) is not None}
+            {k: plain(v) for k, v in row.items() if plain(v) is not None}
             for row in edited.to_dict("records")
-            if any(_plain(v) not in (None, "") for v in row.values())
+            if any(plain(v) not in (None, "") for v in row.values())
         ]
         submitted = st.form_submit_button("Apply", type="primary")
     if not submitted:
@@ -250,7 +211,7 @@ def ranges_from_table(
     case = scenario.business_case
     from_table: dict[str, dict[str, Any] | None] = {}
     for row in edited.to_dict("records"):
-        low, high, likely = _plain(row["low"]), _plain(row["high"]), _plain(row["likely"])
+        low, high, likely = plain(row["low"]), plain(row["high"]), plain(row["likely"])
         if low is None and high is None:
             if likely is not None:
                 return None, (
@@ -345,7 +306,7 @@ def variant_table(
     )
     from_table: dict[str, float | None] = {}
     for row in edited.to_dict("records"):
-        value = _plain(row["variant"])
+        value = plain(row["variant"])
         differs = value is not None and float(value) != float(row["base"])
         from_table[str(row["key"])] = float(value) if differs else None
     result = {k: from_table.pop(k, v) for k, v in changes.items()}

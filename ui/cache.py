@@ -79,5 +79,5 @@ def serving_mix(
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def serving_right_sizing(scenario: Scenario, providers: tuple[str, ...]) -> pd.DataFrame:
+def serving_right_sizing(scenario: Scenario, providers: tuple[str, ...] | None) -> pd.DataFrame:
     return serving.right_sizing_frame(scenario, catalog(), providers=providers)

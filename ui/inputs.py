@@ -18,18 +18,9 @@ import streamlit as st
 from planner.catalog import PriceTier
 from planner.errors import PlannerInputError
 from planner.scenario import Scenario, StatedUnit, scenario_from_mapping, scenario_to_mapping
-from ui import cache
+from ui import cache, page, state, widgets
 
 _TIERS = [str(tier) for tier in PriceTier]
-
-
-def _plain(value: Any) -> Any:
-    """pandas hands back NaN for an empty cell and numpy scalars for numbers."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
 
 
 def _table(
@@ -46,7 +37,7 @@ def _table(
     )
     records = []
     for record in edited.to_dict("records"):
-        cleaned = {k: _plain(v) for k, v in record.items()}
+        cleaned = {k: widgets.plain(v) for k, v in record.items()}
         present = {k: v for k, v in cleaned.items() if v is not None and v != ""}
         if present:
             records.append(present)
@@ -183,37 +174,35 @@ def assumption_tabs(base: Scenario, key: str) -> dict[str, Any]:
     return data
 
 
-def _optional(value: float) -> float | None:
-    return value if value > 0 else None
+_BUSINESS = (
+    widgets.Number(
+        "monthly_active_users",
+        "Monthly active users (0: not known)",
+        "users",
+        {"min_value": 0.0, "step": 1000.0, "format": "%.0f"},
+        optional=True,
+    ),
+    widgets.Number(
+        "requests_per_day",
+        "Product requests per day (0: add up the serving workloads)",
+        "requests",
+        {"min_value": 0.0, "step": 1000.0, "format": "%.0f"},
+        optional=True,
+    ),
+    widgets.Number(
+        "price_per_request_usd",
+        "Revenue per request, USD (0: no margin shown)",
+        "price",
+        {"min_value": 0.0, "step": 0.001, "format": "%.5f"},
+        optional=True,
+    ),
+)
 
 
 def _business(business: dict[str, Any], key: str) -> dict[str, Any]:
     left, right = st.columns(2)
-    with left:
-        users = st.number_input(
-            "Monthly active users (0: not known)",
-            min_value=0.0,
-            value=float(business["monthly_active_users"] or 0),
-            step=1000.0,
-            format="%.0f",
-            key=f"_users_{key}",
-        )
-        requests = st.number_input(
-            "Product requests per day (0: add up the serving workloads)",
-            min_value=0.0,
-            value=float(business["requests_per_day"] or 0),
-            step=1000.0,
-            format="%.0f",
-            key=f"_requests_{key}",
-        )
-        price = st.number_input(
-            "Revenue per request, USD (0: no margin shown)",
-            min_value=0.0,
-            value=float(business["price_per_request_usd"] or 0),
-            step=0.001,
-            format="%.5f",
-            key=f"_price_{key}",
-        )
+    for spec in _BUSINESS:
+        widgets.number(left, business, spec, lambda stem: f"_{stem}_{key}")
     with right:
         growth = st.slider(
             "Monthly traffic growth, %",
@@ -231,13 +220,9 @@ def _business(business: dict[str, Any], key: str) -> dict[str, Any]:
             step=6,
             key=f"_months_{key}",
         )
-    return {
-        "monthly_active_users": _optional(users),
-        "requests_per_day": _optional(requests),
-        "price_per_request_usd": _optional(price),
-        "monthly_traffic_growth": growth / 100,
-        "projection_months": months,
-    }
+    business["monthly_traffic_growth"] = growth / 100
+    business["projection_months"] = months
+    return business
 
 
 def _pricing(pricing: dict[str, Any], key: str) -> dict[str, Any]:
@@ -305,7 +290,12 @@ def _price_column(label: str) -> Any:
     return st.column_config.NumberColumn(label, min_value=0.0, format="$%.4f")
 
 
-def edited_scenario(data: dict[str, Any]) -> tuple[Scenario | None, str | None]:
+def edited_assumptions(base: Scenario) -> page.Edit:
+    """Draw every section's inputs in tabs; return the scenario they describe, or why none."""
+    return edited_scenario(assumption_tabs(base, str(state.revision())))
+
+
+def edited_scenario(data: dict[str, Any]) -> page.Edit:
     """The scenario the inputs describe, or why there is none."""
     try:
         return scenario_from_mapping(data), None

@@ -9,12 +9,16 @@ import numpy as np
 import pytest
 
 from planner.catalog import PriceTier, load_catalog
+from planner.demand_io import DemandCsv
 from planner.errors import PlannerInputError
+from planner.fleet import optimize_mix
+from planner.formatting import usd
 from planner.io import GALLERY_DIR, read_scenario
 from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
 from planner.serving import (
     Autoscaling,
     CustomInstance,
+    DemandChoice,
     FleetMix,
     Lever,
     ModelKind,
@@ -24,19 +28,33 @@ from planner.serving import (
     ServingPlan,
     Traffic,
     baseline_config,
+    basis_lines,
     check_plan,
+    demand_choice,
     evaluate_config,
     evaluate_serving,
+    headline,
+    instance_choices,
     instance_throughput,
     kv_bytes_per_token,
     lag_adjusted,
+    mix_headline,
+    mix_hours_frame,
+    mix_note,
     mix_problem,
+    mix_types_bought,
+    overlap_note,
     plan_config,
     right_sizing_frame,
+    right_sizing_providers,
     serve_summary,
+    summary_note,
     traffic_profile,
+    week_count,
+    week_rows,
     week_shape,
 )
+from planner.serving_charts import waterfall_chart
 
 CASE = read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml")
 LLM = ServingPlan(
@@ -446,3 +464,98 @@ def test_a_published_per_request_figure_is_read_as_per_1k_when_it_fits():
     notes = stated_notes(CASE, evaluate_serving(CASE))
     assert len(notes) == 1
     assert "reads as a cost per 1,000 requests labelled per request" in notes[0]
+
+
+# --------------------------------------------------------------------------- for the page
+
+
+def with_csv(name: str) -> Scenario:
+    return replace(CASE, serving_plan=replace(CASE.serving_plan, traffic=Traffic(demand_csv=name)))
+
+
+def test_the_demand_comes_from_the_upload_the_gallery_or_the_shape(tmp_path):
+    assert demand_choice(CASE, None, tmp_path) == DemandChoice(scenario=CASE)
+    upload = DemandCsv(name="load.csv", values=(1.0, 2.0))
+    chosen = demand_choice(with_csv("load.csv"), upload, tmp_path)
+    assert (chosen.scenario, chosen.csv_demand, chosen.notice) == (
+        with_csv("load.csv"),
+        (1.0, 2.0),
+        None,
+    )
+    (tmp_path / "shipped.csv").write_text("hour,demand\n0,5\n1,6\n")
+    shipped = demand_choice(with_csv("shipped.csv"), upload, tmp_path)
+    assert shipped.csv_demand == (5.0, 6.0)
+    missing = demand_choice(with_csv("gone.csv"), upload, tmp_path)
+    assert missing.csv_demand is None
+    assert missing.scenario.serving_plan.traffic.demand_csv is None
+    assert "'gone.csv', which is not part of the link" in missing.notice
+    (tmp_path / "bad.csv").write_text("no numbers here\n")
+    broken = demand_choice(with_csv("bad.csv"), None, tmp_path)
+    assert broken.notice.startswith("This plan's demand comes from the CSV file 'bad.csv'")
+    assert "Upload the CSV (Traffic tab) to use it. (" in broken.notice
+
+
+def test_the_headline_and_notes_of_lesson_03():
+    result = evaluate_serving(CASE)
+    figures = {figure.label: figure for figure in headline(result)}
+    assert list(figures) == [
+        "Monthly cost",
+        "Per request",
+        "Per 1K requests",
+        "Per 1M tokens",
+        "Instances (peak / mean)",
+        "Requests per month",
+    ]
+    plan, base = result.optimised, result.baseline
+    assert figures["Monthly cost"].value == usd(plan.monthly_cost_usd)
+    change = (plan.monthly_cost_usd - base.monthly_cost_usd) / base.monthly_cost_usd
+    assert figures["Monthly cost"].delta == f"{change:+.0%} vs baseline"
+    assert figures["Per 1M tokens"].value == "n/a"  # a classic model has no tokens
+    assert summary_note(result).endswith(f"Demand: {result.demand.source}.")
+    solo = sum(item.solo_saving_usd_per_month for item in result.levers)
+    assert f"save {usd(solo)}/month in total" in overlap_note(result)
+    lines = basis_lines(result)
+    assert [line.split(":")[0] for line in lines] == ["**Plan**", "**Baseline**"]
+
+
+def test_the_capacity_frame_is_the_demand_on_the_model_with_headroom():
+    result = evaluate_serving(CASE)
+    frame = result.capacity_frame()
+    assert (frame["demand_rps"] == frame["served_rps"]).all()
+    assert np.allclose(frame["required_rps"], frame["served_rps"] * 1.2)
+    assert week_count(len(frame)) == CASE.serving_plan.traffic.horizon_weeks
+    assert list(week_rows(frame, 2)["hour"].iloc[[0, -1]]) == [168, 335]
+
+
+def test_the_mix_as_the_page_shows_it():
+    problem, _ = mix_problem(CASE)
+    plan = optimize_mix(problem)
+    hours = mix_hours_frame(plan)
+    assert {"demand_rps", "required_rps", "spot_capacity_rps"} <= set(hours.columns)
+    assert (mix_types_bought(plan)["cost_usd"] > 0).all()
+    assert [figure.label for figure in mix_headline(plan)][:3] == [
+        "Total over the horizon",
+        "Lower bound",
+        "Gap",
+    ]
+    assert mix_note(plan).startswith(f"Status {plan.status} (")
+
+
+def test_right_sizing_compares_the_plans_provider_or_every_one():
+    assert right_sizing_providers(CASE, load_catalog()) == ("aws", "custom")
+    assert right_sizing_providers(CASE, load_catalog(), every=True) is None
+
+
+def test_the_instance_choices_start_with_the_plans_own():
+    names = instance_choices(CASE.serving_plan, load_catalog())
+    assert names[0] == "m5.2xlarge"  # the custom baseline instance
+    assert "g4dn.xlarge" in names
+    assert len(names) == len(set(names))
+
+
+def test_the_waterfall_chart_per_1k_requests():
+    result = evaluate_serving(CASE)
+    rows = next(iter(waterfall_chart(result, per_1k=True).to_dict()["datasets"].values()))
+    assert rows[0]["label"] == usd(result.baseline.per_1k_requests_usd)
+    assert rows[-1]["label"] == usd(result.optimised.per_1k_requests_usd)
+    assert {row["kind"] for row in rows[1:-1]} <= {"saving", "increase"}

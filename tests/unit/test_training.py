@@ -31,6 +31,7 @@ from planner.training import (
     TrainingBaseline,
     TrainingPlan,
     as_workload,
+    basis_note,
     best_segments,
     capacity_block_prices,
     checkpoint_plan,
@@ -38,19 +39,26 @@ from planner.training import (
     estimate_run,
     evaluate_plan,
     expected_run_hours,
+    headline,
     human_count,
     max_job_rate,
     memory_check,
+    memory_note,
     overhead_fraction,
     plan_checks,
+    run_throughput,
     simulate_fallback,
     simulate_spot,
+    size_mode,
+    spot_note,
     spot_rate_default,
     starter_plan,
     throughput,
     train_flops,
+    workload_link,
     young_interval,
 )
+from planner.training_charts import spot_charts, waterfall_chart
 
 CATALOG = load_catalog()
 P4D = CATALOG.instance("p4d.24xlarge")
@@ -599,3 +607,141 @@ def test_more_lifetime_inference_makes_the_best_model_smaller_and_trained_longer
     assert sweep["params"].is_monotonic_decreasing
     assert sweep["tokens_per_param"].is_monotonic_increasing
     assert sweep.loc[sweep["plan"], "params"].iloc[0] == pytest.approx(report.run.params, rel=1e-4)
+
+
+# --------------------------------------------------------------------------- for the page
+
+
+def test_run_throughput_is_the_plans_instances_at_its_settings():
+    plan = simple_plan(instance_count=4, scale_out_efficiency=0.9, mfu=0.4)
+    expected = throughput(
+        P4D,
+        CATALOG,
+        instance_count=4,
+        precision=Precision.BF16,
+        mfu=0.4,
+        scale_out_efficiency=0.9,
+    )
+    assert run_throughput(plan, CATALOG) == expected
+    assert run_throughput(plan, CATALOG).scale_out_factor == pytest.approx(0.81)
+
+
+def test_memory_check_without_the_gpus_memory_cannot_say_whether_it_fits():
+    unknown = replace(CATALOG.gpu_for(P4D), memory_gb=None)
+    catalog = replace(CATALOG, gpus={**CATALOG.gpus, unknown.gpu_model: unknown})
+    memory = memory_check(3e9, P4D, catalog, instance_count=1)
+    assert (memory.fits, memory.min_gpus, memory.gpu_memory_gb) == (None, None, None)
+    assert memory.assumption.endswith("A100-40GB memory is not in the catalog")
+    assert memory_note(memory).startswith("**Memory** cannot be checked: 48.0 GB of state")
+
+
+@pytest.mark.parametrize(
+    ("changes", "mode"),
+    [
+        ({}, "given"),
+        ({"params": 1e9, "target_loss": 2.5}, "given"),
+        ({"target_loss": 2.5, "budget_usd": 1e4}, "target"),
+        (
+            {"budget_usd": 1e4, "baseline": TrainingBaseline(params=1e9, tokens=2e10)},
+            "budget",
+        ),
+        ({"baseline": TrainingBaseline(params=1e9, tokens=2e10)}, "baseline"),
+        ({"baseline": TrainingBaseline(params=1e9)}, "given"),
+    ],
+)
+def test_the_size_mode_is_the_first_field_that_sizes_the_model(changes, mode):
+    assert size_mode(TrainingPlan(**changes)) == mode
+
+
+def test_the_headline_compares_the_run_with_its_baseline():
+    report = evaluate_plan(read_scenario(CASE), CATALOG)
+    run, base = report.run, report.baseline
+    figures = {figure.label: figure for figure in headline(report)}
+    assert list(figures) == [
+        "Cost per run",
+        "Cost per month",
+        "Wall-clock per run",
+        "GPU-hours per run",
+        "Predicted loss",
+    ]
+    assert figures["Cost per run"].value == usd(run.cost_usd)
+    assert figures["Cost per run"].delta == f"{run.cost_usd / base.cost_usd - 1:+.0%} vs baseline"
+    assert figures["GPU-hours per run"].delta is None
+    # Right-sizing keeps the baseline's loss: no change to show, and the note says so.
+    assert figures["Predicted loss"].delta is None
+    assert figures["Predicted loss"].help.endswith("The same as the baseline's.")
+    without = headline(replace(report, baseline=None))
+    assert all(figure.delta is None for figure in without)
+
+
+def test_the_notes_say_where_the_numbers_come_from():
+    report = evaluate_plan(read_scenario(CASE), CATALOG)
+    run = report.run
+    assert f"**Model:** {human_count(run.params)} parameters" in basis_note(run)
+    assert "(6·N·D)" in basis_note(run)
+    assert memory_note(run.memory).startswith("**Memory** fits")
+    too_big = estimate_run(simple_plan(params=30e9), scenario_with(simple_plan()), CATALOG)
+    assert memory_note(too_big.memory).startswith("Memory: 60.0 GB of state per GPU against 40 GB")
+    spot = report.spot_run.spot
+    assert f"{spot.simulations:,} simulated runs, seed {spot.seed}." in spot_note(spot)
+    hours, costs = spot_charts(spot)
+    assert marks(hours) == {"P50", "P90", "Deadline"}
+    assert marks(costs) == {"P50", "P90"}
+
+
+def marks(chart) -> set[str]:
+    """The names of the dashed rules on a histogram chart."""
+    rows = [row for data in chart.to_dict()["datasets"].values() for row in data]
+    return {row["mark"] for row in rows if "mark" in row}
+
+
+def test_the_run_already_costed_by_its_workload_needs_nothing():
+    scenario = read_scenario(CASE)
+    link = workload_link(scenario, evaluate_plan(scenario, CATALOG).run)
+    assert link.applied is None
+    assert "**ranking model retrain** costs this run" in link.message
+
+
+def test_applying_the_run_makes_its_workload_cost_it():
+    scenario = read_scenario(CASE)
+    scenario = replace(scenario, training_plan=replace(scenario.training_plan, mfu=0.5))
+    run = evaluate_plan(scenario, CATALOG).run
+    link = workload_link(scenario, run)
+    assert link.message == "Make the Overview's workload “ranking model retrain” cost this run"
+    applied = link.applied
+    assert applied is not None
+    workload = next(w for w in applied.training if w.name == "ranking model retrain")
+    assert workload.hours_per_run == round(run.wall_clock_hours, 4)
+    assert len(applied.training) == len(scenario.training)
+    assert workload_link(applied, evaluate_plan(applied, CATALOG).run).applied is None
+
+
+def test_a_new_workload_is_added_and_a_mixed_run_cannot_be_one():
+    plan = simple_plan(name="nightly")
+    link = workload_link(scenario_with(plan), estimate_run(plan, scenario_with(plan), CATALOG))
+    assert link.message == "Add this run to the Overview as training workload “nightly”"
+    assert [w.name for w in link.applied.training] == ["nightly"]
+    assert link.applied.training_plan.workload == "nightly"
+    mixed = simple_plan(pricing=RunPricing.MIXED, deadline_hours=100, simulations=500)
+    run = estimate_run(mixed, scenario_with(mixed), CATALOG)
+    link = workload_link(scenario_with(mixed), run)
+    assert link.applied is None
+    assert "mixed (spot, on-demand fallback) pricing has no single catalog tier" in link.message
+    with pytest.raises(PlannerInputError, match="no training plan"):
+        workload_link(Scenario(), run)
+
+
+def test_the_waterfall_chart_labels_each_lever_with_its_change():
+    steps = evaluate_plan(scenario_with(lever_plan()), CATALOG).waterfall
+    rows = next(iter(waterfall_chart(steps).to_dict()["datasets"].values()))
+    assert [row["step"] for row in rows] == [
+        "Baseline",
+        "Spot with checkpointing",
+        "Precision",
+        "Right-sizing by the scaling law",
+        "Fewer wasted experiments",
+        "Plan",
+    ]
+    assert [row["kind"] for row in rows[1:5]] == ["saving"] * 4
+    change = steps["change_usd_per_month"].iloc[2]
+    assert rows[2]["label"] == f"−{usd(-change)}"

@@ -1,0 +1,136 @@
+"""What every page shares: its start, the scenario's header, results above their inputs,
+problems, assumption checks and headline figures.
+
+A page draws its results above its inputs but must read the inputs first, so
+:func:`results_above_inputs` keeps a place for the results, draws the inputs, records a
+valid edit (or shows why it was refused) and hands the place back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from planner.checks import Check, Severity
+from planner.errors import PlannerInputError
+from planner.formatting import Figure
+from planner.scenario import Scenario
+from ui import sidebar, state
+
+ERROR_ICON = ":material/error:"
+LINK_ICON = ":material/link_off:"
+
+_T = TypeVar("_T")
+# What an input module returns: the scenario the inputs describe and ``None``, or ``None``
+# and why there is none; ``(None, None)`` while a form is not submitted.
+Edit = tuple[Scenario | None, str | None]
+
+
+def start(*, notice_icon: str = LINK_ICON) -> Scenario:
+    """The sidebar, then the notices the last run left (a bad link, a failed upload).
+
+    Returns the scenario on screen. A page whose own uploads leave notices shows them
+    with ``notice_icon`` :data:`ERROR_ICON`; elsewhere they are about the link.
+    """
+    sidebar.scenario_controls()
+    for notice in state.take_notices():
+        st.error(notice, icon=notice_icon)
+    return state.scenario()
+
+
+def widget_key(prefix: str, name: str) -> str:
+    """A widget key with the revision in it, so that a loaded scenario restarts the inputs."""
+    return f"_{prefix}_{name}_{state.revision()}"
+
+
+def offer_start(
+    message: str, *, icon: str, label: str, key: str, started: Callable[[], Scenario]
+) -> None:
+    """Say what the page needs that the scenario lacks, with a button that adds it.
+
+    ``started`` makes the scenario with it, only when the button is pressed.
+    """
+    st.info(message, icon=icon)
+    if st.button(label, key=key, type="primary"):
+        state.update(started())
+        st.rerun()
+
+
+def about(scenario: Scenario) -> None:
+    """The scenario's description and sources, folded away (nothing without a description)."""
+    if not scenario.description:
+        return
+    with st.expander("About this scenario", expanded=False):
+        st.markdown(scenario.description)
+        for source in scenario.sources:
+            st.markdown(f"- {source}")
+
+
+def record_edit(base: Scenario, edit: Edit, *, problems: DeltaGenerator) -> Scenario:
+    """Record a valid edit of ``base``, or show in ``problems`` why it was refused.
+
+    Returns the scenario now in force: the last valid one stays until the problem is fixed.
+    """
+    edited, problem = edit
+    if problem:
+        problems.error(problem, icon=ERROR_ICON)
+        return base
+    if edited is not None and edited != base:
+        state.update(edited)
+        return edited
+    return base
+
+
+def results_above_inputs(
+    base: Scenario, inputs: Callable[[Scenario], Edit], *, heading: str, caption: str
+) -> tuple[Scenario, DeltaGenerator]:
+    """The scenario's header, a place for the results, then the inputs under ``heading``.
+
+    Returns the scenario in force after the inputs and the place for its results.
+    """
+    header = st.container()
+    results = st.container()
+    st.subheader(heading)
+    st.caption(caption)
+    scenario = record_edit(base, inputs(base), problems=header)
+    with header:
+        about(scenario)
+    return scenario, results
+
+
+def computed(where: Any, compute: Callable[..., _T], *args: Any) -> _T | None:
+    """``compute(*args)``, or ``None`` after showing in ``where`` (``st`` or a container)
+    why it has no answer."""
+    try:
+        return compute(*args)
+    except PlannerInputError as error:
+        where.error(str(error), icon=ERROR_ICON)
+        return None
+
+
+def checks(items: Iterable[Check]) -> None:
+    """Assumption checks, each a warning or a note naming what it is about."""
+    for check in items:
+        note = st.warning if check.severity == Severity.WARNING else st.info
+        note(f"**{check.subject}**: {check.message}", icon=":material/fact_check:")
+
+
+def figures(items: Sequence[Figure], *, per_row: int | None = None) -> None:
+    """Headline figures as metrics, ``per_row`` to a row (default: all in one).
+
+    Every change a figure carries is a cost, a time or a loss: lower shows green.
+    """
+    width = per_row or len(items)
+    for first in range(0, len(items), width):
+        row = items[first : first + width]
+        for column, figure in zip(st.columns(width), row, strict=False):
+            column.metric(
+                figure.label,
+                figure.value,
+                figure.delta,
+                delta_color="inverse",
+                help=figure.help,
+            )

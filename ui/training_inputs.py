@@ -1,0 +1,332 @@
+"""The Training page's inputs: tabs of widgets that project the scenario's ``training_plan``.
+
+:func:`edited_plan` draws them and returns the scenario they describe, checked by the
+schema, so the share link carries every input and an impossible value gets the same message
+as in a YAML file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from planner import training
+from planner.scenario import Scenario, scenario_to_mapping
+from planner.sizing import law_fit
+from planner.training import Precision, RunPricing
+from ui import cache, inputs, page
+from ui.widgets import Number, labelled_choice, number, numbers
+
+_MODES = {
+    "given": "I know its size",
+    "target": "Cheapest model for a target loss",
+    "budget": "Lowest loss for a budget",
+    "baseline": "Right-size the baseline (same predicted loss)",
+}
+_SAME = "(as the plan)"
+
+_COUNT = Number("instance_count", "Instances", "count", {"min_value": 1, "step": 1})
+_MFU = Number(
+    "mfu",
+    "MFU (model FLOPs utilisation)",
+    "mfu",
+    {
+        "step": 0.05,
+        "format": "%.2f",
+        "help": "The fraction of the GPUs' dense peak the run sustains, in (0, 1].",
+    },
+)
+_SCALING = (
+    Number(
+        "scale_out_efficiency",
+        "Scale-out efficiency per doubling of instances",
+        "scale",
+        {"step": 0.01, "format": "%.2f"},
+    ),
+    Number(
+        "bytes_per_param", "Bytes per parameter (16: mixed-precision Adam)", "bytes", {"step": 1.0}
+    ),
+)
+_DEADLINE = Number(
+    "deadline_hours",
+    "Deadline, hours (0: none)",
+    "deadline",
+    {"min_value": 0.0, "step": 12.0},
+    optional=True,
+)
+_RESTARTS = (
+    Number("checkpoint_minutes", "Checkpoint write, minutes", "checkpoint", {"step": 1.0}),
+    Number("restart_minutes", "Restart, minutes", "restart", {"step": 1.0}),
+)
+_SIMULATION = (
+    Number(
+        "simulations",
+        "Simulated runs",
+        "sims",
+        {"min_value": 100, "max_value": 200_000, "step": 5000},
+    ),
+    Number("seed", "Random seed", "seed", {"min_value": 0, "step": 1}),
+)
+_SCHEDULE = (
+    Number(
+        "models_per_month",
+        "Models shipped per month",
+        "models",
+        {"min_value": 0.0, "step": 0.5, "format": "%.3f"},
+    ),
+    Number(
+        "experiments_per_model",
+        "Experiments and sweeps per model",
+        "experiments",
+        {"min_value": 0.0, "step": 1.0, "format": "%.2f"},
+    ),
+    Number(
+        "experiment_fraction",
+        "Size of an experiment, fraction of a run",
+        "fraction",
+        {"step": 0.1, "format": "%.2f"},
+    ),
+)
+
+
+def key(name: str) -> str:
+    """The key of a Training-page widget."""
+    return page.widget_key("tp", name)
+
+
+def edited_plan(scenario: Scenario) -> page.Edit:
+    """Draw the plan's inputs in tabs; return the scenario they describe, or why none.
+
+    Only called for a scenario with a training plan.
+    """
+    plan = scenario.training_plan
+    assert plan is not None  # noqa: S101 - the page starts a plan first
+    data = scenario_to_mapping(scenario)
+    section: dict[str, Any] = data["training_plan"]
+    tabs = st.tabs(["Model", "Hardware", "Pricing and spot", "Schedule", "Baseline"])
+    with tabs[0]:
+        _model_inputs(plan, section)
+    with tabs[1]:
+        _hardware_inputs(plan, section)
+    with tabs[2]:
+        _pricing_inputs(plan, section)
+    with tabs[3]:
+        _schedule_inputs(plan, scenario, section)
+    with tabs[4]:
+        _baseline_inputs(plan, section)
+    return inputs.edited_scenario(data)
+
+
+def _model_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
+    mode = st.radio(
+        "How big is the model?",
+        options=list(_MODES),
+        format_func=_MODES.__getitem__,
+        index=list(_MODES).index(training.size_mode(plan)),
+        key=key("mode"),
+    )
+    law = labelled_choice(
+        st,
+        "Scaling law",
+        plan.law,
+        key("law"),
+        help=(
+            "L(N, D) = E + A/N^α + B/D^β. The Epoch replication refits Hoffmann et al.'s data; "
+            "the 20-tokens rule allocates compute but predicts no loss."
+        ),
+    )
+    data["law"] = law
+    # Only the chosen way of sizing the model may be set: resolve_size would take another first.
+    for field in ("params", "tokens", "target_loss", "budget_usd"):
+        data[field] = None
+    if mode == "given":
+        left, right = st.columns(2)
+        data["params"] = _billions(
+            left, "Parameters, billions", plan.params or 1e9, "params", step=0.1
+        )
+        data["tokens"] = _billions(
+            right, "Training tokens, billions", plan.tokens or 2e10, "tokens", step=1.0
+        )
+    elif mode == "target":
+        data["target_loss"] = st.number_input(
+            "Target loss",
+            value=plan.target_loss or 2.5,
+            step=0.01,
+            format="%.3f",
+            key=key("target"),
+            help=f"Above the law's irreducible loss E ({law_fit(law).E or 'none'}).",
+        )
+    elif mode == "budget":
+        data["budget_usd"] = st.number_input(
+            "Budget for one final run, USD (with lifetime inference, if any)",
+            value=plan.budget_usd or 10_000.0,
+            step=1000.0,
+            key=key("budget"),
+        )
+    st.caption(
+        "Right-sizing needs a baseline with its own parameters and tokens (Baseline tab); "
+        "the plan then trains the cheapest model with the same predicted loss."
+        if mode == "baseline"
+        else "With a baseline, the lever waterfall right-sizes from its model to this one."
+    )
+    data["inference_tokens"] = _billions(
+        st,
+        "Lifetime inference tokens per model, billions (0: none)",
+        plan.inference_tokens,
+        "inference",
+        min_value=0.0,
+        step=100.0,
+        fmt=None,
+        help="At about 2·N FLOPs per token. More inference favours a smaller model trained "
+        "longer (Sardana et al. 2023).",
+    )
+
+
+def _billions(
+    where: Any, label: str, count: float, name: str, *, fmt: str | None = "%.3f", **options: Any
+) -> float:
+    """A count of parameters or tokens, typed in billions."""
+    return 1e9 * where.number_input(label, value=count / 1e9, format=fmt, key=key(name), **options)
+
+
+def _hardware_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
+    catalog = cache.catalog()
+    names = training.instance_choices(plan, catalog)
+    left, right = st.columns(2)
+    data["instance_type"] = left.selectbox(
+        "Instance type",
+        options=names,
+        index=names.index(plan.instance_type),
+        format_func=lambda name: training.instance_label(name, catalog),
+        key=key("instance"),
+    )
+    number(right, data, _COUNT, key)
+    left, right = st.columns(2)
+    data["precision"] = labelled_choice(left, "Precision", plan.precision, key("precision"))
+    number(right, data, _MFU, key)
+    numbers(data, _SCALING, key)
+    left, right = st.columns(2)
+    data["sharded"] = left.checkbox(
+        "Shard weights and optimizer state (ZeRO-3 / FSDP)", value=plan.sharded, key=key("shard")
+    )
+    data["recompute"] = right.checkbox(
+        "Full activation recomputation (8·N·D)", value=plan.recompute, key=key("recompute")
+    )
+
+
+def _pricing_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
+    left, right = st.columns(2)
+    data["pricing"] = labelled_choice(left, "Pricing", plan.pricing, key("pricing"))
+    number(right, data, _DEADLINE, key)
+    instance = cache.catalog().instances.get(str(data["instance_type"]))
+    default = training.spot_rate_default(
+        str(data["instance_type"]), instance.region if instance else "us-east-1"
+    )
+    use_default = st.checkbox(
+        f"Interruption rate from the Spot Advisor: {default.per_hour:.2g} per instance-hour",
+        value=plan.interruptions_per_instance_hour is None,
+        key=key("default_rate"),
+        help=default.basis + ". " + default.notes,
+    )
+    if use_default:
+        data["interruptions_per_instance_hour"] = None
+    else:
+        data["interruptions_per_instance_hour"] = st.number_input(
+            "Interruptions per instance-hour",
+            value=plan.interruptions_per_instance_hour or default.per_hour,
+            step=0.001,
+            format="%.5f",
+            key=key("rate"),
+        )
+    numbers(data, _RESTARTS, key)
+    numbers(data, _SIMULATION, key)
+
+
+def _schedule_inputs(plan: training.TrainingPlan, scenario: Scenario, data: dict[str, Any]) -> None:
+    numbers(data, _SCHEDULE, key)
+    names = ["", *(w.name for w in scenario.training)]
+    if plan.workload and plan.workload not in names:
+        names.append(plan.workload)
+    chosen = st.selectbox(
+        "Training workload this plan stands for (its cost on the Overview)",
+        options=names,
+        index=names.index(plan.workload or ""),
+        format_func=lambda name: name or "(none)",
+        key=key("workload"),
+    )
+    data["workload"] = chosen or None
+
+
+def _as_plan_or(
+    where: Any, label: str, current: RunPricing | Precision | None, kind: type, name: str
+) -> str | None:
+    """A select box of ``kind`` headed by "as the plan" (``None``)."""
+    options = [_SAME, *(str(item) for item in kind)]
+    chosen: str = where.selectbox(
+        label,
+        options=options,
+        format_func=lambda value: value if value == _SAME else kind(value).label,
+        index=0 if current is None else options.index(current),
+        key=key(name),
+    )
+    return None if chosen == _SAME else chosen
+
+
+def _baseline_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
+    base = plan.baseline
+    enabled = st.checkbox(
+        "Compare with a baseline (the lever waterfall starts from it)",
+        value=base is not None,
+        key=key("baseline"),
+    )
+    if not enabled:
+        data["baseline"] = None
+        return
+    base = base or training.TrainingBaseline()
+    st.caption("Leave a field as the plan's to keep it; the waterfall moves only what differs.")
+    left, right = st.columns(2)
+    pricing = _as_plan_or(left, "Baseline pricing", base.pricing, RunPricing, "b_pricing")
+    precision = _as_plan_or(right, "Baseline precision", base.precision, Precision, "b_precision")
+    left, right = st.columns(2)
+    params = _billions(
+        left,
+        "Baseline parameters, billions (0: as the plan)",
+        base.params or 0.0,
+        "b_params",
+        min_value=0.0,
+        step=0.1,
+    )
+    tokens = _billions(
+        right,
+        "Baseline tokens, billions (0: as the plan)",
+        base.tokens or 0.0,
+        "b_tokens",
+        min_value=0.0,
+        step=1.0,
+    )
+    left, right = st.columns(2)
+    experiments = left.number_input(
+        "Baseline experiments per model (-1: as the plan)",
+        min_value=-1.0,
+        value=-1.0 if base.experiments_per_model is None else base.experiments_per_model,
+        step=1.0,
+        format="%.2f",
+        key=key("b_experiments"),
+    )
+    fraction = right.number_input(
+        "Baseline experiment size (0: as the plan)",
+        min_value=0.0,
+        value=base.experiment_fraction or 0.0,
+        step=0.1,
+        format="%.2f",
+        key=key("b_fraction"),
+    )
+    data["baseline"] = {
+        "pricing": pricing,
+        "precision": precision,
+        "params": params or None,
+        "tokens": tokens or None,
+        "experiments_per_model": None if experiments < 0 else experiments,
+        "experiment_fraction": fraction or None,
+    }
