@@ -9,7 +9,7 @@ from planner.formatting import usd
 from ui import cache, inputs, page, report_button
 
 base = page.start()
-st.title(base.title)
+st.title(page.plain_text(base.title))
 scenario, results = page.results_above_inputs(
     base,
     inputs.edited_assumptions,

@@ -179,7 +179,7 @@ def _results(choice: serving.DemandChoice, result: serving.ServingResult) -> Non
 
 
 current = page.start()
-st.title(f"Serving: {current.title}")
+st.title(f"Serving: {page.plain_text(current.title)}")
 if current.serving_plan is None:
     page.offer_start(
         "This scenario has no serving plan. A plan prices an endpoint hour by hour: "

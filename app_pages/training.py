@@ -152,7 +152,7 @@ def _results(scenario: Scenario, report: training.TrainingReport) -> None:
 
 
 current = page.start()
-st.title(f"Training: {current.title}")
+st.title(f"Training: {page.plain_text(current.title)}")
 if current.training_plan is None:
     page.offer_start(
         "This scenario has no training plan. A plan prices one run in detail: FLOPs from the "

@@ -8,6 +8,7 @@ valid edit (or shows why it was refused) and hands the place back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -64,9 +65,21 @@ def about(scenario: Scenario) -> None:
     if not scenario.description:
         return
     with st.expander("About this scenario", expanded=False):
-        st.markdown(scenario.description)
+        st.markdown(plain_text(scenario.description))
         for source in scenario.sources:
-            st.markdown(f"- {source}")
+            st.markdown(f"- {plain_text(source)}")
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!$<>|~])")
+
+
+def plain_text(text: str) -> str:
+    """Text from a scenario, escaped so Markdown shows it as written.
+
+    A description comes from whoever made the link: unescaped, ``$0.08 ... $0.02`` would render
+    as LaTeX, and ``![](https://...)`` would make the reader's browser fetch a stranger's image.
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 def record_edit(base: Scenario, edit: Edit, *, problems: DeltaGenerator) -> Scenario:
@@ -115,7 +128,10 @@ def checks(items: Iterable[Check]) -> None:
     """Assumption checks, each a warning or a note naming what it is about."""
     for check in items:
         note = st.warning if check.severity == Severity.WARNING else st.info
-        note(f"**{check.subject}**: {check.message}", icon=":material/fact_check:")
+        note(
+            f"**{plain_text(check.subject)}**: {plain_text(check.message)}",
+            icon=":material/fact_check:",
+        )
 
 
 def figures(items: Sequence[Figure], *, per_row: int | None = None) -> None:

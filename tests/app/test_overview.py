@@ -5,6 +5,7 @@ from planner.formatting import usd
 from planner.io import gallery
 from planner.share import encode
 from tests.app.conftest import open_app
+from ui.page import plain_text
 
 ENTRIES = gallery()
 
@@ -27,7 +28,7 @@ def test_opens_on_the_default_case_with_its_numbers(app):
 def test_every_gallery_scenario_renders_from_the_picker(app, entry):
     app.selectbox(key="_gallery").select(entry.key).run()
     assert not app.exception
-    assert app.title[0].value == entry.scenario.title
+    assert app.title[0].value == plain_text(entry.scenario.title)
     assert metric(app, "Monthly cost") == usd(evaluate(entry.scenario).monthly_cost_usd)
     assert app.query_params["s"] == encode(entry.scenario)
 
@@ -74,3 +75,20 @@ def test_negative_traffic_is_explained_and_the_scenario_kept(app):
     assert not app.exception
     assert any("requests_per_day" in e.value and "-5" in e.value for e in app.error)
     assert metric(app, "Monthly cost") == before
+
+
+def test_link_text_cannot_inject_markdown():
+    from planner.scenario import Scenario
+
+    hostile = Scenario(
+        title="Costs $1 to $2 ![pixel](https://tracker.example/p.png)",
+        description="<img src=x onerror=alert(1)> [click](https://evil.example) $a$",
+    )
+    at = open_app({"s": encode(hostile)})
+    assert not at.exception
+    assert at.title[0].value == plain_text(hostile.title)
+    shown = " ".join(m.value for m in at.markdown)
+    assert "[click](https://evil.example)" not in shown
+    assert "\\[click\\]" in shown
+    assert "\\<img" in shown
+    assert "\\!\\[pixel\\]" in at.title[0].value

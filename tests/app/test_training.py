@@ -11,6 +11,7 @@ from planner.io import GALLERY_DIR, gallery, read_scenario
 from planner.share import decode, encode
 from planner.training import evaluate_plan
 from tests.app.conftest import open_app
+from ui.page import plain_text
 
 PAGE = "app_pages/training.py"
 CASE = read_scenario(GALLERY_DIR / "training_50k_to_18k.yaml")
@@ -127,7 +128,7 @@ def test_applying_the_plan_to_its_workload(case):
 def test_every_gallery_scenario_renders_on_the_training_page(entry):
     at = open_app({"s": encode(entry.scenario)}, page=PAGE)
     assert not at.exception
-    assert at.title[0].value == f"Training: {entry.scenario.title}"
+    assert at.title[0].value == f"Training: {plain_text(entry.scenario.title)}"
 
 
 def test_the_20_tokens_rule_has_no_loss_and_says_so(case):
