@@ -65,13 +65,18 @@ def projection_chart(projection: pd.DataFrame) -> alt.Chart:
         alt.Chart(_labelled(projection), title="Projected monthly cost")
         .mark_area()
         .encode(
-            x=alt.X("month:Q", title="Month", axis=alt.Axis(tickMinStep=1)),
+            x=alt.X(
+                "month:Q",
+                title="Month",
+                axis=alt.Axis(tickMinStep=1),
+                scale=alt.Scale(zero=False, nice=False),
+            ),
             y=alt.Y("sum(usd):Q", title="USD per month", axis=alt.Axis(format="$,.0f")),
             color=alt.Color(
                 "category:N",
                 scale=_SCALE,
                 sort=_ORDER,
-                legend=alt.Legend(title=None, orient="bottom", columns=3),
+                legend=alt.Legend(title=None, orient="right"),
             ),
             order=alt.Order("category_order:Q"),
             tooltip=[
