@@ -111,6 +111,9 @@ CURRENCY = "USD"
 MAX_REJECTIONS_KEPT = 1000
 # Lines longer than this in a CSV are rejected rather than read.
 MAX_LINE_BYTES = 1_000_000
+# FOCUS has about 50 columns and providers add a few hundred at most; a file with more is
+# not a billing export, and each column costs time to map and read.
+MAX_COLUMNS = 2_000
 _COST = "DECIMAL(38, 10)"
 _FOCUS_TABLE = "focus"
 
@@ -249,6 +252,12 @@ are missing: BilledCost, ChargeCategory, ChargePeriodStart, ChargePeriodEnd. The
 columns: Cost, EffectiveCost. To fix: export the bill in FOCUS 1.0-1.2 format, or rename \
 the columns to the FOCUS names.
     """
+    if len(present) > MAX_COLUMNS:
+        raise PlannerInputError(
+            f"{source} has {len(present):,} columns; a FOCUS billing export has about 50 and "
+            f"this planner reads at most {MAX_COLUMNS:,}",
+            fix="export the bill in FOCUS 1.0-1.2 format, without extra columns",
+        )
     wanted = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
     exact = set(present)
     by_normal: dict[str, str] = {}
@@ -264,7 +273,9 @@ the columns to the FOCUS names.
             notes.append(f"Column '{near}' is read as {focus_name}.")
     missing = [name for name in REQUIRED_COLUMNS if name not in mapping]
     if missing:
-        shown = ", ".join(present[:30]) + (", ..." if len(present) > 30 else "")
+        shown = ", ".join(n if len(n) <= 60 else n[:57] + "..." for n in present[:30]) + (
+            ", ..." if len(present) > 30 else ""
+        )
         hints = []
         used = set(mapping.values())
         for name in missing:

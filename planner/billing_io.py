@@ -10,6 +10,10 @@ lever library, ``planner/data/finops_levers.csv``. Reading is defensive, in this
 2. the first bytes say what the file is: CSV text (optionally gzip-compressed) or Parquet
    pass; an empty file, a ZIP or Excel workbook, a PDF, an image, UTF-16 text or any other
    binary file is refused with a message that names it;
+2b. before DuckDB reads it, a CSV is streamed once in 1 MiB chunks (:func:`scan_csv`): a
+   gzip that expands past the same size cap (a decompression bomb) and a line longer than
+   DuckDB's read buffer (which DuckDB would drop without a trace) are refused; a Parquet
+   file's footer may declare at most one row per :data:`MIN_ROW_BYTES` of that cap;
 3. DuckDB reads the file in one pass (CSV with every field as text, so a bad value is a
    rejected row, not a failed import) into a typed in-memory table with each unusable
    row's reasons (:func:`planner.billing.staging_sql`), which
@@ -65,6 +69,15 @@ MAX_BILLING_BYTES = 1024 * 1024 * 1024
 # Uploads in the app: the same limit as .streamlit/config.toml's server.maxUploadSize.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 _HEAD_BYTES = 64 * 1024
+# DuckDB reads CSV through buffers of this size, and silently drops a line longer than one
+# buffer (duckdb 2.0), so such a file is refused first. Lines between MAX_LINE_BYTES and this
+# are DuckDB's own rejected rows.
+_CSV_BUFFER_BYTES = 32 * 1024 * 1024
+_SCAN_CHUNK_BYTES = 1024 * 1024
+# A FOCUS row is at least this long as CSV, so a file within the size cap holds at most
+# max_bytes / MIN_ROW_BYTES rows; a Parquet file may not declare more (its row groups can
+# hold millions of repeated values in a few bytes).
+MIN_ROW_BYTES = 50
 LEVERS_CSV = Path(__file__).parent / "data" / "finops_levers.csv"
 
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -201,14 +214,70 @@ def header_columns(head: bytes, kind: str) -> list[str]:
     text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head, final=False)
     first = text.splitlines()[0] if text else ""
     names: list[str] = []
+    taken: set[str] = set()
+    last_suffix: dict[str, int] = {}  # keeps renaming linear in a header of many repeats
     for index, raw in enumerate(next(csv.reader([first]), [])):
         name = raw.strip() or f"column{index + 1}"
-        candidate, count = name, 1
-        while candidate in names:
+        candidate, count = name, last_suffix.get(name, 1)
+        while candidate in taken:
             count += 1
             candidate = f"{name}_{count}"
+        last_suffix[name] = count
         names.append(candidate)
+        taken.add(candidate)
     return names
+
+
+def scan_csv(path: Path, kind: str, name: str, max_bytes: int) -> None:
+    """Stream a CSV once, in bounded memory, and refuse what DuckDB must not be given.
+
+    A ``.csv.gz`` may expand to at most ``max_bytes`` of text, the cap a plain CSV has; a
+    line may be at most DuckDB's read-buffer size.
+
+    Raises
+    ------
+    PlannerInputError
+        For a decompression bomb, a damaged gzip file, or an over-long line (with its
+        number).
+    """
+    opener: Any = gzip.open if kind == "csv.gz" else open
+    total = 0
+    line = 1  # the number of the line being read
+    line_start = 0  # where it starts, in uncompressed bytes
+    try:
+        with opener(path, "rb") as handle:
+            while chunk := handle.read(_SCAN_CHUNK_BYTES):
+                # DuckDB ends a line at \n, \r\n or a lone \r.
+                ends = [at for at in (chunk.find(b"\n"), chunk.find(b"\r")) if at >= 0]
+                if ends:
+                    if total + min(ends) - line_start > _CSV_BUFFER_BYTES:
+                        raise _long_line(name, line)
+                    line += chunk.count(b"\n") or chunk.count(b"\r")
+                    line_start = total + max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
+                total += len(chunk)
+                if total - line_start > _CSV_BUFFER_BYTES:
+                    raise _long_line(name, line)
+                if total > max_bytes:
+                    raise PlannerInputError(
+                        f"{name} expands to more than {_mib(max_bytes)} of CSV, the most this "
+                        "planner reads",
+                        fix="export a shorter period (e.g. one month), or filter the export to "
+                        "the accounts you need",
+                    )
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+        if kind != "csv.gz":
+            raise PlannerInputError(f"Cannot read {name}: {error}") from None
+        raise PlannerInputError(
+            f"{name} is a damaged gzip file", fix="compress the CSV again, or upload it as is"
+        ) from None
+
+
+def _long_line(name: str, line: int) -> PlannerInputError:
+    return PlannerInputError(
+        f"{name} line {line:,} is longer than {_mib(_CSV_BUFFER_BYTES)}: this is not a "
+        "billing export row",
+        fix="check that this is the CSV billing export, saved with one charge per line",
+    )
 
 
 def _csv_options(kind: str, names: Sequence[str]) -> str:
@@ -222,7 +291,8 @@ def _csv_options(kind: str, names: Sequence[str]) -> str:
     return (
         f"columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', "
         f"quote = '\"', escape = '\"', store_rejects = true, "
-        f"max_line_size = {MAX_LINE_BYTES}, compression = '{compression}'"
+        f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {_CSV_BUFFER_BYTES}, "
+        f"compression = '{compression}'"
     )
 
 
@@ -248,8 +318,19 @@ def _load_csv(
     return list(mapping), rejections, notes
 
 
-def _load_parquet(con: Any, path: Path, name: str) -> tuple[list[str], list[str]]:
+def _load_parquet(con: Any, path: Path, name: str, max_bytes: int) -> tuple[list[str], list[str]]:
     """Read and stage a Parquet file in one pass: FOCUS columns and notes."""
+    (declared,) = con.execute(
+        "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(?)", [str(path)]
+    ).fetchone()
+    max_rows = max_bytes // MIN_ROW_BYTES
+    if int(declared) > max_rows:
+        raise PlannerInputError(
+            f"{name} declares {int(declared):,} rows, more than the {max_rows:,} this planner "
+            f"reads from a file of at most {_mib(max_bytes)}",
+            fix="export a shorter period (e.g. one month), or filter the export to the "
+            "accounts you need",
+        )
     described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     names = [str(row[0]) for row in described]
     types = {str(row[0]): str(row[1]) for row in described}
@@ -290,6 +371,8 @@ def read_billing(
         check_size(stat.st_size, name, max_bytes)
         head = _head(path)
         kind = sniff(head, name)
+        if kind != "parquet":
+            scan_csv(path, kind, name, max_bytes)
     except FileNotFoundError:
         raise PlannerInputError(f"No such file: {path}", fix="check the path") from None
     except PermissionError:
@@ -304,7 +387,7 @@ def read_billing(
         con.execute("SET temp_directory = ?", [str(spill)])
         skipped: list[Rejection] = []
         if kind == "parquet":
-            columns, notes = _load_parquet(con, path, name)
+            columns, notes = _load_parquet(con, path, name, max_bytes)
             first_line = 1
         else:
             columns, skipped, notes = _load_csv(con, path, kind, name, head)
@@ -323,7 +406,8 @@ def read_billing(
         con.close()
         what = "Parquet" if kind == "parquet" else "CSV"
         raise PlannerInputError(
-            f"{name} cannot be read as {what}: {_readable(error)}",
+            # DuckDB names the path it read: an upload's temporary file, not the user's.
+            f"{name} cannot be read as {what}: {_readable(error).replace(str(path), name)}",
             fix="check that it is a FOCUS export saved as plain comma-separated UTF-8 text"
             if what == "CSV"
             else "export it again; the file may be truncated",

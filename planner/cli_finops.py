@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 from typing import Any, TextIO
 
@@ -86,9 +87,28 @@ def _settings(args: argparse.Namespace) -> AttributionSettings:
     )
 
 
+def megabytes(text: str) -> float:
+    """The argparse type of ``--max-mb``: a positive, finite number (NaN and inf refused).
+
+    >>> megabytes("2048")
+    2048.0
+    >>> megabytes("nan")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 'nan' is not a positive number of megabytes; pass e.g. 2048
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text[:30]!r} is not a positive number of megabytes; pass e.g. 2048"
+        )
+    return value
+
+
 def _max_bytes(args: argparse.Namespace) -> int:
-    if args.max_mb <= 0:
-        raise PlannerInputError(f"--max-mb {args.max_mb:g} is not positive", fix="pass e.g. 2048")
     return int(args.max_mb * 1024 * 1024)
 
 
@@ -203,7 +223,7 @@ def register_commands(commands: Any) -> None:
     )
     attribute_cmd.add_argument(
         "--max-mb",
-        type=float,
+        type=megabytes,
         default=MAX_BILLING_BYTES / 1024 / 1024,
         help="refuse files larger than this (default 1024)",
     )
@@ -224,7 +244,7 @@ def register_commands(commands: Any) -> None:
     )
     recover_cmd.add_argument(
         "--max-mb",
-        type=float,
+        type=megabytes,
         default=MAX_BILLING_BYTES / 1024 / 1024,
         help="refuse billing files larger than this (default 1024)",
     )

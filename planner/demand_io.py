@@ -152,19 +152,27 @@ def _too_big(name: str, size: int) -> PlannerInputError:
     )
 
 
+def _clip(text: str) -> str:
+    """A cell as a message shows it: at most 30 characters.
+
+    >>> _clip("9" * 100)
+    '999999999999999999999999999...'
+    """
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
 def _number(raw: str, name: str, line: int) -> float:
     text = raw.strip()
     try:
         value = float(text)
     except ValueError:
-        shown = text if len(text) <= 30 else text[:27] + "..."
         raise PlannerInputError(
-            f"{name} line {line}: demand {shown!r} is not a number",
+            f"{name} line {line}: demand {_clip(text)!r} is not a number",
             fix="write requests per second as a plain number, e.g. 12.5",
         ) from None
     if not math.isfinite(value):
         raise PlannerInputError(
-            f"{name} line {line}: demand {text!r} is not a finite number",
+            f"{name} line {line}: demand {_clip(text)!r} is not a finite number",
             fix="write requests per second as a plain number, e.g. 12.5",
         )
     if value < 0:
@@ -182,7 +190,7 @@ def _check_hours(times: list[str], lines: list[int], name: str) -> None:
             hour = int(raw)
         except ValueError:
             raise PlannerInputError(
-                f"{name} line {line}: hour {raw!r} is not a whole number",
+                f"{name} line {line}: hour {_clip(raw)!r} is not a whole number",
                 fix="number the hours 0, 1, 2, ...",
             ) from None
         if previous is not None and hour != previous + 1:

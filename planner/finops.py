@@ -48,6 +48,10 @@ Statuses
   the shortfall, the lowest bill reachable, and what would be needed instead: a later
   deadline or more engineers, where either would do.
 
+A solve that stops at :data:`MILP_TIME_LIMIT_SECONDS` sets ``time_limit_reached`` and says so
+in the message: a ``reached`` plan may then not be the least effort (or risk), and an
+``unreachable`` one means only that no plan reaching the target was found in time.
+
 Each chosen lever's saving is its Shapley share within its pool: order-independent, and the
 shares add up to the pool's combined saving.
 
@@ -115,6 +119,8 @@ Usd = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 PositiveUsd = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 MAX_WEEKS = 52
+# HiGHS stops each solve here; a result that hit it says so (``time_limit_reached``).
+MILP_TIME_LIMIT_SECONDS = 20.0
 IDLE_UTILIZATION = 0.15
 _EPS_SECOND = 1e-3
 _EPS_WEEK = 1e-5
@@ -349,6 +355,7 @@ class RecoveryResult:
     assumptions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     burndown: tuple[tuple[int, float], ...] = field(default=())
+    time_limit_reached: bool = False
 
     @property
     def reached(self) -> bool:
@@ -379,11 +386,22 @@ class RecoveryResult:
                 f"The bill, {usd(self.current_usd_per_month)}/month, is already at or under the "
                 f"target of {target}/month: no lever is needed."
             )
+        stopped = f"The optimizer stopped at its {MILP_TIME_LIMIT_SECONDS:g}-second time limit"
         if self.status is RecoveryStatus.REACHED:
-            return (
+            text = (
                 f"{len(self.levers)} lever{'s' if len(self.levers) != 1 else ''} bring the bill "
                 f"from {usd(self.current_usd_per_month)} to {usd(self.planned_usd_per_month)}"
                 f"/month by week {self.deadline_weeks}, under the target of {target}/month."
+            )
+            if self.time_limit_reached:
+                text += f" {stopped}, so a plan with less {self.objective} may exist."
+            return text
+        if self.time_limit_reached:
+            return (
+                f"{stopped} before finding a plan that reaches the target of {target}/month by "
+                f"week {self.deadline_weeks}; the best plan found brings the bill to "
+                f"{usd(self.planned_usd_per_month)}/month. Disable some levers or shorten the "
+                "deadline to make the search smaller."
             )
         text = (
             f"The target of {target}/month cannot be reached by week {self.deadline_weeks}: "
@@ -817,8 +835,9 @@ def _check(problem: _Problem) -> None:
 _Subset = tuple[PoolName, tuple[LeverKey, ...]]
 
 
-def _solve(problem: _Problem, *, maximise: bool) -> tuple[dict[LeverKey, int], float]:
-    """One milp (see the module docstring): chosen levers with their weeks, and the saving.
+def _solve(problem: _Problem, *, maximise: bool) -> tuple[dict[LeverKey, int], float, bool]:
+    """One milp (see the module docstring): chosen levers with their weeks, the saving, and
+    whether HiGHS stopped at :data:`MILP_TIME_LIMIT_SECONDS` (the plan is then its best so far).
 
     With ``maximise`` the target constraint is dropped and the saving is maximised (ties:
     least effort). Returns an empty plan when the target constraint makes it infeasible.
@@ -851,7 +870,7 @@ def _solve(problem: _Problem, *, maximise: bool) -> tuple[dict[LeverKey, int], f
                 )
     count = len(x_index) + len(y_index)
     if count == 0:
-        return {}, 0.0
+        return {}, 0.0, False
     lever_of = {lever.key: lever for lever in usable}
     c = np.zeros(count)
     scale = max(problem.current, 1.0)
@@ -909,13 +928,14 @@ def _solve(problem: _Problem, *, maximise: bool) -> tuple[dict[LeverKey, int], f
         constraints=LinearConstraint(np.vstack(rows), lower, upper),
         integrality=np.ones(count, dtype=np.int64),
         bounds=Bounds(0, 1),
-        options={"time_limit": 20.0},
+        options={"time_limit": MILP_TIME_LIMIT_SECONDS},
     )
+    timed_out = result.status == 1  # scipy: iteration or time limit reached
     if result.x is None:
-        return {}, 0.0
+        return {}, 0.0, timed_out
     chosen = {lk: week for (lk, week), i in x_index.items() if result.x[i] > 0.5}
     total = sum(saving[cs] for cs, i in y_index.items() if result.x[i] > 0.5)
-    return chosen, total
+    return chosen, total, timed_out
 
 
 def _max_saving(problem: _Problem, **changes: Any) -> float:
@@ -972,9 +992,10 @@ def plan_recovery(
             burndown=tuple((w, current) for w in range(plan.deadline_weeks + 1)),
             **common,
         )
-    best_weeks, best = _solve(problem, maximise=True)
+    best_weeks, best, timed_out = _solve(problem, maximise=True)
     if best >= problem.need - 1e-6:
-        weeks, total = _solve(problem, maximise=False)
+        weeks, total, least_timed_out = _solve(problem, maximise=False)
+        timed_out = timed_out or least_timed_out
         if not weeks:  # numerically at the edge: keep the best plan, which does reach it
             weeks, total = best_weeks, best
         status = RecoveryStatus.REACHED
@@ -982,13 +1003,15 @@ def plan_recovery(
     else:
         weeks, total = best_weeks, best
         status = RecoveryStatus.UNREACHABLE
-        extra = _what_would_be_needed(problem, levers)
+        # Past the time limit, searching for what would be needed would hit it again, often.
+        extra = {} if timed_out else _what_would_be_needed(problem, levers)
     chosen = _chosen(levers, weeks, problem.pools)
     return RecoveryResult(
         status=status,
         saving_usd_per_month=total,
         levers=chosen,
         burndown=_burndown(chosen, problem.pools, current, plan.deadline_weeks),
+        time_limit_reached=timed_out,
         **common,
         **extra,
     )

@@ -89,7 +89,8 @@ Statuses
 ``optimal``
     The plan's cost equals the proven lower bound (gap below 1e-9).
 ``feasible``
-    A plan that covers every hour, with the gap to the proven bound.
+    A plan that covers every hour, with the gap to the proven bound. When the search stopped
+    at ``time_limit_seconds`` the message says so, and ``details["time_limit_reached"]``.
 ``infeasible``
     A budget below the cheapest plan found. The plan is still the cheapest one; the result
     carries ``min_budget_usd`` and ``served_fraction``.
@@ -1172,14 +1173,15 @@ def _optimize(problem: MixProblem, started: float) -> MixPlan:
     exact_bounds = np.full(stair.capacity.shape[0], np.nan)
     finalists: list[tuple[float, int, _Hours]] = []
     evaluated = 0
+    timed_out = False
     pruned_at = stair.capacity.shape[0]
     for position, step in enumerate(order.tolist()):
         if step_bound[step] >= best_cost * (1 - 1e-12):
             pruned_at = position
             break
-        if best_hours is not None and (
-            time.perf_counter() > deadline
-            or (not model.whole_hours and evaluated >= _MAX_REMAINDER_STEPS)
+        timed_out = best_hours is not None and time.perf_counter() > deadline
+        if timed_out or (
+            best_hours is not None and not model.whole_hours and evaluated >= _MAX_REMAINDER_STEPS
         ):
             pruned_at = position
             break
@@ -1229,7 +1231,7 @@ def _optimize(problem: MixProblem, started: float) -> MixPlan:
                 best_total, reserved, od, spot = polished, vector, od_step, spot_step
     one_year = np.array([tier is PriceTier.RESERVED_1Y for tier in prep.res_tier])
     r1 = np.where(one_year, reserved, 0).astype(np.int64)
-    return _assemble(
+    plan = _assemble(
         problem,
         prep,
         r1,
@@ -1247,8 +1249,13 @@ def _optimize(problem: MixProblem, started: float) -> MixPlan:
             "hour_tables_exact": model.exact,
             "whole_hour_tables": model.whole_hours,
             "table_cells": int(model.restricted.f.size),
+            "time_limit_reached": timed_out,
         },
     )
+    if timed_out and plan.status is not MixStatus.OPTIMAL:
+        limit = problem.time_limit_seconds
+        plan = replace(plan, message=f"Stopped at the {limit:g}-second time limit. {plan.message}")
+    return plan
 
 
 def _assemble(

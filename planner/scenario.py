@@ -41,6 +41,10 @@ from planner.training import TrainingPlan
 
 SCHEMA_VERSION = 1
 MAX_YAML_BYTES = 256 * 1024
+MAX_YAML_DEPTH = 40
+MAX_YAML_NUMBER_CHARS = 100
+# An error message names at most this many bad fields.
+MAX_PROBLEMS_SHOWN = 10
 
 _STRICT: ConfigDict = ConfigDict(extra="forbid")
 
@@ -243,9 +247,12 @@ def _name_for(data: object, loc: tuple[int | str, ...]) -> str:
 
 def _describe(error: ValidationError, data: object) -> str:
     lines = []
-    for item in error.errors(include_url=False):
+    items = error.errors(include_url=False)
+    for item in items[:MAX_PROBLEMS_SHOWN]:
         loc = tuple(item["loc"])
         path = _field_path(loc)
+        if len(path) > 100:
+            path = path[:97] + "..."
         if item["type"] in {"unexpected_keyword_argument", "extra_forbidden"}:
             lines.append(f"{path}{_name_for(data, loc)}: unknown field")
             continue
@@ -256,6 +263,8 @@ def _describe(error: ValidationError, data: object) -> str:
         if len(shown) > 60:
             shown = shown[:57] + "..."
         lines.append(f"{path}{_name_for(data, loc)} = {shown}: {item['msg']}")
+    if len(items) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"and {len(items) - MAX_PROBLEMS_SHOWN:,} more problems")
     return "; ".join(lines)
 
 
@@ -326,7 +335,11 @@ def scenario_to_mapping(scenario: Scenario, *, omit_defaults: bool = False) -> d
 
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe loading, minus anchors and aliases: a scenario never needs them, and they are
-    how a small YAML file expands into a huge document ("billion laughs")."""
+    how a small YAML file expands into a huge document ("billion laughs"). Nesting deeper
+    than :data:`MAX_YAML_DEPTH` and integers longer than :data:`MAX_YAML_NUMBER_CHARS` are
+    refused too: PyYAML composes recursively, and turns long digit strings into huge ints."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -335,7 +348,29 @@ class _NoAliasLoader(yaml.SafeLoader):
                 f"YAML aliases (*name) are not accepted (line {line})",
                 fix="write the value out in full",
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_YAML_DEPTH:
+            line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+            raise PlannerInputError(
+                f"The YAML is nested more than {MAX_YAML_DEPTH} levels deep (line {line})",
+                fix="a scenario is a few levels deep; check the brackets and indentation",
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        if len(node.value) > MAX_YAML_NUMBER_CHARS:
+            raise PlannerInputError(
+                f"line {node.start_mark.line + 1}: a number {len(node.value):,} characters "
+                f"long is not a scenario value",
+                fix="write it plainly, e.g. 1e12",
+            )
+        return super().construct_yaml_int(node)
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
 
 
 def parse_scenario_yaml(text: str) -> Scenario:
@@ -373,10 +408,29 @@ def parse_scenario_yaml(text: str) -> Scenario:
     return scenario_from_mapping(data)
 
 
+class _ExactDumper(yaml.SafeDumper):
+    """Safe dumping that reads back exactly: text holding a character YAML 1.1 treats as a
+    line break (NEL, LS, PS) is double-quoted, where it is escaped; the other styles fold it
+    into a space."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if any(ch in text for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_ExactDumper.add_representer(str, _represent_str)
+
+
 def dump_scenario_yaml(scenario: Scenario) -> str:
-    """YAML text that :func:`parse_scenario_yaml` reads back to an equal scenario."""
-    return yaml.safe_dump(
+    """YAML text that :func:`parse_scenario_yaml` reads back to an equal scenario.
+
+    >>> parse_scenario_yaml(dump_scenario_yaml(Scenario(title="a\\x85b"))).title == "a\\x85b"
+    True
+    """
+    return yaml.dump(
         scenario_to_mapping(scenario, omit_defaults=True),
+        Dumper=_ExactDumper,
         sort_keys=False,
         allow_unicode=True,
         width=100,

@@ -1,0 +1,140 @@
+"""Nothing is lost on the way out: downloads and links carry every float and every character.
+
+The YAML download (``dump_scenario_yaml``) read back by the upload (``parse_scenario_yaml``)
+and the share link give back the same scenario, bit for bit, for any finite float the schema
+accepts and any text. Reports round money only where they show it. (Chargeback CSVs adding
+up to the bill to the cent is tested in test_attribution_properties.py.)
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.economics import evaluate
+from planner.formatting import usd
+from planner.report import build_report, to_html, to_markdown
+from planner.scenario import (
+    DataTransferItem,
+    Scenario,
+    ServingWorkload,
+    StorageItem,
+    ToolingItem,
+    dump_scenario_yaml,
+    parse_scenario_yaml,
+)
+from planner.share import decode, encode
+
+
+def floats(low: float, high: float, *, exclude_low: bool = False) -> st.SearchStrategy[float]:
+    """Any float in range, subnormals and awkward decimals like 0.1 + 0.2 included."""
+    awkward = [v for v in (0.1 + 0.2, 1 / 3, 2 / 3, 1e-5, 5e-324, 1.1, 99.99) if low < v <= high]
+    return st.one_of(st.floats(low, high, exclude_min=exclude_low), st.sampled_from(awkward))
+
+
+# Names: any text, including YAML's look-alikes (yes, null, 1e3, 0x10) and line breaks.
+names = st.one_of(
+    st.text(min_size=1, max_size=120),
+    st.sampled_from(["yes", "no", "null", "~", "1e3", "0x10", "1_000", "a\x85b", "a\u2028b"]),
+)
+
+
+@st.composite
+def scenarios_with_raw_floats(draw: st.DrawFn) -> Scenario:
+    tooling = draw(
+        st.lists(
+            st.builds(ToolingItem, name=names, usd_per_month=floats(0, 1e10), share=floats(0, 1)),
+            max_size=3,
+        )
+    )
+    storage = draw(
+        st.lists(
+            st.builds(
+                StorageItem,
+                name=names,
+                gb=floats(0, 1e10),
+                usd_per_gb_month=st.none() | floats(0, 1e6),
+            ),
+            max_size=2,
+        )
+    )
+    transfer = draw(
+        st.lists(
+            st.builds(
+                DataTransferItem,
+                name=names,
+                gb_per_month=floats(0, 1e10),
+                usd_per_gb=st.none() | floats(0, 10),
+            ),
+            max_size=2,
+        )
+    )
+    serving = draw(
+        st.lists(
+            st.builds(
+                ServingWorkload,
+                name=names,
+                requests_per_day=floats(0, 1e13),
+                requests_per_second_per_instance=floats(0, 1e7, exclude_low=True),
+                target_utilization=floats(0, 1, exclude_low=True),
+                peak_to_average=floats(1, 100),
+            ),
+            max_size=2,
+        )
+    )
+    return Scenario(
+        title=draw(st.text(max_size=200)),
+        description=draw(st.text(max_size=300)),
+        tooling=tuple(tooling),
+        storage=tuple(storage),
+        data_transfer=tuple(transfer),
+        serving=tuple(serving),
+    )
+
+
+def bits(scenario: Scenario) -> list[str]:
+    """Every float in the scenario, as its exact bit pattern (so -0.0 and 0.0 differ)."""
+    out = []
+    for section in (scenario.tooling, scenario.storage, scenario.data_transfer, scenario.serving):
+        for item in section:
+            for value in (getattr(item, f) for f in item.__slots__):
+                if isinstance(value, float):
+                    out.append(struct.pack("<d", value).hex())
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios_with_raw_floats())
+def test_yaml_download_then_upload_gives_back_every_float_and_character(scenario):
+    back = parse_scenario_yaml(dump_scenario_yaml(scenario))
+    assert back == scenario
+    assert bits(back) == bits(scenario)
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios_with_raw_floats())
+def test_a_share_link_gives_back_every_float_and_character(scenario):
+    back = decode(encode(scenario)).scenario
+    assert back == scenario
+    assert bits(back) == bits(scenario)
+
+
+def test_a_report_rounds_money_only_for_display():
+    # Three lines of $333.334: shown $333.33 each, but the month is $1,000.002, shown $1,000.
+    # A report that added up rounded lines would show $999.99.
+    scenario = Scenario(
+        title="Rounding",
+        tooling=tuple(ToolingItem(name=f"tool {i}", usd_per_month=333.334) for i in range(3)),
+    )
+    assert usd(evaluate(scenario).monthly_cost_usd) == "$1,000"
+    report = build_report(scenario, base_url="https://planner.example/")
+    for text in (to_markdown(report), to_html(report)):
+        assert "$1,000" in text
+        assert "$999.99" not in text
+        assert text.count("$333.33") >= 3
+        link = re.search(r"https://planner\.example/\?s=[\w.\-]+", text)
+        assert link is not None
+        assert decode(link.group(0)).scenario == scenario  # the link keeps 333.334 exactly

@@ -1,0 +1,441 @@
+"""Hostile uploads and numbers: every one is refused with a clear message, in bounded memory.
+
+YAML scenarios (billion laughs, Python tags, oversized, deeply nested, huge numbers), billing
+exports (gzip bombs, enormous lines and headers, Parquet files that lie about their size),
+demand CSVs (millions of rows, a huge cell), every numeric CLI flag given NaN or infinity,
+and optimizers that hit their time limit. Where a file must be refused before DuckDB reads
+it, the tests make DuckDB unavailable, so a missing check fails instead of passing slowly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import random
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from planner import billing_io, finops
+from planner.billing import MAX_COLUMNS
+from planner.billing_io import (
+    MAX_UPLOAD_BYTES,
+    header_columns,
+    read_billing,
+    read_billing_bytes,
+    scan_csv,
+    write_focus_parquet,
+)
+from planner.cli import build_parser, main
+from planner.demand_io import parse_demand_csv
+from planner.errors import PlannerInputError
+from planner.fleet import InstanceOption, MixProblem, MixStatus, optimize_mix
+from planner.focus_sample import SampleSpec, generate_focus
+from planner.io import GALLERY_DIR, read_scenario
+from planner.scenario import MAX_YAML_DEPTH, parse_scenario_yaml
+
+HEADER = "BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,Tags"
+ROW = '10.50,10.50,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,"{""team"":""search""}"'
+MIB = 1024 * 1024
+
+
+def short(error: pytest.ExceptionInfo[PlannerInputError]) -> str:
+    """The message, checked to be one readable paragraph."""
+    message = str(error.value)
+    assert len(message) < 600, message[:600]
+    assert "Traceback" not in message
+    return message
+
+
+# --------------------------------------------------------------------------------- YAML
+
+HOSTILE_YAML = {
+    "billion laughs": (
+        'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n"
+            for i in range(8)
+        )
+    ),
+    "merge key alias": "base: &x {title: t}\nother:\n  <<: *x\n",
+    "python object apply": "title: !!python/object/apply:os.system ['touch /tmp/pwned']\n",
+    "python object new": "title: !!python/object/new:os.system [id]\n",
+    "python name": "!!python/name:os.system\n",
+    "python module": "title: !!python/module:os\n",
+    "10 MB": "title: big\ndescription: " + "x" * (10 * MIB) + "\n",
+    "nested flow lists": "title: " + "[" * 100_000 + "]" * 100_000 + "\n",
+    "nested flow mappings": "{a: " * 20_000 + "1" + "}" * 20_000,
+    "nested block lists": "".join(" " * depth + "-\n" for depth in range(200)),
+    "nested block mappings": "".join(" " * depth + f"k{depth}:\n" for depth in range(200)),
+    "5,000-digit integer": "business:\n  projection_months: " + "9" * 5000 + "\n",
+    "sexagesimal integer": "business:\n  projection_months: " + ":".join(["59"] * 30_000),
+    "15,000 unknown fields": "".join(f"k{i}: 1\n" for i in range(15_000)),
+    "NaN": "tooling:\n  - name: t\n    usd_per_month: .nan\n",
+    "infinity": "tooling:\n  - name: t\n    usd_per_month: .inf\n",
+    "not a mapping": "- just\n- a list\n",
+    "null byte": "title: a\x00b\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_YAML))
+def test_hostile_yaml_is_a_planner_error(name):
+    with pytest.raises(PlannerInputError) as error:
+        parse_scenario_yaml(HOSTILE_YAML[name])
+    short(error)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("billion laughs", "aliases"),
+        ("python object apply", "could not determine a constructor"),
+        ("10 MB", "larger than 256 KiB"),
+        ("nested flow lists", f"nested more than {MAX_YAML_DEPTH} levels"),
+        ("nested block mappings", f"nested more than {MAX_YAML_DEPTH} levels"),
+        ("5,000-digit integer", "5,000 characters long"),
+        ("15,000 unknown fields", "and 14,990 more problems"),
+        ("NaN", "finite number"),
+    ],
+)
+def test_the_message_says_what_is_wrong(name, expected):
+    with pytest.raises(PlannerInputError, match=expected):
+        parse_scenario_yaml(HOSTILE_YAML[name])
+
+
+def test_a_10_mb_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "big.yaml"
+    path.write_text(HOSTILE_YAML["10 MB"])
+    monkeypatch.setattr(Path, "read_text", lambda *a, **k: pytest.fail("the file was read"))
+    with pytest.raises(PlannerInputError, match="larger than 256 KiB"):
+        read_scenario(path)
+
+
+def test_nesting_within_the_limit_still_loads():
+    # The depth cap is far above what a scenario uses: a serving workload is 3 levels deep.
+    nested = "description: " + "[" * (MAX_YAML_DEPTH - 5) + "]" * (MAX_YAML_DEPTH - 5)
+    with pytest.raises(PlannerInputError, match="description"):  # a list is not text
+        parse_scenario_yaml(nested)
+
+
+# ---------------------------------------------------------------------- billing exports
+
+
+@pytest.fixture
+def no_duckdb(monkeypatch):
+    """Fail if the file reaches DuckDB: the check must refuse it first."""
+
+    def refuse(*args, **kwargs):
+        pytest.fail("DuckDB was asked to read a file that should have been refused")
+
+    monkeypatch.setattr(billing_io, "new_connection", refuse)
+
+
+def gzip_bomb(expanded_bytes: int, *, members: int = 1) -> bytes:
+    """A valid FOCUS header and one row repeated: gzip shrinks it about 200-fold."""
+    block = ((ROW + "\n") * 2000).encode()
+    out = bytearray()
+    for member in range(members):
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        if member == 0:
+            out += packer.compress((HEADER + "\n").encode())
+        for _ in range(expanded_bytes // members // len(block) + 1):
+            out += packer.compress(block)
+        out += packer.flush()
+    return bytes(out)
+
+
+def test_a_gzip_bomb_is_refused_before_duckdb_reads_it(no_duckdb):
+    bomb = gzip_bomb(MAX_UPLOAD_BYTES + 4 * MIB)
+    assert len(bomb) < MAX_UPLOAD_BYTES // 50  # a small upload...
+    with pytest.raises(PlannerInputError) as error:
+        read_billing_bytes(bomb, "bill.csv.gz")  # ...that expands past the upload cap
+    assert "bill.csv.gz expands to more than 200 MB of CSV" in short(error)
+
+
+def test_a_multi_member_gzip_bomb_is_refused(tmp_path, no_duckdb):
+    path = tmp_path / "bill.csv.gz"
+    path.write_bytes(gzip_bomb(6 * MIB, members=3))
+    with pytest.raises(PlannerInputError, match="expands to more than 4 MB"):
+        read_billing(path, max_bytes=4 * MIB)
+
+
+def test_a_gzip_within_the_cap_is_read(tmp_path):
+    path = tmp_path / "bill.csv.gz"
+    path.write_bytes(gzip_bomb(2 * MIB, members=2))
+    bill = read_billing(path, max_bytes=4 * MIB)
+    assert bill.rows_usable == bill.rows_read > 10_000
+
+
+def test_a_damaged_gzip_is_refused(tmp_path, no_duckdb):
+    good = gzip.compress((HEADER + "\n" + ROW + "\n").encode() * 200)
+    path = tmp_path / "bill.csv.gz"
+    path.write_bytes(good[:40] + b"\x00garbage" * 50)
+    with pytest.raises(PlannerInputError, match="damaged gzip"):
+        read_billing(path)
+
+
+def test_a_line_longer_than_duckdbs_buffer_is_refused_with_its_number(tmp_path, no_duckdb):
+    # DuckDB 2.0 drops such a line without a word; the planner refuses the file instead.
+    path = tmp_path / "bill.csv"
+    with path.open("w") as out:
+        out.write(f"{HEADER}\n{ROW}\n")
+        out.write("x" * (40 * MIB) + "\n")
+        out.write(f"{ROW}\n")
+    with pytest.raises(PlannerInputError) as error:
+        read_billing(path)
+    assert "bill.csv line 3 is longer than 32 MB" in short(error)
+
+
+def test_a_single_line_without_newline_is_refused(no_duckdb):
+    with pytest.raises(PlannerInputError, match="line 1 is longer than 32 MB"):
+        read_billing_bytes(b"a," * (20 * MIB), "one-line.csv")
+
+
+def test_a_long_file_with_old_mac_line_ends_is_not_one_long_line(tmp_path):
+    # DuckDB reads a lone \r as a line end, so the pre-read scan must too.
+    path = tmp_path / "bill.csv"
+    path.write_bytes((HEADER + "\r" + (ROW + "\r") * 500_000).encode())
+    assert path.stat().st_size > 33 * MIB
+    scan_csv(path, "csv", "bill.csv", MAX_UPLOAD_BYTES)  # no error
+
+
+def test_a_long_line_within_the_buffer_is_a_rejected_row(tmp_path):
+    path = tmp_path / "bill.csv"
+    path.write_text(f"{HEADER}\n{ROW}\n{'y' * (2 * MIB)}\n{ROW}\n")
+    bill = read_billing(path)
+    assert bill.rows_usable == 2
+    assert [r.line for r in bill.rejections] == [3]
+    assert "longer than 1,000,000 bytes" in bill.rejections[0].reason
+
+
+def test_a_header_of_thousands_of_repeated_names_is_refused():
+    # Renaming repeats used to take cubic time: 2,000 columns took 17 s, 32,000 hours.
+    with pytest.raises(PlannerInputError) as error:
+        read_billing_bytes(b"a," * 40_000 + b"\n1,2\n", "wide.csv")
+    assert (
+        "wide.csv has 32,769 columns; a FOCUS billing export has about 50 and this planner "
+        f"reads at most {MAX_COLUMNS:,}"
+    ) in short(error)
+
+
+def test_repeated_column_names_are_made_unique_in_linear_time():
+    names = header_columns(b"a,a_3," + b"a," * 5000 + b"\n", "csv")
+    assert len(set(names)) == len(names) == 5003
+    assert names[:5] == ["a", "a_3", "a_2", "a_4", "a_5"]
+
+
+def test_a_huge_column_name_is_shortened_in_the_message():
+    with pytest.raises(PlannerInputError) as error:
+        read_billing_bytes(b"Billed" + b"z" * 60_000 + b",x\n1,2\n", "bill.csv")
+    assert "Billedzzz" in short(error)
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    out = io.BytesIO()
+    pq.write_table(table, out, compression="zstd")
+    return out.getvalue()
+
+
+def test_a_parquet_file_declaring_millions_of_rows_is_refused_from_its_footer():
+    # Five million repeats of one dictionary value: under 100 KB on disk.
+    rows = 5_000_000
+    indices = pa.array(np.zeros(rows, dtype=np.int8))
+    column = pa.DictionaryArray.from_arrays(indices, pa.array(["1.0"]))
+    data = parquet_bytes(pa.table({"BilledCost": column}))
+    assert len(data) < 1 * MIB
+    with pytest.raises(PlannerInputError) as error:
+        read_billing_bytes(data, "bomb.parquet")
+    assert "bomb.parquet declares 5,000,000 rows, more than the 4,194,304" in short(error)
+
+
+def test_the_parquet_row_cap_follows_the_size_cap(tmp_path):
+    path = tmp_path / "bill.parquet"
+    one_charge = generate_focus(SampleSpec()).head(1)
+    write_focus_parquet(one_charge.loc[one_charge.index.repeat(3000)], path)  # a few KB
+    with pytest.raises(PlannerInputError, match="declares 3,000 rows, more than the 2,000"):
+        read_billing(path, max_bytes=100_000)
+    assert read_billing(path).rows_read == 3000
+
+
+@pytest.fixture(scope="module")
+def small_parquet() -> bytes:
+    out = io.BytesIO()
+    generate_focus(SampleSpec()).head(50).to_parquet(out, index=False)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [
+        ("wrong magic at the end", lambda d: d[:-4] + b"PAR2"),
+        ("truncated", lambda d: d[: len(d) // 2]),
+        ("footer longer than the file", lambda d: d[:-8] + struct.pack("<I", 2**31 - 1) + b"PAR1"),
+        ("footer too short", lambda d: d[:-8] + struct.pack("<I", 5) + b"PAR1"),
+        ("only the magic", lambda d: b"PAR1"),
+        ("magic around zeros", lambda d: b"PAR1" + bytes(4096) + b"PAR1"),
+    ],
+)
+def test_a_damaged_parquet_is_explained_without_server_paths(small_parquet, name, damage):
+    with pytest.raises(PlannerInputError) as error:
+        read_billing_bytes(damage(small_parquet), "bill.parquet")
+    message = short(error)
+    assert message.startswith("bill.parquet ")
+    assert tempfile.gettempdir() not in message, "the message shows the server's temp path"
+
+
+# ------------------------------------------------------------------------- demand CSVs
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hour,demand\n" + "".join(f"{h},1\n" for h in range(3_000_000)), "at most 2 MB"),
+        ("hour,demand\n" + "".join(f"{h},1\n" for h in range(10_000)), "more than 8,784 rows"),
+        ("hour,demand\n0," + "1" * 1_500_000 + "\n", "field larger than field limit"),
+        ('hour,demand\n0,"' + "1" * 100_000 + '"\n', "is not a finite number"),
+        ("hour,demand\n" + "9" * 100_000 + ",1\n", "is not a whole number"),
+        ("timestamp,demand\n" + "2026" * 20_000 + ",1\n", "is not an ISO 8601"),
+        ("hour,demand\n0,1\x00\n", "not a text file"),
+    ],
+    ids=[
+        "3M rows",
+        "10k rows",
+        "1.5 MB cell",
+        "100k-digit demand",
+        "100k-digit hour",
+        "80k-char timestamp",
+        "null byte",
+    ],
+)
+def test_hostile_demand_csv_is_refused_with_a_short_message(text, expected):
+    with pytest.raises(PlannerInputError) as error:
+        parse_demand_csv(text.encode(), name="demand.csv")
+    assert expected in short(error)
+
+
+# ------------------------------------------------------------------------ CLI numbers
+
+# The arguments each sub-command needs besides the flag under test.
+CLI_BASE: dict[str, list[str]] = {
+    "attribute": ["bill.csv", "--by", "team"],
+    "recover": [str(GALLERY_DIR / "finops_3x_over_budget.yaml"), "--billing", "bill.csv"],
+    "size": ["--compute-flops", "1e22"],
+    "checkpoint": ["--mtbf-hours", "24", "--checkpoint-minutes", "5"],
+    "tco": [str(GALLERY_DIR / "build_vs_buy_mlflow_wandb.yaml")],
+}
+# Infinity means something for these flags; the CLI accepts it on purpose.
+INFINITY_ALLOWED = {("checkpoint", "--mtbf-hours", "inf")}  # never interrupted
+
+
+def numeric_flags() -> list[tuple[str, str]]:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    found = []
+    for command, sub in commands.choices.items():
+        for action in sub._actions:
+            if action.option_strings and action.type not in (None, str):
+                found.append((command, action.option_strings[-1]))
+    return found
+
+
+def test_the_numeric_flags_are_found():
+    flags = set(numeric_flags())
+    assert {("attribute", "--max-mb"), ("size", "--mfu"), ("tco", "--team-size")} <= flags
+    assert len(flags) >= 13
+
+
+def without(argv: list[str], flag: str, command: str) -> list[str]:
+    """The base arguments minus ``flag`` and any flag it excludes (size's budgets)."""
+    budgets = {"--compute-flops", "--budget-usd", "--target-loss"}
+    drop = budgets if command == "size" and flag in budgets else {flag}
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in drop:
+            skip = True
+        else:
+            kept.append(arg)
+    if command == "size" and flag in budgets - {"--compute-flops"}:
+        kept += ["--gpu", "H100"]
+    return kept
+
+
+@pytest.mark.parametrize(("command", "flag"), numeric_flags())
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "1e400"])
+def test_every_numeric_flag_refuses_nan_infinity_and_negatives(command, flag, value, capsys):
+    if (command, flag, value) in INFINITY_ALLOWED or (
+        value == "1e400" and (command, flag, "inf") in INFINITY_ALLOWED
+    ):
+        pytest.skip("infinity is meaningful here")
+    argv = [command, *without(CLI_BASE[command], flag, command), f"{flag}={value}"]
+    try:
+        status = main(argv, out=io.StringIO())
+    except SystemExit as exit_:  # argparse refuses it
+        status = exit_.code
+    captured = capsys.readouterr()
+    assert status == 2, (argv, captured.err)
+    assert "error: " in captured.err
+    assert "Traceback" not in captured.err
+
+
+# ---------------------------------------------------------------------- optimizers
+
+
+def mix_problem(time_limit_seconds: float) -> MixProblem:
+    rng = random.Random(1)  # noqa: S311 - a fixed, reproducible test problem
+    options = tuple(
+        InstanceOption(
+            name=f"t{i}",
+            capacity=rng.choice([3.0, 7.0, 11.0, 13.0]),
+            on_demand_usd_per_hour=rng.uniform(1, 3),
+            reserved_1y_usd_per_hour=rng.uniform(0.5, 1.5),
+            spot_usd_per_hour=rng.uniform(0.3, 1),
+            interruption_rate=0.1,
+        )
+        for i in range(3)
+    )
+    demand = tuple(rng.uniform(5, 60) for _ in range(48))
+    return MixProblem(
+        demand=demand, options=options, spot_max_share=0.5, time_limit_seconds=time_limit_seconds
+    )
+
+
+def test_the_mix_optimizer_says_when_it_stopped_at_its_time_limit():
+    full = optimize_mix(mix_problem(20.0))
+    assert full.status is MixStatus.OPTIMAL
+    assert full.details["time_limit_reached"] is False
+    assert "time limit" not in full.message
+
+    cut = optimize_mix(mix_problem(1e-9))
+    assert cut.status is MixStatus.FEASIBLE  # never "optimal" unless proven
+    assert cut.details["time_limit_reached"] is True
+    assert cut.message.startswith("Stopped at the 1e-09-second time limit. Feasible plan within")
+    assert cut.total_cost_usd >= full.total_cost_usd
+
+
+def test_budget_recovery_says_when_the_solver_stopped_at_its_time_limit(monkeypatch):
+    plan = finops.RecoveryPlan(
+        bill_usd=100_000,
+        budget_usd=50_000,
+        pools=finops.StatedPools(idle=30_000, serving=50_000, training=20_000),
+        deadline_weeks=8,
+    )
+    pools = finops.pools_from_stated(plan)
+    full = finops.plan_recovery(plan, pools)
+    assert full.status is finops.RecoveryStatus.REACHED
+    assert not full.time_limit_reached
+
+    monkeypatch.setattr(finops, "MILP_TIME_LIMIT_SECONDS", 1e-9)
+    cut = finops.plan_recovery(plan, pools)
+    assert cut.time_limit_reached
+    assert "stopped at its 1e-09-second time limit" in cut.message()
+    # Not the misleading "no deadline or team size reaches it" of an unfinished search.
+    assert "No deadline or team size" not in cut.message()
