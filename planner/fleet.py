@@ -1391,6 +1391,24 @@ def _over_budget(problem: MixProblem, plan: MixPlan, started: float) -> MixPlan:
 # --------------------------------------------------------------------------- naive full MILP
 
 
+def _cover_and_spot_constraints(
+    prep: _Prep, cover: sparse.csr_matrix, hours_index: IntArray, spot_cols: IntArray
+) -> list[LinearConstraint]:
+    """Coverage every hour, and the spot share cap where the problem has one.
+
+    Shared by the naive MILP and its LP relaxation, which differ only in integrality.
+    """
+    n_hours, n_vars = cover.shape
+    constraints = [LinearConstraint(cover, lb=prep.required, ub=np.inf)]
+    weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * prep.cap
+    if np.any(weights > 0):
+        spot_rows = sparse.coo_matrix(
+            (np.tile(weights, n_hours), (hours_index, spot_cols)), shape=(n_hours, n_vars)
+        ).tocsr()
+        constraints.append(LinearConstraint(spot_rows, lb=-np.inf, ub=prep.required))
+    return constraints
+
+
 def solve_full_milp(problem: MixProblem, *, time_limit_seconds: float = 60.0) -> MixPlan:
     """The naive formulation in one :func:`scipy.optimize.milp` (HiGHS) call.
 
@@ -1460,13 +1478,7 @@ def solve_full_milp(problem: MixProblem, *, time_limit_seconds: float = 60.0) ->
         ),
         shape=(n_hours, n_vars),
     ).tocsr()
-    constraints = [LinearConstraint(cover, lb=prep.required, ub=np.inf)]
-    weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * prep.cap
-    if np.any(weights > 0):
-        spot_rows = sparse.coo_matrix(
-            (np.tile(weights, n_hours), (hours_index, spot_cols)), shape=(n_hours, n_vars)
-        ).tocsr()
-        constraints.append(LinearConstraint(spot_rows, lb=-np.inf, ub=prep.required))
+    constraints = _cover_and_spot_constraints(prep, cover, hours_index, spot_cols)
     result = milp(
         cost,
         integrality=np.ones(n_vars),
@@ -1541,13 +1553,7 @@ def lp_relaxation_milp(problem: MixProblem, *, time_limit_seconds: float = 120.0
         ),
         shape=(n_hours, n_vars),
     ).tocsr()
-    constraints = [LinearConstraint(cover, lb=prep.required, ub=np.inf)]
-    weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * prep.cap
-    if np.any(weights > 0):
-        spot_rows = sparse.coo_matrix(
-            (np.tile(weights, n_hours), (hours_index, spot_cols)), shape=(n_hours, n_vars)
-        ).tocsr()
-        constraints.append(LinearConstraint(spot_rows, lb=-np.inf, ub=prep.required))
+    constraints = _cover_and_spot_constraints(prep, cover, hours_index, spot_cols)
     result = milp(
         cost,
         integrality=np.zeros(n_vars),
