@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import PlannerInputError
-from planner.scenario import MAX_YAML_BYTES, Scenario, dump_scenario_yaml, parse_scenario_yaml
+from planner.scenario import MAX_YAML_BYTES, Scenario, parse_scenario_yaml
 
 GALLERY_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -50,17 +50,6 @@ def read_scenario(path: str | Path) -> Scenario:
         return parse_scenario_yaml(text)
     except PlannerInputError as error:
         raise PlannerInputError(f"{path}: {error}") from None
-
-
-def write_scenario(scenario: Scenario, path: str | Path) -> None:
-    """Write a scenario as YAML, with a clear message if the path cannot be written."""
-    path = Path(path)
-    try:
-        path.write_text(dump_scenario_yaml(scenario), encoding="utf-8")
-    except OSError as error:
-        raise PlannerInputError(
-            f"Cannot write {path}: {error.strerror}", fix="choose a writable path"
-        ) from None
 
 
 def gallery() -> tuple[GalleryEntry, ...]:
