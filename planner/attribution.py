@@ -62,6 +62,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field
 
 from planner.billing import Bill, CostView
+from planner.fields import STRICT
 
 __all__ = [
     "Allocation",
@@ -80,7 +81,6 @@ __all__ = [
     "largest_remainder",
 ]
 
-_STRICT: ConfigDict = ConfigDict(extra="forbid")
 TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r'^[^"\\\x00-\x1f]+$')]
 TagValue = Annotated[str, Field(min_length=1, max_length=256)]
 UNTAGGED_LABEL = "(untagged)"
@@ -126,7 +126,7 @@ class Pool(enum.StrEnum):
 class TagMapping:
     """One value of a rule's tag and the owner it means, e.g. model ``ocr`` → ``vision``."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     value: TagValue
     owner: TagValue
 
@@ -135,7 +135,7 @@ class TagMapping:
 class AttributionRule:
     """Read the owner from one tag key; with a ``mapping``, translate its values."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     tag_key: TagKey
     mapping: Annotated[tuple[TagMapping, ...], Field(max_length=1000)] = ()
 
@@ -148,7 +148,7 @@ class AttributionRule:
 class FixedWeight:
     """An owner's weight for the ``fixed`` split."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     owner: TagValue
     weight: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 
@@ -161,7 +161,7 @@ class AttributionSettings:
     is the threshold of the lesson-04 case).
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     rules: Annotated[tuple[AttributionRule, ...], Field(min_length=1, max_length=10)] = (
         AttributionRule(tag_key="team"),
         AttributionRule(tag_key="owner"),

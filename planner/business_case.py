@@ -32,13 +32,10 @@ from typing import Annotated, ClassVar
 from pydantic import ConfigDict, Field
 
 from planner.errors import PlannerInputError
-
-_STRICT: ConfigDict = ConfigDict(extra="forbid")
+from planner.fields import STRICT, Finite, Name
 
 NonNegative = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 Hours = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-Name = Annotated[str, Field(min_length=1, max_length=120)]
 ParameterKey = Annotated[str, Field(min_length=1, max_length=300)]
 
 MAX_HORIZON_MONTHS = 36
@@ -102,7 +99,7 @@ class SelfHosted:
     The opportunity cost is engineer time lost to features the self-hosted tool lacks.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     server_instance_type: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     server_instance_count: Annotated[int, Field(ge=1, le=1000)] = 1
     server_usd_per_month: NonNegative = 0.0
@@ -134,7 +131,7 @@ class SaasPlan:
     accepts. Each month the team is on the cheapest plan that accepts it.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     usd_per_seat_month: NonNegative = 0.0
     usd_per_month: NonNegative = 0.0
@@ -147,7 +144,7 @@ class SaasPlan:
 class Saas:
     """Buying the tool: its plans, plus engineering time to adopt and administer it."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     product: Name = "SaaS"
     plans: Annotated[tuple[SaasPlan, ...], Field(min_length=1, max_length=10)]
     setup_hours: Hours = 0.0
@@ -167,7 +164,7 @@ class BuildVsBuy:
     kept only so the checks can compare them with the model.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     build_label: Name = "Self-hosted"
     horizon_months: Annotated[int, Field(ge=1, le=MAX_HORIZON_MONTHS)] = MAX_HORIZON_MONTHS
     team_size: Annotated[int, Field(ge=0, le=MAX_TEAM_SIZE)]
@@ -191,7 +188,7 @@ class ParameterRange:
     ``low`` to ``high``; Monte Carlo draws it from ``distribution``.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     parameter: ParameterKey
     low: Finite
     high: Finite
@@ -215,7 +212,7 @@ class ParameterRange:
 class Change:
     """One assumption set to a new value in a variant."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     parameter: ParameterKey
     value: Finite
 
@@ -224,7 +221,7 @@ class Change:
 class Variant:
     """A named what-if: the scenario with a few assumptions changed."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     changes: Annotated[tuple[Change, ...], Field(max_length=100)] = ()
 
@@ -246,7 +243,7 @@ class BusinessCase:
     difference when there is a build-vs-buy section, else the monthly cost).
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     question: Annotated[str, Field(max_length=1000)] = ""
     build_vs_buy: BuildVsBuy | None = None
     tornado_percent: Annotated[float, Field(gt=0, lt=100, allow_inf_nan=False)] = 20.0

@@ -82,6 +82,7 @@ from pydantic import ConfigDict, Field
 from planner.attribution import AttributionSettings
 from planner.billing import Bill, CostView
 from planner.errors import PlannerInputError
+from planner.fields import STRICT
 from planner.focus_sample import SampleSpec
 from planner.formatting import usd
 from planner.units import DAYS_PER_MONTH
@@ -114,7 +115,6 @@ __all__ = [
     "recovery_pools",
 ]
 
-_STRICT: ConfigDict = ConfigDict(extra="forbid")
 Usd = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 PositiveUsd = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -194,7 +194,7 @@ class StatedPools:
     ``training_on_demand_share`` is the part of training not already on spot or committed.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     training: Usd = 0.0
     training_on_demand_share: Share = 1.0
     serving: Usd = 0.0
@@ -211,7 +211,7 @@ class LeverSetting:
     lever's pool (capped at the pool, with a note).
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     key: LeverKey
     enabled: bool = True
     saving_fraction: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
@@ -230,7 +230,7 @@ class RecoveryPlan:
     cost model as the source, the current bill is what that source says.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     period: BillPeriod = BillPeriod.MONTH
     bill_usd: PositiveUsd | None = None
     budget_usd: Usd | None = None
@@ -250,7 +250,7 @@ class FinOps:
     An uploaded bill is never part of it: a share link carries these settings only.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     sample: SampleSpec = SampleSpec()  # noqa: RUF009 - frozen, so sharing it is safe
     attribution: AttributionSettings = AttributionSettings()  # noqa: RUF009 - frozen
     recovery: RecoveryPlan = RecoveryPlan()

@@ -35,6 +35,16 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from planner.business_case import BusinessCase
 from planner.catalog import PriceOverride, PriceTier
 from planner.errors import PlannerInputError
+from planner.fields import (
+    STRICT,
+    Count,
+    Fraction,
+    Name,
+    NonNegative,
+    PositiveCount,
+    Text,
+    Utilisation,
+)
 from planner.finops import FinOps
 from planner.serving import ServingPlan
 from planner.training import TrainingPlan
@@ -46,17 +56,6 @@ MAX_YAML_NUMBER_CHARS = 100
 # An error message names at most this many bad fields.
 MAX_PROBLEMS_SHOWN = 10
 
-_STRICT: ConfigDict = ConfigDict(extra="forbid")
-
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Utilisation = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
-PositiveCount = Annotated[int, Field(ge=1, le=1_000_000)]
-Name = Annotated[str, Field(min_length=1, max_length=120)]
-Text = Annotated[str, Field(max_length=4000)]
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pricing:
@@ -66,7 +65,7 @@ class Pricing:
     published commitment price. ``None`` takes the catalog's documented assumption.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     default_tier: PriceTier = PriceTier.ON_DEMAND
     reserved_1y_discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
     reserved_3y_discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
@@ -77,7 +76,7 @@ class Pricing:
 class TrainingWorkload:
     """A model that is retrained on a schedule: instances × hours × runs."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     instance_type: str = "p4d.24xlarge"
     instance_count: PositiveCount = 1
@@ -95,7 +94,7 @@ class ServingWorkload:
     around the clock. The serving issue replaces this with an hourly, autoscaled model.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     requests_per_day: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
     instance_type: str = "g5.xlarge"
@@ -112,7 +111,7 @@ class ServingWorkload:
 class StorageItem:
     """Data kept at rest: datasets, features, checkpoints, artifacts."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     gb: Annotated[float, Field(ge=0, le=1e10, allow_inf_nan=False)]
     usd_per_gb_month: NonNegative | None = None
@@ -122,7 +121,7 @@ class StorageItem:
 class DataTransferItem:
     """Data sent out each month. It grows with traffic in the projection."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     gb_per_month: Annotated[float, Field(ge=0, le=1e10, allow_inf_nan=False)]
     usd_per_gb: NonNegative | None = None
@@ -136,7 +135,7 @@ class ToolingItem:
     platform that serves 12 models.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     usd_per_month: Annotated[float, Field(ge=0, le=1e10, allow_inf_nan=False)]
     share: Fraction = 1.0
@@ -150,7 +149,7 @@ class Business:
     adds up the serving workloads' traffic.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     monthly_active_users: Annotated[float, Field(ge=0, le=1e11, allow_inf_nan=False)] | None = None
     requests_per_day: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] | None = None
     price_per_request_usd: NonNegative | None = None
@@ -179,7 +178,7 @@ class StatedFigure:
     training workload by name.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     value: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)]
     unit: StatedUnit
@@ -191,7 +190,7 @@ class StatedFigure:
 class Scenario:
     """A whole ML system: what it trains, serves, stores and pays for."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     schema_version: Annotated[int, Field(ge=1, le=SCHEMA_VERSION)] = SCHEMA_VERSION
     title: Annotated[str, Field(max_length=200)] = "Untitled scenario"
     description: Text = ""

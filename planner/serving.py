@@ -81,6 +81,7 @@ from pydantic import ConfigDict, Field
 from planner.catalog import Catalog, GpuSpec, PriceTier, load_catalog
 from planner.demand_io import DemandCsv, gallery_demand_csv
 from planner.errors import PlannerInputError
+from planner.fields import STRICT, Fraction, Name, NonNegative, Positive, Text
 from planner.fleet import InstanceOption, MixPlan, MixProblem, optimize_mix
 from planner.formatting import Figure, change_vs_baseline, usd
 from planner.units import HOURS_PER_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR
@@ -90,13 +91,6 @@ if TYPE_CHECKING:
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-_STRICT: ConfigDict = ConfigDict(extra="forbid")
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Name = Annotated[str, Field(min_length=1, max_length=120)]
-Text = Annotated[str, Field(max_length=4000)]
 
 
 class ModelKind(enum.StrEnum):
@@ -142,7 +136,7 @@ class ServedModel:
     configuration and calibrates the others on the same instance type.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     kind: ModelKind = ModelKind.LLM
     parameters_billion: Annotated[float, Field(gt=0, le=5000, allow_inf_nan=False)] = 7.0
     precision: Precision = Precision.FP16
@@ -171,7 +165,7 @@ class Traffic:
     in requests per second) with a path relative to the scenario file. It replaces the shape.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     requests_per_day: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)] = 1_000_000.0
     daily_shape: DailyShape = DailyShape.BUSINESS_HOURS
     weekly_shape: WeeklyShape = WeeklyShape.WEEKDAYS
@@ -187,7 +181,7 @@ class Traffic:
 class Autoscaling:
     """Autoscaling (``enabled``) or a fixed fleet sized for the peak hour."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     enabled: bool = True
     min_replicas: Annotated[int, Field(ge=0, le=100_000)] = 1
     headroom: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.2
@@ -200,7 +194,7 @@ class CustomInstance:
     price and measured figures: requests/s and latency at batch 1 on the unquantized model,
     and the speed-ups its quantized kernels give."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
     on_demand_usd_per_hour: Positive
     spot_usd_per_hour: Positive | None = None
@@ -218,7 +212,7 @@ class ServingBaseline:
     """The starting point of the waterfall: each lever off. ``instance_type`` ``None`` means
     the plan's own type (no right-sizing lever)."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     instance_type: str | None = None
     precision: Precision = Precision.FP16
     max_batch: Annotated[int, Field(ge=1, le=4096)] = 1
@@ -235,7 +229,7 @@ class FleetMix:
     can serve the model). ``interruption_rate`` overrides the per-type Spot Advisor data.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     instance_types: Annotated[tuple[str, ...], Field(max_length=60)] = ()
     tiers: tuple[PriceTier, ...] = (
         PriceTier.ON_DEMAND,
@@ -254,7 +248,7 @@ class ServingPlan:
     """One endpoint in detail: traffic, model, hardware, batching, cache, autoscaling, the
     baseline of its waterfall and the rules of its instance mix."""
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name = "endpoint"
     traffic: Traffic = Traffic()
     model: ServedModel = ServedModel()

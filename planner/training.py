@@ -64,6 +64,7 @@ from scipy import optimize
 
 from planner.catalog import Catalog, GpuSpec, InstanceType, PriceTier, load_catalog
 from planner.errors import PlannerInputError
+from planner.fields import STRICT, Name
 from planner.formatting import Figure, change_vs_baseline, usd
 from planner.sizing import (
     FlopPrice,
@@ -121,8 +122,6 @@ MAX_INSTANCES = 100_000
 WORKLOAD_TOLERANCE = 0.05
 # Loss differences smaller than this are numerical noise, not lost quality.
 LOSS_TOLERANCE = 1e-6
-
-_STRICT: ConfigDict = ConfigDict(extra="forbid")
 
 
 # --------------------------------------------------------------------------- schema
@@ -211,7 +210,6 @@ def _check_budget(value: float) -> float:
     return value
 
 
-_Name = Annotated[str, Field(min_length=1, max_length=120)]
 _Params = Annotated[float, Field(ge=1e3, le=1e14, allow_inf_nan=False)]
 _Tokens = Annotated[float, Field(ge=1e3, le=1e16, allow_inf_nan=False)]
 _Mfu = Annotated[float, Field(allow_inf_nan=False), AfterValidator(_check_mfu)]
@@ -228,7 +226,7 @@ class TrainingBaseline:
     by the scaling law) and experiments.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
     pricing: RunPricing | None = None
     precision: Precision | None = None
     params: _Params | None = None
@@ -255,8 +253,8 @@ class TrainingPlan:
     ``workload`` names the scenario's training workload this plan's run stands for.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
-    name: _Name = "training run"
+    __pydantic_config__: ClassVar[ConfigDict] = STRICT
+    name: Name = "training run"
     workload: Annotated[str, Field(max_length=120)] | None = None
     params: _Params | None = None
     tokens: _Tokens | None = None
