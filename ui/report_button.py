@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from urllib.parse import urlsplit
 
 import streamlit as st
 
-from planner import report, share
+from planner import report
 from planner.scenario import Scenario
-from ui import cache
-
-
-def _base_url() -> str:
-    url = st.context.url or share.DEFAULT_BASE_URL
-    return urlsplit(url)._replace(query="", fragment="").geturl()
+from ui import cache, state
 
 
 def _file_stem(title: str) -> str:
@@ -30,7 +24,7 @@ def _file_stem(title: str) -> str:
 def report_download(scenario: Scenario, *, key: str = "report") -> None:
     """Buttons that download the scenario's business case as HTML and as Markdown."""
     catalog = cache.catalog()
-    base_url = _base_url()
+    base_url = state.page_url()
     stem = _file_stem(scenario.title)
 
     def built() -> report.Report:

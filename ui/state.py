@@ -88,12 +88,15 @@ def sync_url() -> None:
         st.query_params.from_dict({share.QUERY_KEY: token})
 
 
+def page_url() -> str:
+    """This page's address without its query: the base of every link made from it."""
+    url = st.context.url or share.DEFAULT_BASE_URL
+    return urlsplit(url)._replace(query="", fragment="").geturl()
+
+
 def share_link() -> str:
     """The link a colleague opens to see this exact scenario on this page."""
-    url = st.context.url or share.DEFAULT_BASE_URL
-    parts = urlsplit(url)
-    base = parts._replace(query="", fragment="").geturl()
-    return share.link(scenario(), base)
+    return share.link(scenario(), page_url())
 
 
 def billing_upload() -> Any:
