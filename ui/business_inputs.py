@@ -114,6 +114,7 @@ def build_vs_buy_form(base: Scenario, key: str) -> tuple[Scenario | None, str | 
             "plan that accepts it; empty max seats means no limit, empty included storage "
             "means unlimited."
         )
+        # The default number format: Streamlit's "plain" one shows 500.0 as 499.99999999999994.
         number = st.column_config.NumberColumn
         edited = st.data_editor(
             pd.DataFrame(saas["plans"], columns=list(_PLAN_COLUMNS)),
@@ -185,10 +186,10 @@ def ranges_table(scenario: Scenario, parameters: tuple[whatif.Parameter, ...], k
             "key": None,
             "assumption": st.column_config.TextColumn("Assumption", disabled=True, width="large"),
             "unit": st.column_config.TextColumn("Unit", disabled=True),
-            "base": number("Scenario value", disabled=True, format="plain"),
-            "low": number("Low", format="plain"),
-            "likely": number("Likely (empty: scenario value)", format="plain"),
-            "high": number("High", format="plain"),
+            "base": number("Scenario value", disabled=True),
+            "low": number("Low"),
+            "likely": number("Likely (empty: scenario value)"),
+            "high": number("High"),
             "distribution": st.column_config.SelectboxColumn(
                 "Distribution", options=[str(d) for d in Distribution], required=True
             ),
@@ -297,8 +298,8 @@ def variant_table(
             "key": None,
             "assumption": st.column_config.TextColumn("Assumption", disabled=True, width="large"),
             "unit": st.column_config.TextColumn("Unit", disabled=True),
-            "base": number("Scenario value", disabled=True, format="plain"),
-            "variant": number("Variant value", format="plain", required=True),
+            "base": number("Scenario value", disabled=True),
+            "variant": number("Variant value", required=True),
         },
         hide_index=True,
         width="stretch",
