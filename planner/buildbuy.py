@@ -52,7 +52,7 @@ from planner.formatting import usd
 from planner.units import HOURS_PER_MONTH, MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
-    from planner.checks import Check
+    from planner.check import Check
     from planner.scenario import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -550,7 +550,7 @@ def build_vs_buy_checks(scenario: Scenario, catalog: Catalog | None = None) -> l
     Called from :func:`planner.checks.check_scenario`; empty without a section.
     """
     # Imported here because planner.checks imports this module to call this function.
-    from planner.checks import Check, Severity
+    from planner.check import Check, Severity
 
     case = scenario.business_case
     if case is None or case.build_vs_buy is None:

@@ -39,6 +39,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field
 
 from planner.errors import PlannerInputError
+from planner.units import HOURS_PER_MONTH
 
 __all__ = [
     "Assumption",
@@ -48,8 +49,10 @@ __all__ = [
     "Price",
     "PriceOverride",
     "PriceTier",
+    "Pricing",
     "load_catalog",
     "read_catalog",
+    "spot_rate_default",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -224,6 +227,39 @@ _PRICE_FIELDS = {
     PriceTier.RESERVED_1Y: "reserved_1y_usd_per_hour",
     PriceTier.RESERVED_3Y: "reserved_3y_usd_per_hour",
 }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pricing:
+    """A scenario's prices: its default tier, commitment discounts and negotiated rates.
+
+    The reserved discounts are fractions off on-demand, used only where the catalog has no
+    published commitment price. ``None`` takes the catalog's documented assumption. Every
+    training job and endpoint is priced through :meth:`hourly_price`, so an override or a
+    discount moves every page at once.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+    default_tier: PriceTier = PriceTier.ON_DEMAND
+    reserved_1y_discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
+    reserved_3y_discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
+    overrides: tuple[PriceOverride, ...] = ()
+
+    def hourly_price(
+        self, catalog: Catalog, instance_type: str, tier: PriceTier | None = None
+    ) -> Price:
+        """The hourly price of one instance in ``tier`` (default: :attr:`default_tier`).
+
+        >>> Pricing().hourly_price(load_catalog(), "p4d.24xlarge").usd_per_hour
+        21.96
+        """
+        return catalog.hourly_price(
+            instance_type,
+            tier or self.default_tier,
+            overrides=self.overrides,
+            reserved_1y_discount=self.reserved_1y_discount,
+            reserved_3y_discount=self.reserved_3y_discount,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -871,3 +907,119 @@ def _nan(value: float | None) -> float:
 
 def _is_derived(price: Price | None) -> bool:
     return price is not None and price.basis.startswith(_DERIVED)
+
+
+# --------------------------------------------------------------------------- spot and block data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpotRateDefault:
+    """A default interruption rate for one instance type, and where it comes from."""
+
+    instance_type: str
+    region: str
+    bucket: str
+    monthly_fraction: float
+    savings_vs_on_demand_pct: float | None
+    date: str
+    source: str
+    notes: str
+
+    @property
+    def per_hour(self) -> float:
+        """``−ln(1 − f) / 730``: the Poisson rate that interrupts ``f`` of instances a month.
+
+        >>> round(spot_rate_default("p4d.24xlarge").per_hour * 1e4, 4)
+        1.8292
+        """
+        return -math.log1p(-self.monthly_fraction) / HOURS_PER_MONTH
+
+    @property
+    def basis(self) -> str:
+        where = f"{self.instance_type} {self.region}" if self.region else "instance types"
+        return (
+            f"AWS Spot Advisor bucket {self.bucket} for {where} ({self.date}), read as "
+            f"{self.monthly_fraction:.1%} of instances interrupted a month"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapacityBlockPrice:
+    instance_type: str
+    region: str
+    usd_per_hour: float
+    price_date: str
+    source: str
+    notes: str
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with (DATA_DIR / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, strict=True))
+
+
+@functools.cache
+def _spot_rates() -> tuple[dict[tuple[str, str], SpotRateDefault], SpotRateDefault]:
+    table: dict[tuple[str, str], SpotRateDefault] = {}
+    default: SpotRateDefault | None = None
+    for row in _read_csv("spot_interruption.csv"):
+        if row["kind"] == "bucket":
+            continue
+        savings = row["savings_vs_on_demand_pct"].strip()
+        entry = SpotRateDefault(
+            instance_type=row["key"] if row["kind"] == "instance" else "",
+            region=row["region"],
+            bucket=row["bucket"],
+            monthly_fraction=float(row["monthly_interruption_fraction"]),
+            savings_vs_on_demand_pct=float(savings) if savings else None,
+            date=row["data_date"],
+            source=row["source"],
+            notes=row["notes"],
+        )
+        if row["kind"] == "default":
+            default = entry
+        else:
+            table[(entry.instance_type, entry.region)] = entry
+    if default is None:
+        raise PlannerInputError("spot_interruption.csv has no default row")
+    return table, default
+
+
+def spot_rate_default(instance_type: str, region: str = "us-east-1") -> SpotRateDefault:
+    """The Spot Advisor default for an instance type in a region, else the global default.
+
+    >>> spot_rate_default("p4d.24xlarge").bucket
+    '10-15%'
+    >>> spot_rate_default("a3-highgpu-8g", "us-east4").bucket
+    '<10%'
+    """
+    table, default = _spot_rates()
+    return table.get((instance_type, region), default)
+
+
+@functools.cache
+def capacity_block_prices() -> dict[str, CapacityBlockPrice]:
+    """Published Capacity Block prices by instance type (``capacity_blocks.csv``).
+
+    >>> capacity_block_prices()["p4d.24xlarge"].usd_per_hour
+    14.75
+    """
+    return {
+        row["instance_type"]: CapacityBlockPrice(
+            instance_type=row["instance_type"],
+            region=row["region"],
+            usd_per_hour=float(row["usd_per_hour"]),
+            price_date=row["price_date"],
+            source=row["source"],
+            notes=row["notes"],
+        )
+        for row in _read_csv("capacity_blocks.csv")
+    }
+
+
+@functools.cache
+def tf32_peaks() -> dict[str, float]:
+    """Dense TF32 tensor-core peaks by GPU model (``tf32_peaks.csv``), in TFLOPS."""
+    return {
+        row["gpu_model"]: float(row["tf32_dense_tflops"]) for row in _read_csv("tf32_peaks.csv")
+    }

@@ -14,18 +14,18 @@ Checks never block: they are notes shown beside the numbers.
 
 from __future__ import annotations
 
-import enum
 import itertools
-from dataclasses import dataclass
 
 from planner.buildbuy import build_vs_buy_checks
 from planner.catalog import Catalog, PriceTier, load_catalog
+from planner.check import Check, Severity
 from planner.economics import UnitEconomics
 from planner.errors import PlannerInputError
 from planner.finops import recovery_checks
 from planner.formatting import usd
-from planner.scenario import Scenario, StatedFigure, StatedUnit
-from planner.training import plan_checks
+from planner.scenario import Scenario
+from planner.stated import StatedFigure, StatedUnit
+from planner.training import estimate_run, plan_checks
 from planner.units import DAYS_PER_MONTH, DAYS_PER_YEAR, HOURS_PER_MONTH, MONTHS_PER_YEAR
 
 # Two figures further apart than this are worth a note.
@@ -50,21 +50,6 @@ _MONTHLY_FACTOR = {
     StatedUnit.USD_PER_QUARTER: 1 / 3,
     StatedUnit.USD_PER_YEAR: 1 / MONTHS_PER_YEAR,
 }
-
-
-class Severity(enum.StrEnum):
-    INFO = "info"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Check:
-    """One note: which rule fired, about what, and why."""
-
-    code: str
-    severity: Severity
-    subject: str
-    message: str
 
 
 def _period_reading(ratio: float) -> str | None:
@@ -152,48 +137,68 @@ def _period_checks(scenario: Scenario, economics: UnitEconomics) -> list[Check]:
 
 def _training_checks(scenario: Scenario, economics: UnitEconomics, catalog: Catalog) -> list[Check]:
     checks = []
-    runs = {run.name: run for run in economics.training}
-    workloads = {w.name: w for w in scenario.training}
+    runs = {run.plan.name: run for run in economics.training}
     for figure in scenario.stated:
         if figure.unit not in {StatedUnit.USD_PER_RUN, StatedUnit.USD_PER_GPU_HOUR}:
             continue
-        if figure.workload not in runs:
+        if figure.job not in runs:
             checks.append(
                 Check(
                     code="stated_figure_unlinked",
                     severity=Severity.INFO,
                     subject="stated figures",
                     message=(
-                        f"{_describe(figure)} names no training workload of this scenario "
-                        f"(workload: {figure.workload!r}), so it cannot be checked"
+                        f"{_describe(figure)} names no training job of this scenario "
+                        f"(job: {figure.job!r}), so it cannot be checked"
                     ),
                 )
             )
             continue
-        run = runs[figure.workload]
-        workload = workloads[figure.workload]
+        run = runs[figure.job]
+        job = run.plan
+        if figure.baseline:
+            base = job.baseline_plan()
+            if base is None:
+                checks.append(
+                    Check(
+                        code="stated_figure_unlinked",
+                        severity=Severity.INFO,
+                        subject="stated figures",
+                        message=(
+                            f"{_describe(figure)} is about the baseline of job {job.name!r}, "
+                            "which has none, so it cannot be checked"
+                        ),
+                    )
+                )
+                continue
+            try:
+                run = estimate_run(base, scenario.pricing, catalog, simulate=False)
+            except PlannerInputError:
+                continue  # the job's own checks say why its baseline cannot run
         if figure.unit is StatedUnit.USD_PER_RUN:
             message = _compare(
-                _describe(figure), figure.value, "the model's run", run.usd_per_run, per="run"
+                _describe(figure),
+                figure.value,
+                "the model's baseline run" if figure.baseline else "the model's run",
+                run.cost_usd,
+                per="run",
             )
             if message:
                 checks.append(
                     Check(
                         code="stated_run_cost_vs_model",
                         severity=Severity.INFO,
-                        subject=f"training: {run.name}",
+                        subject=f"training: {job.name}",
                         message=message,
                     )
                 )
         implied = (
-            figure.value / run.gpu_hours_per_run
-            if figure.unit is StatedUnit.USD_PER_RUN
-            else figure.value
+            figure.value / run.gpu_hours if figure.unit is StatedUnit.USD_PER_RUN else figure.value
         )
-        instance = catalog.instance(workload.instance_type)
+        instance = catalog.instance(job.instance_type)
         try:
-            on_demand = catalog.hourly_price(
-                workload.instance_type, PriceTier.ON_DEMAND, overrides=scenario.pricing.overrides
+            on_demand = scenario.pricing.hourly_price(
+                catalog, job.instance_type, PriceTier.ON_DEMAND
             ).usd_per_hour / max(instance.gpu_count, 1)
         except PlannerInputError:
             continue  # no on-demand price to compare with
@@ -203,10 +208,10 @@ def _training_checks(scenario: Scenario, economics: UnitEconomics, catalog: Cata
                 Check(
                     code="implied_gpu_hour_price",
                     severity=Severity.WARNING,
-                    subject=f"training: {run.name}",
+                    subject=f"training: {job.name}",
                     message=(
                         f"{_describe(figure)} implies {usd(implied)} per GPU-hour on "
-                        f"{workload.instance_type}; the catalog's on-demand price is "
+                        f"{job.instance_type}; the catalog's on-demand price is "
                         f"{usd(on_demand)} per GPU-hour ({ratio:.1f}×)"
                     ),
                 )
@@ -215,12 +220,12 @@ def _training_checks(scenario: Scenario, economics: UnitEconomics, catalog: Cata
 
 
 def _fleet_checks(scenario: Scenario, economics: UnitEconomics) -> list[Check]:
-    instances = sum(fleet.instances for fleet in economics.fleets)
-    serving_usd = sum(fleet.usd_per_month for fleet in economics.fleets)
+    instances = sum(priced.peak_instances for priced in economics.endpoints)
+    serving_usd = sum(priced.usd_per_month for priced in economics.endpoints)
     if instances == 0 or serving_usd == 0:
         return []
     usd_per_instance_month = serving_usd / instances
-    peak = sum(fleet.peak_requests_per_second for fleet in economics.fleets)
+    peak = sum(priced.peak_requests_per_second for priced in economics.endpoints)
     checks = []
     for figure in scenario.stated:
         monthly = _stated_monthly(figure, economics)
@@ -237,10 +242,33 @@ def _fleet_checks(scenario: Scenario, economics: UnitEconomics) -> list[Check]:
                         f"{_describe(figure)} would pay for about {implied:,.0f} serving "
                         f"instances running all month ({usd(usd_per_instance_month)} each "
                         f"at {HOURS_PER_MONTH:g} h), {peak / implied:.3g} req/s each at the "
-                        f"peak of {peak:,.0f} req/s. The model needs {instances}"
+                        f"peak of {peak:,.0f} req/s. The model needs {instances} at the peak"
                     ),
                 )
             )
+    return checks
+
+
+def _job_checks(scenario: Scenario, economics: UnitEconomics, catalog: Catalog) -> list[Check]:
+    """Each job's own checks: its run against its GPUs' memory and its baseline's loss."""
+    checks = []
+    for run in economics.training:
+        base = run.plan.baseline_plan()
+        try:
+            baseline = (
+                estimate_run(base, scenario.pricing, catalog, simulate=False) if base else None
+            )
+        except PlannerInputError as error:
+            checks.append(
+                Check(
+                    code="training_baseline_invalid",
+                    severity=Severity.WARNING,
+                    subject=f"training: {run.plan.name}",
+                    message=f"the job's baseline cannot be estimated: {error}",
+                )
+            )
+            baseline = None
+        checks.extend(plan_checks(run, baseline))
     return checks
 
 
@@ -253,7 +281,7 @@ def check_scenario(
         *_period_checks(scenario, economics),
         *_training_checks(scenario, economics, catalog),
         *_fleet_checks(scenario, economics),
-        *plan_checks(scenario, economics, catalog),
+        *_job_checks(scenario, economics, catalog),
         *build_vs_buy_checks(scenario, catalog),
         *recovery_checks(scenario),
     ]

@@ -18,10 +18,10 @@ from typing import Any, NoReturn, TextIO
 
 from planner import cli_finops, cli_serving, cli_training, cli_whatif
 from planner.checks import check_scenario
+from planner.cli_common import read_scenario
 from planner.economics import UnitEconomics, evaluate
 from planner.errors import PlannerInputError
 from planner.formatting import usd
-from planner.io import read_scenario
 from planner.scenario import Scenario, dump_scenario_yaml
 from planner.share import DEFAULT_BASE_URL, decode, link
 
@@ -115,6 +115,8 @@ def _show_link(args: argparse.Namespace, out: TextIO) -> int:
     decoded = decode(args.link)
     if decoded.scenario is None:
         raise PlannerInputError(decoded.problem or "This link holds no scenario")
+    for note in decoded.notes:
+        sys.stderr.write(f"note: {note}\n")
     out.write(dump_scenario_yaml(decoded.scenario))
     return 0
 

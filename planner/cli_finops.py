@@ -30,11 +30,11 @@ from planner.attribution import (
 )
 from planner.billing import Bill, CostView, bill_from_frame
 from planner.billing_io import MAX_BILLING_BYTES, read_billing
+from planner.cli_common import read_scenario
 from planner.errors import PlannerInputError
 from planner.finops import PoolSource, RecoveryResult, plan_recovery, recovery_pools
 from planner.focus_sample import generate_focus
 from planner.formatting import usd
-from planner.io import read_scenario
 
 MAX_REJECTIONS_SHOWN = 20
 _TAG_KEY = re.compile(r'^[^"\\\x00-\x1f]{1,128}$')

@@ -1,9 +1,11 @@
 """Serving commands: ``serve`` and ``mix``.
 
-``serve`` prices a scenario's serving plan against its baseline and splits the saving among
-the levers; ``mix`` buys the plan's capacity as reserved (1 y / 3 y), on-demand and spot at
-the lowest cost. A plan whose ``traffic.demand_csv`` names a CSV reads it relative to the
-scenario file. With ``--json`` each prints one JSON object; keys are only ever added.
+``serve`` prices one endpoint of a scenario against its baseline and splits the saving among
+the levers; ``mix`` shows how that endpoint's recommended plan buys its capacity as
+reserved (1 y / 3 y), on-demand and spot, or with ``--alternatives`` the cheapest mix over
+several instance types. Both price the endpoint exactly as ``evaluate`` does. An endpoint
+whose ``traffic.demand_csv`` names a CSV reads it relative to the scenario file. With
+``--json`` each prints one JSON object; keys are only ever added.
 """
 
 from __future__ import annotations
@@ -14,31 +16,52 @@ import math
 from typing import Any, TextIO
 
 from planner.catalog import load_catalog
+from planner.cli_common import read_scenario
 from planner.demand_io import resolve_demand_csv
 from planner.errors import PlannerInputError
 from planner.fleet import MixPlan, optimize_mix, plan_summary
 from planner.formatting import usd
-from planner.io import read_scenario
 from planner.scenario import Scenario
 from planner.serving import (
+    Endpoint,
     ServingResult,
+    alternative_mix_problem,
     evaluate_serving,
-    mix_problem,
+    price_endpoint,
     serve_summary,
     stated_notes,
 )
 
 
-def _load(path: str) -> tuple[Scenario, tuple[float, ...] | None]:
-    scenario = read_scenario(path)
-    plan = scenario.serving_plan
-    if plan is None:
+def pick_endpoint(scenario: Scenario, name: str | None, path: str) -> Endpoint:
+    """The endpoint ``--endpoint`` names, or a file's only one.
+
+    Raises
+    ------
+    PlannerInputError
+        No endpoint, an unknown name, or several endpoints and no name.
+    """
+    if name is not None:
+        return scenario.endpoint(name)
+    if not scenario.serving:
         raise PlannerInputError(
-            f"{path} has no serving_plan section",
-            fix="add one (see scenarios/inference_8c_to_2c.yaml)",
+            f"{path} has no serving endpoint",
+            fix="add one under serving: (see scenarios/inference_8c_to_2c.yaml)",
         )
-    csv = resolve_demand_csv(plan.traffic.demand_csv, path)
-    return scenario, (csv.values if csv is not None else None)
+    if len(scenario.serving) > 1:
+        names = ", ".join(repr(e.name) for e in scenario.serving)
+        raise PlannerInputError(
+            f"{path} has {len(scenario.serving)} endpoints ({names})",
+            fix="choose one with --endpoint NAME",
+        )
+    return scenario.serving[0]
+
+
+def _load(args: argparse.Namespace) -> tuple[Scenario, Endpoint, tuple[float, ...] | None]:
+    scenario = read_scenario(args.file)
+    endpoint = pick_endpoint(scenario, args.endpoint, args.file)
+    csv = resolve_demand_csv(endpoint.traffic.demand_csv, args.file)
+    return scenario, endpoint, (csv.values if csv is not None else None)
 
 
 def _json_safe(value: Any) -> Any:
@@ -85,9 +108,9 @@ def _print_serve(result: ServingResult, out: TextIO) -> None:
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
-    scenario, demand = _load(args.file)
-    result = evaluate_serving(scenario, load_catalog(), csv_demand=demand)
-    checks = stated_notes(scenario, result)
+    scenario, endpoint, demand = _load(args)
+    result = evaluate_serving(endpoint, scenario.pricing, load_catalog(), csv_demand=demand)
+    checks = stated_notes(scenario.stated, result)
     if args.json:
         summary = serve_summary(result)
         summary["checks"] = list(checks)
@@ -125,13 +148,47 @@ def _print_mix(plan: MixPlan, skipped: tuple[str, ...], out: TextIO) -> None:
             out.write(f"  - {reason}\n")
 
 
+def by_type_records(plan: MixPlan) -> list[dict[str, dict[str, int]]]:
+    """Per hour, each type's instances by tier, leaving out zeros: enough to re-price a
+    plan of several types from its output."""
+    rows = []
+    for hour in range(plan.hours):
+        row: dict[str, dict[str, int]] = {}
+        for index, name in enumerate(plan.type_names):
+            counts = {
+                "reserved_1y": int(plan.reserved_1y[index]),
+                "reserved_3y": int(plan.reserved_3y[index]),
+                "on_demand": int(plan.on_demand[hour, index]),
+                "spot": int(plan.spot[hour, index]),
+            }
+            counts = {tier: count for tier, count in counts.items() if count}
+            if counts:
+                row[name] = counts
+        rows.append(row)
+    return rows
+
+
 def _mix(args: argparse.Namespace, out: TextIO) -> int:
-    scenario, demand = _load(args.file)
-    problem, skipped = mix_problem(scenario, load_catalog(), csv_demand=demand)
-    plan = optimize_mix(problem)
+    scenario, endpoint, demand = _load(args)
+    catalog = load_catalog()
+    skipped: tuple[str, ...] = ()
+    if args.alternatives:
+        problem, skipped = alternative_mix_problem(
+            endpoint, scenario.pricing, catalog, csv_demand=demand
+        )
+        plan = optimize_mix(problem)
+    else:
+        fleet = price_endpoint(endpoint, scenario.pricing, catalog, csv_demand=demand).fleet
+        if fleet is None:
+            raise PlannerInputError(f"endpoint {endpoint.name!r} buys no instance mix")
+        plan = fleet
     if args.json:
         summary = plan_summary(plan)
-        summary["candidates"] = [option.name for option in problem.options]
+        summary["endpoint"] = endpoint.name
+        summary["candidates"] = list(plan.type_names)
+        summary["capacity"] = dict(zip(plan.type_names, plan.capacities, strict=True))
+        for row, by_type in zip(summary["hourly"], by_type_records(plan), strict=True):
+            row["by_type"] = by_type
         summary["left_out"] = list(skipped)
         json.dump(_json_safe(summary), out, indent=2)
         out.write("\n")
@@ -146,12 +203,14 @@ def register_commands(commands: Any) -> None:
         "serve",
         help="serving plan: cost per request and the savings of each lever",
         description=(
-            "JSON keys: monthly_cost_usd, per_request_usd, per_1k_requests_usd, "
-            "per_1m_tokens_usd, levers (a list of {name, saving_usd_per_month}), baseline, "
+            "JSON keys: endpoint, monthly_cost_usd (as evaluate prices it), instance_types, "
+            "min_replicas, per_request_usd, per_1k_requests_usd, per_1m_tokens_usd, levers "
+            "(a list of {name, saving_usd_per_month}), baseline, "
             "plan, interactions, notes."
         ),
     )
-    serve.add_argument("file", help="scenario YAML file with a serving_plan section")
+    serve.add_argument("file", help="scenario YAML file with a serving endpoint")
+    serve.add_argument("--endpoint", help="the endpoint's name (needed when there are several)")
     serve.add_argument("--json", action="store_true", help="print JSON")
     serve.set_defaults(run=_serve)
 
@@ -161,11 +220,18 @@ def register_commands(commands: Any) -> None:
         description=(
             "JSON keys: status (optimal, feasible or infeasible), total_cost_usd (over the "
             "horizon), lower_bound_usd, gap, solve_seconds, reserved (type -> count), hourly "
-            "(a list of {hour, demand, reserved_1y, reserved_3y, on_demand, spot}), "
+            "(a list of {hour, demand, reserved_1y, reserved_3y, on_demand, spot, by_type}), "
+            "capacity (type -> requests/s per instance), "
             "cost_by_tier_usd, commitment_utilisation, commitment_coverage, min_budget_usd, "
             "served_fraction."
         ),
     )
-    mix.add_argument("file", help="scenario YAML file with a serving_plan section")
+    mix.add_argument("file", help="scenario YAML file with a serving endpoint")
+    mix.add_argument("--endpoint", help="the endpoint's name (needed when there are several)")
+    mix.add_argument(
+        "--alternatives",
+        action="store_true",
+        help="instead of the endpoint's plan, the cheapest mix over its candidate types",
+    )
     mix.add_argument("--json", action="store_true", help="print JSON")
     mix.set_defaults(run=_mix)

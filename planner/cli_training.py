@@ -1,8 +1,9 @@
 """Training commands: ``size``, ``checkpoint`` and ``train``.
 
 ``size`` answers "what model should this budget train?", ``checkpoint`` "how often should a
-spot run save?", and ``train`` prices a scenario's training plan. With ``--json`` each prints
-one JSON object; the keys listed in each command's help are the contract.
+spot run save?", and ``train`` prices one training job of a scenario exactly as ``evaluate``
+does. With ``--json`` each prints one JSON object; the keys listed in each command's help
+are the contract.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import json
 import math
 from typing import Any, TextIO
 
-from planner.catalog import Catalog, load_catalog
-from planner.economics import evaluate
+from planner.catalog import Catalog, Pricing, load_catalog
+from planner.cli_common import read_scenario
 from planner.errors import PlannerInputError
 from planner.formatting import usd
-from planner.io import read_scenario
 from planner.scenario import Scenario
 from planner.sizing import (
     ScalingLaw,
@@ -31,7 +31,7 @@ from planner.training import (
     Precision,
     RunEstimate,
     RunPricing,
-    TrainingPlan,
+    TrainingJob,
     TrainingReport,
     checkpoint_plan,
     evaluate_plan,
@@ -126,7 +126,7 @@ def _size(args: argparse.Namespace, out: TextIO) -> int:
     if args.gpu is not None:
         pricing = RunPricing(args.pricing)
         instance = resolve_gpu(args.gpu, catalog, pricing)
-        plan = TrainingPlan(
+        plan = TrainingJob(
             instance_type=instance,
             precision=Precision(args.precision),
             mfu=args.mfu,
@@ -134,7 +134,7 @@ def _size(args: argparse.Namespace, out: TextIO) -> int:
             recompute=args.recompute,
             pricing=pricing,
         )
-        price = flop_price(plan, Scenario(), catalog)
+        price = flop_price(plan, Pricing(), catalog)
     if args.compute_flops is not None:
         result = optimal_for_compute(
             check_positive(args.compute_flops, "--compute-flops", "a compute budget"), law
@@ -234,6 +234,20 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _memory_json(run: RunEstimate) -> dict[str, Any] | None:
+    memory = run.memory
+    if memory is None:
+        return None
+    return {
+        "state_gb": memory.state_gb,
+        "per_gpu_gb": memory.per_gpu_gb,
+        "gpu_memory_gb": memory.gpu_memory_gb,
+        "fits": memory.fits,
+        "min_instances": memory.min_instances,
+        "assumption": memory.assumption,
+    }
+
+
 def train_json(scenario: Scenario, report: TrainingReport) -> dict[str, Any]:
     """The ``train --json`` document."""
     run = report.run
@@ -245,9 +259,9 @@ def train_json(scenario: Scenario, report: TrainingReport) -> dict[str, Any]:
         probability = float(run.wall_clock_hours <= deadline)
     else:
         probability = None
-    memory = run.memory
     return {
         "scenario": scenario.title,
+        "job": run.plan.name,
         "plan": run.plan.name,
         "pricing": str(run.plan.pricing),
         "instance_type": run.plan.instance_type,
@@ -285,14 +299,7 @@ def train_json(scenario: Scenario, report: TrainingReport) -> dict[str, Any]:
             if spot
             else None
         ),
-        "memory": {
-            "state_gb": memory.state_gb,
-            "per_gpu_gb": memory.per_gpu_gb,
-            "gpu_memory_gb": memory.gpu_memory_gb,
-            "fits": memory.fits,
-            "min_instances": memory.min_instances,
-            "assumption": memory.assumption,
-        },
+        "memory": _memory_json(run),
         "baseline": _run_summary(report.baseline) if report.baseline else None,
         "levers": (
             _records(
@@ -306,19 +313,22 @@ def train_json(scenario: Scenario, report: TrainingReport) -> dict[str, Any]:
         "comparison": _records(report.comparison),
         "checks": [
             {"code": c.code, "severity": str(c.severity), "message": c.message}
-            for c in plan_checks(scenario, evaluate(scenario))
+            for c in plan_checks(run, report.baseline)
         ],
     }
 
 
 def _print_train(data: dict[str, Any], out: TextIO) -> None:
-    out.write(f"{data['scenario']}: {data['plan']}\n\n")
-    out.write(
-        f"Model: {human_count(data['params'])} parameters on {human_count(data['tokens'])} "
-        f"tokens, {data['train_flops']:.3g} FLOPs"
-        + (f", predicted loss {data['loss']:.4f}" if data["loss"] is not None else "")
-        + "\n"
-    )
+    out.write(f"{data['scenario']}: {data['job']}\n\n")
+    if data["params"] is not None and data["tokens"] is not None:
+        out.write(
+            f"Model: {human_count(data['params'])} parameters on {human_count(data['tokens'])} "
+            f"tokens, {data['train_flops']:.3g} FLOPs"
+            + (f", predicted loss {data['loss']:.4f}" if data["loss"] is not None else "")
+            + "\n"
+        )
+    else:
+        out.write("Hours per run as stated (no model size)\n")
     out.write(
         f"Run: {data['instance_count']} × {data['instance_type']} ({data['gpus']} GPUs), "
         f"{data['pricing'].replace('_', '-')}\n"
@@ -354,9 +364,34 @@ def _print_train(data: dict[str, Any], out: TextIO) -> None:
         out.write(f"\n[{check['severity']}] {check['message']}\n")
 
 
+def pick_job(scenario: Scenario, name: str | None, path: str) -> TrainingJob:
+    """The job ``--job`` names, or a file's only one.
+
+    Raises
+    ------
+    PlannerInputError
+        No job, an unknown name, or several jobs and no name.
+    """
+    if name is not None:
+        return scenario.job(name)
+    if not scenario.training:
+        raise PlannerInputError(
+            f"{path} has no training job",
+            fix="add one under training: (see scenarios/training_50k_to_18k.yaml)",
+        )
+    if len(scenario.training) > 1:
+        names = ", ".join(repr(job.name) for job in scenario.training)
+        raise PlannerInputError(
+            f"{path} has {len(scenario.training)} training jobs ({names})",
+            fix="choose one with --job NAME",
+        )
+    return scenario.training[0]
+
+
 def _train(args: argparse.Namespace, out: TextIO) -> int:
     scenario = read_scenario(args.file)
-    report = evaluate_plan(scenario, load_catalog())
+    job = pick_job(scenario, args.job, args.file)
+    report = evaluate_plan(job, scenario.pricing, load_catalog())
     data = train_json(scenario, report)
     if args.json:
         json.dump(data, out, indent=2)
@@ -418,13 +453,14 @@ def register_commands(commands: Any) -> None:
 
     train = commands.add_parser(
         "train",
-        help="cost, time and GPU-hours of a scenario's training plan",
+        help="cost, time and GPU-hours of one of a scenario's training jobs",
         description=(
             "JSON keys include cost_usd, wall_clock_hours, gpu_hours, cost_per_month_usd; "
             "p50_cost_usd, p90_cost_usd, p50_hours, p90_hours and deadline_probability (null "
             "unless the plan runs on spot or mixed); levers and comparison."
         ),
     )
-    train.add_argument("file", help="scenario YAML file with a training_plan section")
+    train.add_argument("file", help="scenario YAML file with a training job")
+    train.add_argument("--job", help="the job's name (needed when there are several)")
     train.add_argument("--json", action="store_true", help="print JSON")
     train.set_defaults(run=_train)

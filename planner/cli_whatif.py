@@ -16,8 +16,8 @@ from typing import Any, TextIO
 
 from planner import buildbuy, whatif
 from planner.business_case import MAX_HORIZON_MONTHS, MAX_TEAM_SIZE, BusinessCase
+from planner.cli_common import read_scenario
 from planner.errors import PlannerInputError
-from planner.io import read_scenario
 from planner.report import build_report
 from planner.report_io import check_report_path, write_report
 from planner.scenario import Scenario, validated

@@ -1,10 +1,11 @@
 """Unit economics: what the whole system costs a month, and per request, user and run.
 
-The models here are first order on purpose:
+Every training job and endpoint is priced by its own capability's one pricing path, the
+same the Training and Serving pages, ``train`` and ``serve`` show:
 
-* training: ``instances × hours_per_run × runs_per_month × price per instance-hour``;
-* serving: a fleet sized for the peak hour, running all month,
-  ``max(min_instances, ceil(peak_rps / (throughput × target_utilization)))``;
+* a training job: :func:`planner.training.estimate_run`, times its runs a month;
+* an endpoint: :func:`planner.serving.price_endpoint`, its recommended configuration hour
+  by hour over its horizon, as a month of 730 h;
 * storage: ``GB × price per GB-month``; data transfer: ``GB × price per GB``;
 * tooling: ``monthly cost × the share this system carries``.
 
@@ -20,15 +21,21 @@ show where every dollar comes from.
 from __future__ import annotations
 
 import enum
-import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import pandas as pd
 
-from planner.catalog import Catalog, Price, PriceTier, load_catalog
+from planner.catalog import Catalog, load_catalog
+from planner.errors import PlannerInputError
 from planner.formatting import usd
-from planner.scenario import Scenario, ServingWorkload, TrainingWorkload
-from planner.units import DAYS_PER_MONTH, HOURS_PER_MONTH, SECONDS_PER_DAY
+from planner.scenario import Scenario
+from planner.serving import Endpoint, Outcome, price_endpoint
+from planner.training import RunEstimate, estimate_run
+from planner.units import DAYS_PER_MONTH, HOURS_PER_MONTH
+
+_T = TypeVar("_T")
 
 
 class CostCategory(enum.StrEnum):
@@ -51,36 +58,37 @@ class CostLine:
     basis: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TrainingCost:
-    """A training workload's run: its instance-hours, GPU-hours and price."""
+@dataclass(frozen=True, kw_only=True, eq=False)
+class PricedEndpoint:
+    """An endpoint and its recommended configuration, priced."""
 
-    name: str
-    price: Price
-    instance_hours_per_run: float
-    gpu_hours_per_run: float
-    usd_per_run: float
-    runs_per_month: float
+    endpoint: Endpoint
+    outcome: Outcome
+
+    @property
+    def name(self) -> str:
+        return self.endpoint.name
+
+    @property
+    def usd_per_month(self) -> float:
+        return self.outcome.monthly_cost_usd
+
+    @property
+    def peak_instances(self) -> int:
+        return int(self.outcome.instances.max(initial=0))
+
+    @property
+    def peak_requests_per_second(self) -> float:
+        return float(self.outcome.served_rps.max(initial=0.0))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ServingFleet:
-    """The fleet a serving workload needs at its peak hour."""
-
-    name: str
-    price: Price
-    peak_requests_per_second: float
-    instances: int
-    usd_per_month: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class UnitEconomics:
     """The monthly cost of a scenario and its unit costs. ``None`` means "does not apply"."""
 
     lines: tuple[CostLine, ...]
-    training: tuple[TrainingCost, ...]
-    fleets: tuple[ServingFleet, ...]
+    training: tuple[RunEstimate, ...]
+    endpoints: tuple[PricedEndpoint, ...]
     monthly_cost_usd: float
     requests_per_month: float
     per_request_usd: float | None
@@ -110,115 +118,95 @@ class UnitEconomics:
         )
 
 
-def _price(
-    scenario: Scenario, catalog: Catalog, instance_type: str, tier: PriceTier | None
-) -> Price:
-    pricing = scenario.pricing
-    return catalog.hourly_price(
-        instance_type,
-        tier or pricing.default_tier,
-        overrides=pricing.overrides,
-        reserved_1y_discount=pricing.reserved_1y_discount,
-        reserved_3y_discount=pricing.reserved_3y_discount,
+def training_line(run: RunEstimate) -> CostLine:
+    """The Overview's line for a training job: the run's expected cost × runs a month."""
+    plan = run.plan
+    return CostLine(
+        category=CostCategory.TRAINING,
+        item=plan.name,
+        usd_per_month=run.cost_per_month_usd,
+        basis=(
+            f"{run.instance_hours:,.1f} instance-h/run ({run.size_basis}) on "
+            f"{plan.instance_count} × {plan.instance_type}, {plan.pricing.label} at "
+            f"{usd(run.price.usd_per_instance_hour)}/h ({run.price.basis}) × "
+            f"{run.runs_per_month:.4g} runs/month"
+        ),
     )
 
 
-def training_cost(workload: TrainingWorkload, scenario: Scenario, catalog: Catalog) -> TrainingCost:
-    """Cost of one run of a training workload at the scenario's prices."""
-    price = _price(scenario, catalog, workload.instance_type, workload.price_tier)
-    gpus = catalog.instance(workload.instance_type).gpu_count
-    instance_hours = workload.instance_count * workload.hours_per_run
-    return TrainingCost(
-        name=workload.name,
-        price=price,
-        instance_hours_per_run=instance_hours,
-        gpu_hours_per_run=instance_hours * gpus,
-        usd_per_run=instance_hours * price.usd_per_hour,
-        runs_per_month=workload.runs_per_month,
+def serving_line(priced: PricedEndpoint) -> CostLine:
+    """The Overview's line for an endpoint: its recommended configuration, priced."""
+    out = priced.outcome
+    config = out.config
+    return CostLine(
+        category=CostCategory.SERVING,
+        item=priced.name,
+        usd_per_month=out.monthly_cost_usd,
+        basis=(
+            f"{config.instance_type} at {out.throughput.requests_per_second:,.4g} req/s each "
+            f"({config.describe()}); {priced.peak_instances} at the peak, "
+            f"{float(out.instances.mean()):,.2f} on average; horizon cost × "
+            f"{HOURS_PER_MONTH:g} h ÷ {out.instances.shape[0]:,} h"
+        ),
     )
 
 
-def instances_for_peak(workload: ServingWorkload) -> tuple[float, int]:
-    """Peak requests per second and the instances that serve it.
-
-    >>> from planner.scenario import ServingWorkload
-    >>> w = ServingWorkload(name="api", requests_per_day=8_640_000,
-    ...                     requests_per_second_per_instance=50, target_utilization=0.5)
-    >>> instances_for_peak(w)
-    (100.0, 4)
-    """
-    peak = workload.requests_per_day / SECONDS_PER_DAY * workload.peak_to_average
-    usable_per_instance = workload.requests_per_second_per_instance * workload.target_utilization
-    # Rounding guards against 100.0000001 / 25 asking for a fifth instance.
-    needed = math.ceil(round(peak / usable_per_instance, 9))
-    return peak, max(workload.min_instances, needed)
-
-
-def serving_fleet(workload: ServingWorkload, scenario: Scenario, catalog: Catalog) -> ServingFleet:
-    """The fleet for one serving workload and its monthly cost."""
-    price = _price(scenario, catalog, workload.instance_type, workload.price_tier)
-    peak, instances = instances_for_peak(workload)
-    return ServingFleet(
-        name=workload.name,
-        price=price,
-        peak_requests_per_second=peak,
-        instances=instances,
-        usd_per_month=instances * price.usd_per_hour * HOURS_PER_MONTH,
-    )
+def _priced(name: str, price: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """``price(*args, **kwargs)``, with the job's or endpoint's name on any input error."""
+    try:
+        return price(*args, **kwargs)
+    except PlannerInputError as error:
+        raise PlannerInputError(f"{name}: {error}") from None
 
 
 def requests_per_day(scenario: Scenario) -> float:
-    """The product's requests per day: stated in business, else the serving workloads' sum."""
+    """The product's requests per day: stated in business, else the endpoints' sum."""
     if scenario.business.requests_per_day is not None:
         return scenario.business.requests_per_day
-    return sum(workload.requests_per_day for workload in scenario.serving)
+    return sum(endpoint.traffic.requests_per_day for endpoint in scenario.serving)
 
 
-def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> UnitEconomics:
+def evaluate(
+    scenario: Scenario,
+    catalog: Catalog | None = None,
+    *,
+    demands: Mapping[str, Sequence[float]] | None = None,
+) -> UnitEconomics:
     """Monthly cost by line and category, and the unit costs of a scenario.
+
+    ``demands`` maps an endpoint's name to the hourly CSV demand its ``demand_csv`` names,
+    read at the edge.
 
     Raises
     ------
     PlannerInputError
-        When an instance type is unknown or has no price for the chosen tier.
+        When an instance type is unknown or has no price for the chosen tier, or a job or
+        endpoint cannot be priced (each names what to change).
     """
     catalog = catalog or load_catalog()
     for override in scenario.pricing.overrides:
         catalog.instance(override.instance_type)  # an override for a typo is an error
-    lines: list[CostLine] = []
-
-    runs = tuple(training_cost(w, scenario, catalog) for w in scenario.training)
-    for run in runs:
-        lines.append(
-            CostLine(
-                category=CostCategory.TRAINING,
-                item=run.name,
-                usd_per_month=run.usd_per_run * run.runs_per_month,
-                basis=(
-                    f"{run.instance_hours_per_run:,.0f} instance-h/run × "
-                    f"{usd(run.price.usd_per_hour)}/h ({run.price.basis}) × "
-                    f"{run.runs_per_month:g} runs/month"
-                ),
-            )
+    pricing = scenario.pricing
+    demands = demands or {}
+    runs = tuple(
+        _priced(job.name, estimate_run, job, pricing, catalog) for job in scenario.training
+    )
+    endpoints = tuple(
+        PricedEndpoint(
+            endpoint=endpoint,
+            outcome=_priced(
+                endpoint.name,
+                price_endpoint,
+                endpoint,
+                pricing,
+                catalog,
+                csv_demand=demands.get(endpoint.name),
+            ),
         )
-
-    fleets = tuple(serving_fleet(w, scenario, catalog) for w in scenario.serving)
-    for fleet, workload in zip(fleets, scenario.serving, strict=True):
-        lines.append(
-            CostLine(
-                category=CostCategory.SERVING,
-                item=fleet.name,
-                usd_per_month=fleet.usd_per_month,
-                basis=(
-                    f"{fleet.instances} × {workload.instance_type} for a peak of "
-                    f"{fleet.peak_requests_per_second:,.1f} req/s at "
-                    f"{workload.requests_per_second_per_instance:g} req/s each and "
-                    f"{workload.target_utilization:.0%} utilisation; "
-                    f"{usd(fleet.price.usd_per_hour)}/h ({fleet.price.basis}) × "
-                    f"{HOURS_PER_MONTH:g} h"
-                ),
-            )
-        )
+        for endpoint in scenario.serving
+    )
+    lines: list[CostLine] = [training_line(run) for run in runs]
+    lines.extend(serving_line(priced) for priced in endpoints)
 
     storage_price = catalog.assumption("object_storage_usd_per_gb_month")
     for item in scenario.storage:
@@ -261,13 +249,13 @@ def evaluate(scenario: Scenario, catalog: Catalog | None = None) -> UnitEconomic
     requests = requests_per_day(scenario) * DAYS_PER_MONTH
     users = scenario.business.monthly_active_users
     runs_per_month = sum(run.runs_per_month for run in runs)
-    training_monthly = sum(run.usd_per_run * run.runs_per_month for run in runs)
+    training_monthly = sum(run.cost_per_month_usd for run in runs)
     price = scenario.business.price_per_request_usd
     revenue = price * requests if price is not None and requests > 0 else None
     return UnitEconomics(
         lines=tuple(lines),
         training=runs,
-        fleets=fleets,
+        endpoints=endpoints,
         monthly_cost_usd=monthly,
         requests_per_month=requests,
         per_request_usd=monthly / requests if requests > 0 else None,
@@ -284,16 +272,20 @@ def scale_traffic(scenario: Scenario, factor: float) -> Scenario:
 
     Training, storage and tooling stay as they are: they do not follow traffic.
 
-    >>> from planner.scenario import Scenario, ServingWorkload
-    >>> s = Scenario(serving=(ServingWorkload(name="api", requests_per_day=100),))
-    >>> scale_traffic(s, 2.5).serving[0].requests_per_day
+    >>> from planner.scenario import Scenario
+    >>> from planner.serving import Endpoint, Traffic
+    >>> s = Scenario(serving=(Endpoint(name="api", traffic=Traffic(requests_per_day=100)),))
+    >>> scale_traffic(s, 2.5).serving[0].traffic.requests_per_day
     250.0
     """
     business = scenario.business
     return replace(
         scenario,
         serving=tuple(
-            replace(w, requests_per_day=w.requests_per_day * factor) for w in scenario.serving
+            replace(
+                e, traffic=replace(e.traffic, requests_per_day=e.traffic.requests_per_day * factor)
+            )
+            for e in scenario.serving
         ),
         data_transfer=tuple(
             replace(t, gb_per_month=t.gb_per_month * factor) for t in scenario.data_transfer
@@ -310,18 +302,36 @@ def scale_traffic(scenario: Scenario, factor: float) -> Scenario:
     )
 
 
-def projection(scenario: Scenario, catalog: Catalog | None = None) -> pd.DataFrame:
+def projection(
+    scenario: Scenario,
+    catalog: Catalog | None = None,
+    *,
+    demands: Mapping[str, Sequence[float]] | None = None,
+) -> pd.DataFrame:
     """Monthly cost by category as traffic grows at ``business.monthly_traffic_growth``.
 
     Returns a tidy frame with columns ``month`` (1 = now), ``category``, ``usd``,
-    ``requests`` and ``per_1k_requests_usd``; the serving fleet is re-sized every month, so
-    cost steps up as instances are added.
+    ``requests`` and ``per_1k_requests_usd``; every endpoint is re-priced every month, so
+    cost steps up as instances are added. Without growth every month is the first.
     """
     catalog = catalog or load_catalog()
     growth = scenario.business.monthly_traffic_growth
     rows: list[dict[str, object]] = []
+    first = evaluate(scenario, catalog, demands=demands)
     for month in range(1, scenario.business.projection_months + 1):
-        result = evaluate(scale_traffic(scenario, (1 + growth) ** (month - 1)), catalog)
+        factor = (1 + growth) ** (month - 1)
+        result = (
+            first
+            if factor == 1
+            else evaluate(
+                scale_traffic(scenario, factor),
+                catalog,
+                demands={
+                    name: [value * factor for value in values]
+                    for name, values in (demands or {}).items()
+                },
+            )
+        )
         for category, category_usd in result.breakdown().items():
             rows.append(
                 {

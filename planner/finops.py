@@ -88,7 +88,7 @@ from planner.formatting import usd
 from planner.units import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
-    from planner.checks import Check
+    from planner.check import Check
     from planner.economics import UnitEconomics
     from planner.scenario import Scenario
 
@@ -677,11 +677,11 @@ def pools_from_economics(economics: UnitEconomics) -> MonthlyPools:
     totals: dict[PoolName, float] = dict.fromkeys(PoolName, 0.0)
     for category, value in economics.breakdown().items():
         totals[mapping[category]] += value
-    training = sum(run.usd_per_run * run.runs_per_month for run in economics.training)
+    training = sum(run.cost_per_month_usd for run in economics.training)
     on_demand = sum(
-        run.usd_per_run * run.runs_per_month
+        run.cost_per_month_usd
         for run in economics.training
-        if run.price.tier is PriceTier.ON_DEMAND
+        if run.plan.pricing.price_tier is PriceTier.ON_DEMAND
     )
     return MonthlyPools(
         usd_per_month=totals,
@@ -1163,7 +1163,7 @@ def recovery_checks(scenario: Scenario) -> list[Check]:
     * the bill is several times its budget (info), read in one period, so the scale of the
       recovery is plain before any lever is chosen.
     """
-    from planner.checks import Check, Severity  # checks imports the scenario, which imports us
+    from planner.check import Check, Severity  # checks imports the scenario, which imports us
 
     if scenario.finops is None:
         return []

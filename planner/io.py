@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import PlannerInputError
-from planner.scenario import MAX_YAML_BYTES, Scenario, parse_scenario_yaml
+from planner.scenario import MAX_YAML_BYTES, Loaded, Scenario, read_scenario_yaml
 
 GALLERY_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -25,7 +25,13 @@ class GalleryEntry:
 
 
 def read_scenario(path: str | Path) -> Scenario:
-    """Load a scenario YAML file, with a clear message for every way that can fail."""
+    """:func:`load_scenario_file` without the upgrade notes."""
+    return load_scenario_file(path).scenario
+
+
+def load_scenario_file(path: str | Path) -> Loaded:
+    """Load a scenario YAML file, upgraded from an older schema version if need be, with a
+    clear message for every way that can fail."""
     path = Path(path)
     try:
         if path.is_dir():
@@ -47,7 +53,7 @@ def read_scenario(path: str | Path) -> Scenario:
     except OSError as error:
         raise PlannerInputError(f"Cannot read {path}: {error.strerror}") from None
     try:
-        return parse_scenario_yaml(text)
+        return read_scenario_yaml(text)
     except PlannerInputError as error:
         raise PlannerInputError(f"{path}: {error}") from None
 

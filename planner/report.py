@@ -39,7 +39,8 @@ import vl_convert
 from planner import buildbuy, charts, whatif, whatif_charts
 from planner.business_case import BusinessCase, Output
 from planner.catalog import Catalog, load_catalog
-from planner.checks import Severity, check_scenario
+from planner.check import Severity
+from planner.checks import check_scenario
 from planner.economics import evaluate
 from planner.errors import PlannerInputError
 from planner.formatting import usd

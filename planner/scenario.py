@@ -5,106 +5,50 @@ them at the edge (YAML files, share links, widgets) through :data:`SCENARIO_ADAP
 planner works on the validated, immutable objects. A what-if variant is
 ``dataclasses.replace(base, ...)``.
 
+A scenario describes each part of the system once. ``training`` lists the training jobs
+(:class:`~planner.training.TrainingJob`) and ``serving`` the endpoints
+(:class:`~planner.serving.Endpoint`), each at whatever depth the user knows; every page, the
+CLI and the report price them through the same functions. No figure the planner computes is
+stored here.
+
 Evolving the schema
 -------------------
-New sections are added as fields with defaults, so old files and links keep loading and a
-default is never written out. A capability's section (training plan, serving plan, FinOps,
-build vs buy...) is defined in that capability's own module, which imports this module only
-under ``TYPE_CHECKING`` to avoid an import cycle, and joins :class:`Scenario` as one
-optional field, e.g. ``training_plan: TrainingPlan | None = None``. A change that renames
-or removes a field bumps :data:`SCHEMA_VERSION` and adds a step to ``_MIGRATIONS`` that
-upgrades the older mapping.
+New fields come with defaults, so old files and links keep loading and a default is never
+written out. A change that renames or removes a field bumps :data:`SCHEMA_VERSION` and adds
+a step to ``_MIGRATIONS`` that upgrades the older mapping and says what it changed.
 
->>> s = parse_scenario_yaml("title: Demo\\nserving:\\n  - name: api\\n    requests_per_day: 1000")
->>> s.serving[0].requests_per_day
-1000.0
+>>> s = parse_scenario_yaml("title: Demo\\nserving:\\n  - name: api\\n    instance_type: g5.xlarge")
+>>> s.serving[0].instance_type
+'g5.xlarge'
 >>> dump_scenario_yaml(s).splitlines()[:2]
-['schema_version: 1', 'title: Demo']
+['schema_version: 2', 'title: Demo']
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import yaml
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from planner.business_case import BusinessCase
-from planner.catalog import PriceOverride, PriceTier
+from planner.catalog import Pricing
 from planner.errors import PlannerInputError
-from planner.fields import (
-    STRICT,
-    Count,
-    Fraction,
-    Name,
-    NonNegative,
-    PositiveCount,
-    Text,
-    Utilisation,
-)
+from planner.fields import STRICT, Fraction, Name, NonNegative, Text
 from planner.finops import FinOps
-from planner.serving import ServingPlan
-from planner.training import TrainingPlan
+from planner.migrations import MIGRATIONS
+from planner.serving import Endpoint
+from planner.stated import StatedFigure
+from planner.training import TrainingJob
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_YAML_BYTES = 256 * 1024
 MAX_YAML_DEPTH = 40
 MAX_YAML_NUMBER_CHARS = 100
 # An error message names at most this many bad fields.
 MAX_PROBLEMS_SHOWN = 10
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Pricing:
-    """How instances are priced unless a workload says otherwise.
-
-    The reserved discounts are fractions off on-demand, used only where the catalog has no
-    published commitment price. ``None`` takes the catalog's documented assumption.
-    """
-
-    __pydantic_config__: ClassVar[ConfigDict] = STRICT
-    default_tier: PriceTier = PriceTier.ON_DEMAND
-    reserved_1y_discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
-    reserved_3y_discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
-    overrides: tuple[PriceOverride, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TrainingWorkload:
-    """A model that is retrained on a schedule: instances × hours × runs."""
-
-    __pydantic_config__: ClassVar[ConfigDict] = STRICT
-    name: Name
-    instance_type: str = "p4d.24xlarge"
-    instance_count: PositiveCount = 1
-    hours_per_run: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] = 24.0
-    runs_per_month: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = 1.0
-    price_tier: PriceTier | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ServingWorkload:
-    """An endpoint: traffic, and how many requests one instance serves per second.
-
-    The fleet is sized for the peak hour, ``requests_per_day / 86,400 × peak_to_average``,
-    with each instance loaded to ``target_utilization`` of its measured throughput, and runs
-    around the clock. The serving issue replaces this with an hourly, autoscaled model.
-    """
-
-    __pydantic_config__: ClassVar[ConfigDict] = STRICT
-    name: Name
-    requests_per_day: Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
-    instance_type: str = "g5.xlarge"
-    requests_per_second_per_instance: Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)] = (
-        100.0
-    )
-    target_utilization: Utilisation = 0.6
-    peak_to_average: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 1.0
-    min_instances: Count = 1
-    price_tier: PriceTier | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,7 +90,7 @@ class Business:
     """Business figures for unit costs, margin and the projection.
 
     ``requests_per_day`` is the product's own request count. Leave it out and the planner
-    adds up the serving workloads' traffic.
+    adds up the endpoints' traffic.
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
@@ -157,33 +101,14 @@ class Business:
     projection_months: Annotated[int, Field(ge=12, le=36)] = 24
 
 
-class StatedUnit(enum.StrEnum):
-    """Units a published or quoted figure can be stated in."""
-
-    USD_PER_REQUEST = "usd_per_request"
-    USD_PER_DAY = "usd_per_day"
-    USD_PER_MONTH = "usd_per_month"
-    USD_PER_QUARTER = "usd_per_quarter"
-    USD_PER_YEAR = "usd_per_year"
-    USD_PER_RUN = "usd_per_run"
-    USD_PER_GPU_HOUR = "usd_per_gpu_hour"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StatedFigure:
-    """A figure someone published or quoted, kept so the planner can check it.
-
-    Stated figures never feed the model. The assumption checks compare them with each other
-    and with what the model computes. ``workload`` ties a per-run or per-GPU-hour figure to a
-    training workload by name.
-    """
-
-    __pydantic_config__: ClassVar[ConfigDict] = STRICT
-    name: Name
-    value: Annotated[float, Field(gt=0, le=1e13, allow_inf_nan=False)]
-    unit: StatedUnit
-    workload: str | None = None
-    note: Text = ""
+def _unique_names(items: tuple[Any, ...], what: str) -> None:
+    names = [item.name for item in items]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"two {what} are named {repeated[0]!r}: each needs its own name, because pages, "
+            f"links and the CLI (--job, --endpoint) find it by name. To fix: rename one"
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,23 +121,56 @@ class Scenario:
     description: Text = ""
     sources: tuple[Text, ...] = ()
     pricing: Pricing = Pricing()
-    training: Annotated[tuple[TrainingWorkload, ...], Field(max_length=50)] = ()
-    serving: Annotated[tuple[ServingWorkload, ...], Field(max_length=50)] = ()
+    training: Annotated[tuple[TrainingJob, ...], Field(max_length=20)] = ()
+    serving: Annotated[tuple[Endpoint, ...], Field(max_length=20)] = ()
     storage: Annotated[tuple[StorageItem, ...], Field(max_length=50)] = ()
     data_transfer: Annotated[tuple[DataTransferItem, ...], Field(max_length=50)] = ()
     tooling: Annotated[tuple[ToolingItem, ...], Field(max_length=50)] = ()
     business: Business = Business()
     stated: Annotated[tuple[StatedFigure, ...], Field(max_length=50)] = ()
-    training_plan: TrainingPlan | None = None
     business_case: BusinessCase | None = None
     finops: FinOps | None = None
-    serving_plan: ServingPlan | None = None
+
+    def __post_init__(self) -> None:
+        _unique_names(self.training, "training jobs")
+        _unique_names(self.serving, "endpoints")
+
+    def job(self, name: str) -> TrainingJob:
+        """The training job called ``name``.
+
+        Raises
+        ------
+        PlannerInputError
+            Naming the jobs there are.
+        """
+        return _named(self.training, name, "training job", "--job")
+
+    def endpoint(self, name: str) -> Endpoint:
+        """The endpoint called ``name``.
+
+        Raises
+        ------
+        PlannerInputError
+            Naming the endpoints there are.
+        """
+        return _named(self.serving, name, "endpoint", "--endpoint")
+
+
+_Item = TypeVar("_Item", TrainingJob, Endpoint)
+
+
+def _named(items: tuple[_Item, ...], name: str, what: str, flag: str) -> _Item:
+    for item in items:
+        if item.name == name:
+            return item
+    known = ", ".join(repr(item.name) for item in items) or "none"
+    raise PlannerInputError(
+        f"this scenario has no {what} named {name!r} (it has: {known})",
+        fix=f"use one of those names with {flag}",
+    )
 
 
 SCENARIO_ADAPTER: TypeAdapter[Scenario] = TypeAdapter(Scenario)
-
-# Upgrades from version k to k + 1, applied in order to an older mapping before validation.
-_MIGRATIONS: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -267,28 +225,41 @@ def _describe(error: ValidationError, data: object) -> str:
     return "; ".join(lines)
 
 
-def scenario_from_mapping(data: object) -> Scenario:
-    """Validate a plain mapping (from YAML, JSON or a link) into a :class:`Scenario`.
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A validated scenario and the notes on how it was upgraded from an older version."""
+
+    scenario: Scenario
+    notes: tuple[str, ...] = ()
+
+
+def load_mapping(data: object) -> Loaded:
+    """Validate a plain mapping (from YAML, JSON or a link) into a :class:`Scenario`,
+    upgrading an older schema version first and saying what changed.
 
     Raises
     ------
     PlannerInputError
         Naming each bad field, the value it had and what is allowed.
 
-    >>> scenario_from_mapping({"serving": [{"name": "api", "requests_per_day": -1}]})
+    >>> load_mapping({"serving": [{"name": "api", "traffic": {"requests_per_day": -1}}]})
     Traceback (most recent call last):
     ...
-    planner.errors.PlannerInputError: Invalid scenario: serving[0].requests_per_day ("api") = -1: \
-Input should be greater than or equal to 0. To fix: correct the field named above.
+    planner.errors.PlannerInputError: Invalid scenario: serving[0].traffic.requests_per_day \
+("api") = -1: Input should be greater than or equal to 0. To fix: correct the field named above.
+    >>> old = {"schema_version": 1, "serving": [{"name": "api", "requests_per_day": 864}]}
+    >>> loaded = load_mapping(old)
+    >>> loaded.scenario.serving[0].traffic.requests_per_day, len(loaded.notes)
+    (864.0, 1)
     """
     if not isinstance(data, Mapping):
         raise PlannerInputError(
             f"A scenario must be a mapping of sections, not {type(data).__name__}",
             fix="start from scenarios/blank.yaml",
         )
-    upgraded = _upgrade(dict(data))
+    upgraded, notes = _upgrade(dict(data))
     try:
-        return SCENARIO_ADAPTER.validate_python(upgraded)
+        return Loaded(SCENARIO_ADAPTER.validate_python(upgraded), tuple(notes))
     except ValidationError as error:
         raise PlannerInputError(
             f"Invalid scenario: {_describe(error, upgraded)}",
@@ -296,8 +267,18 @@ Input should be greater than or equal to 0. To fix: correct the field named abov
         ) from None
 
 
-def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    version = data.get("schema_version", SCHEMA_VERSION)
+def scenario_from_mapping(data: object) -> Scenario:
+    """:func:`load_mapping` without the upgrade notes, for mappings made in code."""
+    return load_mapping(data).scenario
+
+
+# Sections only version 1 had: a mapping that holds them and states no version is version 1.
+_V1_ONLY = ("training_plan", "serving_plan")
+
+
+def _upgrade(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    default = 1 if any(key in data for key in _V1_ONLY) else SCHEMA_VERSION
+    version = data.get("schema_version", default)
     if not isinstance(version, int) or isinstance(version, bool):
         raise PlannerInputError(
             f"schema_version = {version!r} is not a whole number",
@@ -309,16 +290,18 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
             f"{SCHEMA_VERSION}",
             fix="update the planner, or remove fields it does not know",
         )
+    notes: list[str] = []
     while version < SCHEMA_VERSION:
-        if version not in _MIGRATIONS:
+        if version not in MIGRATIONS:
             raise PlannerInputError(
                 f"schema_version {version} is no longer supported",
                 fix=f"re-export the scenario with schema_version {SCHEMA_VERSION}",
             )
-        data = _MIGRATIONS[version](data)
+        data, said = MIGRATIONS[version](data)
+        notes.extend(said)
         version += 1
         data["schema_version"] = version
-    return data
+    return data, notes
 
 
 def scenario_to_mapping(scenario: Scenario, *, omit_defaults: bool = False) -> dict[str, Any]:
@@ -373,14 +356,19 @@ _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct
 
 
 def parse_scenario_yaml(text: str) -> Scenario:
-    """Parse YAML text into a validated scenario.
+    """:func:`read_scenario_yaml` without the upgrade notes."""
+    return read_scenario_yaml(text).scenario
+
+
+def read_scenario_yaml(text: str) -> Loaded:
+    """Parse YAML text into a validated scenario, upgraded from an older version if need be.
 
     Raises
     ------
     PlannerInputError
         For oversized text, malformed YAML (with line and column) or invalid fields.
 
-    >>> parse_scenario_yaml("title: [unclosed")
+    >>> read_scenario_yaml("title: [unclosed")
     Traceback (most recent call last):
     ...
     planner.errors.PlannerInputError: This is not valid YAML: line 1, column 17: expected ',' or \
@@ -404,7 +392,7 @@ def parse_scenario_yaml(text: str) -> Scenario:
         raise PlannerInputError(f"This is not valid YAML: {error}") from None
     if data is None:
         raise PlannerInputError("The scenario file is empty", fix="start from scenarios/blank.yaml")
-    return scenario_from_mapping(data)
+    return load_mapping(data)
 
 
 class _ExactDumper(yaml.SafeDumper):

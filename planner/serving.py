@@ -1,8 +1,10 @@
 r"""Serving planner: throughput per instance, fleet size hour by hour, cost per request, and
 the levers that take an endpoint from a baseline to an optimised plan.
 
-The scenario section (:class:`ServingPlan`) is defined here and joins
-:class:`~planner.scenario.Scenario` as ``serving_plan``.
+A scenario's ``serving`` section is a list of :class:`Endpoint`. Each is described at
+whatever depth the user knows: a measured throughput on a named instance ("4 × g5.xlarge at
+40 req/s each") or a model the roofline sizes. :func:`price_endpoint` prices it; the
+Overview, ``evaluate``, ``serve`` and the Serving page all take that one figure.
 
 Throughput (a roofline)
 -----------------------
@@ -71,23 +73,21 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from pydantic import ConfigDict, Field
 
-from planner.catalog import Catalog, GpuSpec, PriceTier, load_catalog
+from planner.catalog import Catalog, GpuSpec, PriceTier, Pricing, load_catalog, spot_rate_default
 from planner.demand_io import DemandCsv, gallery_demand_csv
 from planner.errors import PlannerInputError
 from planner.fields import STRICT, Fraction, Name, NonNegative, Positive, Text
 from planner.fleet import InstanceOption, MixPlan, MixProblem, optimize_mix
 from planner.formatting import Figure, change_vs_baseline, usd
+from planner.stated import StatedFigure, StatedUnit
 from planner.units import HOURS_PER_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR
-
-if TYPE_CHECKING:
-    from planner.scenario import Scenario
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -179,10 +179,11 @@ class Traffic:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Autoscaling:
-    """Autoscaling (``enabled``) or a fixed fleet sized for the peak hour."""
+    """Autoscaling (``enabled``) or a fixed fleet sized for the peak hour (the default: no
+    lever is on until the user turns it on)."""
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
-    enabled: bool = True
+    enabled: bool = False
     min_replicas: Annotated[int, Field(ge=0, le=100_000)] = 1
     headroom: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.2
     scale_up_lag_minutes: Annotated[float, Field(ge=0, le=24 * 60, allow_inf_nan=False)] = 5.0
@@ -231,12 +232,7 @@ class FleetMix:
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     instance_types: Annotated[tuple[str, ...], Field(max_length=60)] = ()
-    tiers: tuple[PriceTier, ...] = (
-        PriceTier.ON_DEMAND,
-        PriceTier.SPOT,
-        PriceTier.RESERVED_1Y,
-        PriceTier.RESERVED_3Y,
-    )
+    tiers: tuple[PriceTier, ...] = (PriceTier.ON_DEMAND,)
     spot_max_share: Fraction = 0.5
     availability_target: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
     interruption_rate: Fraction | None = None
@@ -244,16 +240,22 @@ class FleetMix:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ServingPlan:
-    """One endpoint in detail: traffic, model, hardware, batching, cache, autoscaling, the
-    baseline of its waterfall and the rules of its instance mix."""
+class Endpoint:
+    """A serving endpoint: traffic, model, hardware, batching, cache, autoscaling, the
+    baseline of its waterfall and the tiers its instance mix may buy.
+
+    Described at whatever depth the user knows: a measured throughput on a named instance
+    (``model.measured_requests_per_second_per_instance``), or a model the roofline sizes.
+    Every lever starts off (batch 1, no cache, a fixed fleet, on demand); the baseline is
+    what runs today, the same unless the user says otherwise.
+    """
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name = "endpoint"
     traffic: Traffic = Traffic()
     model: ServedModel = ServedModel()
     instance_type: str = "g6e.xlarge"
-    max_batch: Annotated[int, Field(ge=1, le=4096)] = 16
+    max_batch: Annotated[int, Field(ge=1, le=4096)] = 1
     latency_target_ms: Annotated[float, Field(gt=0, le=3_600_000, allow_inf_nan=False)] = 20_000.0
     cache_hit_rate: Annotated[float, Field(ge=0, le=0.99, allow_inf_nan=False)] = 0.0
     autoscaling: Autoscaling = Autoscaling()
@@ -315,6 +317,8 @@ ASSUMPTIONS: Mapping[str, ServingAssumption] = {
 _BYTES_PER_PARAM = {"fp16": 2.0, "int8": 1.0, "int4": 0.5}
 _KV_BYTES = 2.0  # the KV cache stays 16-bit
 _HOURS_PER_WEEK = 168
+# The catalog's own prices, for callers that price an endpoint outside a scenario.
+_LIST_PRICES = Pricing()
 # The tiers a fleet buys, as planner.fleet names its hourly columns.
 _FLEET_TIERS = ("reserved_1y", "reserved_3y", "on_demand", "spot")
 _DAILY_PRESETS: Mapping[str, tuple[float, ...]] = {}
@@ -367,18 +371,17 @@ class Hardware:
     price_basis: str
 
 
-def hardware(name: str, plan: ServingPlan, scenario: Scenario | None, catalog: Catalog) -> Hardware:
-    """Resolve an instance name to its hardware and prices (scenario overrides apply).
+def hardware(name: str, plan: Endpoint, pricing: Pricing, catalog: Catalog) -> Hardware:
+    """Resolve an instance name to its hardware and prices (the scenario's overrides apply).
 
     Raises
     ------
     PlannerInputError
         For a name that is neither a catalog type nor one of the plan's custom instances.
     """
-    pricing = scenario.pricing if scenario is not None else None
-    overrides = pricing.overrides if pricing is not None else ()
-    d1 = pricing.reserved_1y_discount if pricing is not None else None
-    d3 = pricing.reserved_3y_discount if pricing is not None else None
+    overrides = pricing.overrides
+    d1 = pricing.reserved_1y_discount
+    d3 = pricing.reserved_3y_discount
     for custom in plan.custom_instances:
         if custom.name == name:
             one = d1 if d1 is not None else catalog.assumption("reserved_1y_discount")
@@ -601,7 +604,7 @@ def _llm_throughput(
 
 
 def _classic_throughput(
-    plan: ServingPlan,
+    plan: Endpoint,
     hw: Hardware,
     precision: Precision,
     max_batch: int,
@@ -684,12 +687,12 @@ def _classic_throughput(
 
 
 def instance_throughput(
-    plan: ServingPlan,
+    plan: Endpoint,
     instance_type: str,
     precision: Precision,
     max_batch: int,
     *,
-    scenario: Scenario | None = None,
+    pricing: Pricing = _LIST_PRICES,
     catalog: Catalog | None = None,
     calibrate: bool = True,
 ) -> Throughput:
@@ -706,14 +709,14 @@ def instance_throughput(
 
     Examples
     --------
-    >>> plan = ServingPlan(model=ServedModel(parameters_billion=7.0, precision=Precision.INT8))
+    >>> plan = Endpoint(model=ServedModel(parameters_billion=7.0, precision=Precision.INT8))
     >>> t = instance_throughput(plan, "g6.xlarge", Precision.INT8, 16)
     >>> (t.batch, t.bound, round(t.requests_per_second, 2))
     (16, 'memory bandwidth', 1.26)
     """
     catalog = catalog or load_catalog()
     model = plan.model
-    hw = hardware(instance_type, plan, scenario, catalog)
+    hw = hardware(instance_type, plan, pricing, catalog)
     measured = (
         model.measured_tokens_per_second_per_gpu
         if model.kind is ModelKind.LLM
@@ -727,7 +730,7 @@ def instance_throughput(
     modelled: Throughput | None = None
     error: PlannerInputError | None = None
     try:
-        modelled = _modelled(plan, hw, precision, max_batch, scenario, catalog)
+        modelled = _modelled(plan, hw, precision, max_batch, pricing, catalog)
     except PlannerInputError as problem:
         error = problem
     if measured is None or not calibrate or instance_type != plan.instance_type:
@@ -741,7 +744,7 @@ def instance_throughput(
     else:
         measured_rps = measured
     try:
-        at_plan = _modelled(plan, plan_hw, model.precision, plan.max_batch, scenario, catalog)
+        at_plan = _modelled(plan, plan_hw, model.precision, plan.max_batch, pricing, catalog)
     except PlannerInputError:
         at_plan = None
     if own:
@@ -788,11 +791,11 @@ def instance_throughput(
 
 
 def _modelled(
-    plan: ServingPlan,
+    plan: Endpoint,
     hw: Hardware,
     precision: Precision,
     max_batch: int,
-    scenario: Scenario | None,
+    pricing: Pricing,
     catalog: Catalog,
 ) -> Throughput:
     if plan.model.kind is ModelKind.LLM:
@@ -800,7 +803,7 @@ def _modelled(
             return _classic_throughput(plan, hw, precision, max_batch, hw)
         return _llm_throughput(plan.model, hw, precision, max_batch, plan.latency_target_ms)
     reference_name = plan.model.reference_instance_type or plan.instance_type
-    reference = hardware(reference_name, plan, scenario, catalog)
+    reference = hardware(reference_name, plan, pricing, catalog)
     return _classic_throughput(plan, hw, precision, max_batch, reference)
 
 
@@ -996,7 +999,7 @@ class Config:
         )
 
 
-def plan_config(plan: ServingPlan) -> Config:
+def plan_config(plan: Endpoint) -> Config:
     return Config(
         instance_type=plan.instance_type,
         precision=plan.model.precision,
@@ -1007,7 +1010,7 @@ def plan_config(plan: ServingPlan) -> Config:
     )
 
 
-def baseline_config(plan: ServingPlan) -> Config:
+def baseline_config(plan: Endpoint) -> Config:
     base = plan.baseline
     return Config(
         instance_type=base.instance_type or plan.instance_type,
@@ -1033,7 +1036,7 @@ def _mix_for(
     config: Config,
     capacity: float,
     hw: Hardware,
-    plan: ServingPlan,
+    plan: Endpoint,
     instances: IntArray,
 ) -> MixProblem:
     mix = plan.mix
@@ -1048,7 +1051,7 @@ def _mix_for(
     )
 
 
-def interruption_rate(hw: Hardware, plan: ServingPlan) -> float:
+def interruption_rate(hw: Hardware, plan: Endpoint) -> float:
     """The spot interruption rate used for a type: the plan's override, a custom instance's
     own figure, else the AWS Spot Advisor monthly share (bucket midpoint) from the shared
     data file, else its global default."""
@@ -1061,12 +1064,10 @@ def interruption_rate(hw: Hardware, plan: ServingPlan) -> float:
 
 
 def _default_rate(name: str) -> float:
-    from planner.training import spot_rate_default  # the shared Spot Advisor data
-
     return float(spot_rate_default(name).monthly_fraction)
 
 
-def _option(hw: Hardware, capacity: float, plan: ServingPlan) -> InstanceOption:
+def _option(hw: Hardware, capacity: float, plan: Endpoint) -> InstanceOption:
     return InstanceOption(
         name=hw.name,
         capacity=capacity,
@@ -1099,10 +1100,10 @@ class Outcome:
 
 def evaluate_config(
     config: Config,
-    plan: ServingPlan,
+    plan: Endpoint,
     demand: Demand,
     *,
-    scenario: Scenario | None = None,
+    pricing: Pricing = _LIST_PRICES,
     catalog: Catalog | None = None,
 ) -> Outcome:
     """Fleet, hourly cost and unit costs of one configuration.
@@ -1114,13 +1115,13 @@ def evaluate_config(
         price (and no commitment mix is allowed).
     """
     catalog = catalog or load_catalog()
-    hw = hardware(config.instance_type, plan, scenario, catalog)
+    hw = hardware(config.instance_type, plan, pricing, catalog)
     tp = instance_throughput(
         plan,
         config.instance_type,
         config.precision,
         config.max_batch,
-        scenario=scenario,
+        pricing=pricing,
         catalog=catalog,
     )
     incoming = demand.requests_per_second
@@ -1188,7 +1189,7 @@ class LeverSaving:
 class ServingResult:
     """Baseline, plan, and the attribution of the difference to the levers."""
 
-    plan: ServingPlan
+    plan: Endpoint
     demand: Demand
     baseline: Outcome
     optimised: Outcome
@@ -1337,28 +1338,58 @@ def _describe_value(lever: Lever, value: Any) -> str:
     return str(value)
 
 
-def evaluate_serving(
-    scenario: Scenario,
+def price_endpoint(
+    plan: Endpoint,
+    pricing: Pricing = _LIST_PRICES,
     catalog: Catalog | None = None,
     *,
     csv_demand: Sequence[float] | None = None,
-) -> ServingResult:
-    """Baseline and plan of the scenario's serving plan, and each lever's share of the saving.
+) -> Outcome:
+    """The endpoint's recommended configuration priced hour by hour: the one figure the
+    Overview, ``evaluate``, ``serve`` and the Serving page show for it.
 
-    ``csv_demand`` is the hourly CSV the plan's ``demand_csv`` points at, read at the edge by
-    :mod:`planner.demand_io` (or uploaded in the app).
+    ``csv_demand`` is the hourly CSV the endpoint's ``demand_csv`` points at, read at the
+    edge by :mod:`planner.demand_io` (or uploaded in the app).
 
     Raises
     ------
     PlannerInputError
-        No serving plan; the plan or its baseline cannot serve the model; a CSV the plan
-        names was not loaded; invalid shapes.
+        The endpoint cannot serve its model; a CSV it names was not loaded; invalid shapes.
+
+    Examples
+    --------
+    >>> api = Endpoint(name="api", instance_type="g5.xlarge",
+    ...                traffic=Traffic(requests_per_day=8_640_000, daily_shape="flat",
+    ...                                weekly_shape="flat", horizon_weeks=1),
+    ...                model=ServedModel(kind="classic",
+    ...                                  measured_requests_per_second_per_instance=50.0),
+    ...                autoscaling=Autoscaling(enabled=False, min_replicas=1, headroom=1.0))
+    >>> out = price_endpoint(api)
+    >>> int(out.instances.max()), round(out.monthly_cost_usd, 2)  # 100 req/s × 2 ÷ 50
+    (4, 2937.52)
     """
-    plan = scenario.serving_plan
-    if plan is None:
-        raise PlannerInputError(
-            "This scenario has no serving plan", fix="add a serving_plan section"
-        )
+    catalog = catalog or load_catalog()
+    check_plan(plan, catalog)
+    demand = traffic_profile(plan.traffic, csv_demand)
+    return evaluate_config(plan_config(plan), plan, demand, pricing=pricing, catalog=catalog)
+
+
+def evaluate_serving(
+    plan: Endpoint,
+    pricing: Pricing = _LIST_PRICES,
+    catalog: Catalog | None = None,
+    *,
+    csv_demand: Sequence[float] | None = None,
+) -> ServingResult:
+    """An endpoint's baseline and plan, and each lever's share of the saving. The plan's
+    outcome is :func:`price_endpoint`'s, to the cent.
+
+    Raises
+    ------
+    PlannerInputError
+        The plan or its baseline cannot serve the model; a CSV the plan names was not
+        loaded; invalid shapes.
+    """
     catalog = catalog or load_catalog()
     check_plan(plan, catalog)
     demand = traffic_profile(plan.traffic, csv_demand)
@@ -1374,7 +1405,7 @@ def evaluate_serving(
                 config = replace(config, **{_LEVER_FIELDS[lever]: _value(target, lever)})
             try:
                 cache[levers] = evaluate_config(
-                    config, plan, demand, scenario=scenario, catalog=catalog
+                    config, plan, demand, pricing=pricing, catalog=catalog
                 )
             except PlannerInputError as error:
                 cache[levers] = error
@@ -1470,7 +1501,8 @@ def evaluate_serving(
 
 
 def right_sizing_frame(
-    scenario: Scenario,
+    plan: Endpoint,
+    pricing: Pricing = _LIST_PRICES,
     catalog: Catalog | None = None,
     *,
     precision: Precision | None = None,
@@ -1478,13 +1510,12 @@ def right_sizing_frame(
 ) -> pd.DataFrame:
     """Every instance type against the plan's model: throughput, cost per million requests
     at full load (on demand), and why a type cannot serve it."""
-    plan = _require_plan(scenario)
     catalog = catalog or load_catalog()
     precision = precision or plan.model.precision
     names = [custom.name for custom in plan.custom_instances] + sorted(catalog.instances)
     rows = []
     for name in names:
-        hw = hardware(name, plan, scenario, catalog)
+        hw = hardware(name, plan, pricing, catalog)
         if providers is not None and hw.provider not in providers and hw.custom is None:
             continue
         row: dict[str, Any] = {
@@ -1495,7 +1526,7 @@ def right_sizing_frame(
         }
         try:
             tp = instance_throughput(
-                plan, name, precision, plan.max_batch, scenario=scenario, catalog=catalog
+                plan, name, precision, plan.max_batch, pricing=pricing, catalog=catalog
             )
         except PlannerInputError as error:
             row.update(requests_per_second=None, batch=None, usd_per_million_requests=None)
@@ -1521,17 +1552,16 @@ def right_sizing_frame(
 
 
 def right_sizing_providers(
-    scenario: Scenario, catalog: Catalog, *, every: bool = False
+    plan: Endpoint, pricing: Pricing, catalog: Catalog, *, every: bool = False
 ) -> tuple[str, ...] | None:
     """The providers :func:`right_sizing_frame` compares: the plan instance type's own and
     custom types, or (``every``) all of them, ``None``."""
     if every:
         return None
-    plan = _require_plan(scenario)
-    return (hardware(plan.instance_type, plan, scenario, catalog).provider, "custom")
+    return (hardware(plan.instance_type, plan, pricing, catalog).provider, "custom")
 
 
-def right_sizing_note(plan: ServingPlan) -> str:
+def right_sizing_note(plan: Endpoint) -> str:
     """What :func:`right_sizing_frame` compares, and how to read it."""
     return (
         f"Every instance type against this model at {plan.model.precision}, batch ≤ "
@@ -1544,40 +1574,35 @@ def right_sizing_note(plan: ServingPlan) -> str:
 # --------------------------------------------------------------------------- instance mix
 
 
-def _require_plan(scenario: Scenario) -> ServingPlan:
-    if scenario.serving_plan is None:
-        raise PlannerInputError(
-            "This scenario has no serving plan", fix="add a serving_plan section"
-        )
-    return scenario.serving_plan
-
-
-def mix_problem(
-    scenario: Scenario,
+def alternative_mix_problem(
+    plan: Endpoint,
+    pricing: Pricing = _LIST_PRICES,
     catalog: Catalog | None = None,
     *,
     csv_demand: Sequence[float] | None = None,
 ) -> tuple[MixProblem, tuple[str, ...]]:
-    """The instance-mix problem of a serving plan, and notes on the candidates left out.
+    """The alternative to an endpoint's recommended plan: one instance mix over several
+    types, and notes on the candidates left out.
 
-    Demand is the plan's traffic after the cache and the scale-up lag, at least the minimum
-    replicas of the plan's instance type. Candidates are ``mix.instance_types``, or every type
-    of the plan's provider (and the custom instances) that can serve the model; each one's
-    capacity is its modelled throughput at the plan's precision, batch and latency target.
+    Demand is the plan's traffic after the cache and the scale-up lag. Candidates are
+    ``mix.instance_types``, or every type of the plan's provider (and the custom instances)
+    that can serve the model; each one's capacity is its modelled throughput at the plan's
+    precision, batch and latency target. The replica floor is kept as capacity: at least
+    ``min_replicas`` × the largest candidate's, so any mix of types runs at least that many
+    instances (it may buy more capacity than the floor needs when it mixes small types).
 
     Raises
     ------
     PlannerInputError
         When no candidate can serve the model (with each one's reason).
     """
-    plan = _require_plan(scenario)
     catalog = catalog or load_catalog()
     check_plan(plan, catalog)
     demand = traffic_profile(plan.traffic, csv_demand)
     if plan.mix.instance_types:
         names = list(dict.fromkeys(plan.mix.instance_types))
     else:
-        provider = hardware(plan.instance_type, plan, scenario, catalog).provider
+        provider = hardware(plan.instance_type, plan, pricing, catalog).provider
         names = [c.name for c in plan.custom_instances] + sorted(
             name
             for name, inst in catalog.instances.items()
@@ -1587,10 +1612,10 @@ def mix_problem(
     skipped: list[str] = []
     capacity_of: dict[str, float] = {}
     for name in names:
-        hw = hardware(name, plan, scenario, catalog)
+        hw = hardware(name, plan, pricing, catalog)
         try:
             tp = instance_throughput(
-                plan, name, plan.model.precision, plan.max_batch, scenario=scenario, catalog=catalog
+                plan, name, plan.model.precision, plan.max_batch, pricing=pricing, catalog=catalog
             )
         except PlannerInputError as error:
             skipped.append(str(error).split(". To fix")[0])
@@ -1613,9 +1638,7 @@ def mix_problem(
     need = lag_adjusted(served, scaling.scale_up_lag_minutes if scaling.enabled else 0.0)
     if not scaling.enabled:
         need = np.full_like(need, float(need.max(initial=0.0)))
-    floor = 0.0
-    if scaling.min_replicas and plan.instance_type in capacity_of:
-        floor = scaling.min_replicas * capacity_of[plan.instance_type] / (1.0 + scaling.headroom)
+    floor = scaling.min_replicas * max(capacity_of.values()) / (1.0 + scaling.headroom)
     need = np.maximum(need, floor)
     hours = need.shape[0]
     budget = (
@@ -1639,7 +1662,7 @@ def mix_problem(
 # --------------------------------------------------------------------------- checks
 
 
-def check_plan(plan: ServingPlan, catalog: Catalog | None = None) -> None:
+def check_plan(plan: Endpoint, catalog: Catalog | None = None) -> None:
     """Refuse a plan whose parts do not fit together, with a "To fix" hint.
 
     Raises
@@ -1682,7 +1705,7 @@ def check_plan(plan: ServingPlan, catalog: Catalog | None = None) -> None:
     if spot_allowed and mix.spot_max_share >= 1.0 and mix.availability_target is None:
         rate = mix.interruption_rate
         if rate is None:
-            hw = hardware(plan.instance_type, plan, None, catalog)
+            hw = hardware(plan.instance_type, plan, _LIST_PRICES, catalog)
             rate = interruption_rate(hw, plan) if hw.spot_usd_per_hour is not None else 0.0
         if rate > 0:
             raise PlannerInputError(
@@ -1700,9 +1723,21 @@ def serve_summary(result: ServingResult) -> dict[str, Any]:
     out = result.optimised
     base = result.baseline
     fleet = out.fleet
+    types: list[str] = []
+    if fleet is not None:
+        types = [
+            name
+            for index, name in enumerate(fleet.type_names)
+            if fleet.reserved_1y[index]
+            or fleet.reserved_3y[index]
+            or fleet.on_demand[:, index].any()
+            or fleet.spot[:, index].any()
+        ]
     return {
         "endpoint": result.plan.name,
         "monthly_cost_usd": out.monthly_cost_usd,
+        "instance_types": types or [out.config.instance_type],
+        "min_replicas": result.plan.autoscaling.min_replicas,
         "per_request_usd": out.per_request_usd,
         "per_1k_requests_usd": out.per_1k_requests_usd,
         "per_1m_tokens_usd": out.per_1m_tokens_usd,
@@ -1758,57 +1793,53 @@ def assumptions_frame() -> pd.DataFrame:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DemandChoice:
-    """What to evaluate: the scenario, the CSV demand it uses, and why not its CSV."""
+    """What to evaluate: the endpoint, the CSV demand it uses, and why not its CSV."""
 
-    scenario: Scenario
+    endpoint: Endpoint
     csv_demand: tuple[float, ...] | None = None
     notice: str | None = None
 
 
-def demand_choice(
-    scenario: Scenario, uploaded: DemandCsv | None, gallery_dir: Path
-) -> DemandChoice:
-    """The demand a scenario's serving plan uses where a link opens it.
+def demand_choice(plan: Endpoint, uploaded: DemandCsv | None, gallery_dir: Path) -> DemandChoice:
+    """The demand an endpoint uses where a link opens it.
 
-    A CSV the plan names comes from ``uploaded`` (this session's upload, when its name
+    A CSV the endpoint names comes from ``uploaded`` (this session's upload, when its name
     matches) or from ``gallery_dir`` by plain file name. If neither has it, the traffic
     shape is evaluated instead and ``notice`` says so; the scenario itself keeps the name.
 
-    >>> from planner.scenario import Scenario
-    >>> plan = ServingPlan(traffic=Traffic(demand_csv="x.csv"))
-    >>> choice = demand_choice(Scenario(serving_plan=plan), None, Path("."))
-    >>> choice.scenario.serving_plan.traffic.demand_csv, "not part of the link" in choice.notice
+    >>> plan = Endpoint(traffic=Traffic(demand_csv="x.csv"))
+    >>> choice = demand_choice(plan, None, Path("."))
+    >>> choice.endpoint.traffic.demand_csv, "not part of the link" in choice.notice
     (None, True)
     """
-    plan = scenario.serving_plan
-    if plan is None or plan.traffic.demand_csv is None:
-        return DemandChoice(scenario=scenario)
+    if plan.traffic.demand_csv is None:
+        return DemandChoice(endpoint=plan)
     name = plan.traffic.demand_csv
     if uploaded is not None and uploaded.name == name:
-        return DemandChoice(scenario=scenario, csv_demand=uploaded.values)
+        return DemandChoice(endpoint=plan, csv_demand=uploaded.values)
     problem: str | None = None
     try:
         shipped = gallery_demand_csv(name, gallery_dir)
     except PlannerInputError as error:
         shipped, problem = None, str(error)
     if shipped is not None:
-        return DemandChoice(scenario=scenario, csv_demand=shipped.values)
+        return DemandChoice(endpoint=plan, csv_demand=shipped.values)
     notice = (
-        f"This plan's demand comes from the CSV file '{name}', which is not part of the link "
-        "and is not loaded in this session. The numbers below use the traffic shape instead. "
-        "Upload the CSV (Traffic tab) to use it."
+        f"Endpoint {plan.name!r} takes its demand from the CSV file '{name}', which is not "
+        "part of the link and is not loaded in this session. Its numbers use the traffic "
+        "shape instead. Upload the CSV (Serving page, Traffic tab) to use it."
     )
     if problem:
         notice += f" ({problem})"
     shape_only = replace(plan, traffic=replace(plan.traffic, demand_csv=None))
-    return DemandChoice(scenario=replace(scenario, serving_plan=shape_only), notice=notice)
+    return DemandChoice(endpoint=shape_only, notice=notice)
 
 
-def instance_choices(plan: ServingPlan, catalog: Catalog) -> list[str]:
+def instance_choices(plan: Endpoint, catalog: Catalog) -> list[str]:
     """The plan's custom types, then the catalog's GPU types, with the plan's and the
     baseline's own types first where neither list has them.
 
-    >>> instance_choices(ServingPlan(instance_type="mine"), load_catalog())[0]
+    >>> instance_choices(Endpoint(instance_type="mine"), load_catalog())[0]
     'mine'
     """
     names = [c.name for c in plan.custom_instances] + sorted(
@@ -1966,48 +1997,18 @@ def week_rows(frame: pd.DataFrame, week: int) -> pd.DataFrame:
     return frame.iloc[(week - 1) * _HOURS_PER_WEEK : week * _HOURS_PER_WEEK]
 
 
-def starter_plan(scenario: Scenario, catalog: Catalog | None = None) -> ServingPlan:
-    """A serving plan to start from.
+def starter_endpoint(name: str = "endpoint") -> Endpoint:
+    """A first endpoint, with no levers on: a 7B LLM in fp16 on one g6e.xlarge, batch 1, a
+    fixed fleet, on demand. The user turns each lever on.
 
-    With an endpoint in the scenario's ``serving`` list, its traffic and its measured
-    requests per second become a classic model on the same instance type (when the catalog
-    has the GPU's specs); otherwise the defaults: a 7B LLM on a g6e.xlarge.
-
-    >>> from planner.scenario import Scenario
-    >>> starter_plan(Scenario()).traffic.requests_per_day
-    1000000.0
+    >>> e = starter_endpoint()
+    >>> e.max_batch, e.autoscaling.enabled, e.mix.tiers
+    (1, False, (<PriceTier.ON_DEMAND: 'on_demand'>,))
     """
-    catalog = catalog or load_catalog()
-    if not scenario.serving:
-        return ServingPlan()
-    workload = scenario.serving[0]
-    traffic = Traffic(
-        requests_per_day=workload.requests_per_day,
-        peak_to_average=workload.peak_to_average if workload.peak_to_average > 1 else None,
-    )
-    autoscaling = Autoscaling(
-        min_replicas=workload.min_instances,
-        headroom=round(1 / workload.target_utilization - 1, 4),
-    )
-    instance = catalog.instances.get(workload.instance_type)
-    gpu = catalog.gpu_for(instance) if instance is not None else None
-    if gpu is None or not gpu.bf16_dense_tflops or not gpu.memory_bandwidth_gb_s:
-        return ServingPlan(name=workload.name, traffic=traffic, autoscaling=autoscaling)
-    model = ServedModel(
-        kind=ModelKind.CLASSIC,
-        measured_requests_per_second_per_instance=workload.requests_per_second_per_instance,
-    )
-    return ServingPlan(
-        name=workload.name,
-        traffic=traffic,
-        model=model,
-        instance_type=workload.instance_type,
-        latency_target_ms=1000.0,
-        autoscaling=autoscaling,
-    )
+    return Endpoint(name=name)
 
 
-def stated_notes(scenario: Scenario, result: ServingResult) -> tuple[str, ...]:
+def stated_notes(stated: Sequence[StatedFigure], result: ServingResult) -> tuple[str, ...]:
     """Notes comparing the scenario's stated per-request figures with the baseline and plan.
 
     A figure about 1,000 times the model's reads as a cost per 1,000 requests mislabelled as
@@ -2018,8 +2019,8 @@ def stated_notes(scenario: Scenario, result: ServingResult) -> tuple[str, ...]:
         ("baseline", result.baseline.per_request_usd),
         ("plan", result.optimised.per_request_usd),
     )
-    for figure in scenario.stated:
-        if str(figure.unit) != "usd_per_request":
+    for figure in stated:
+        if figure.unit is not StatedUnit.USD_PER_REQUEST:
             continue
         said = f'"{figure.name}" (${figure.value:,.4g} per request)'
         matched = False

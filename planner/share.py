@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from planner.errors import PlannerInputError
-from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
+from planner.scenario import Scenario, load_mapping, scenario_to_mapping
 
 CODEC_VERSION = 1
 QUERY_KEY = "s"
@@ -39,10 +39,12 @@ _DAMAGED = "This link is damaged: its scenario data is not valid. Ask for the li
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decoded:
-    """The scenario a link holds, or why it holds none."""
+    """The scenario a link holds, or why it holds none, and how it was upgraded if an older
+    version of the planner made it."""
 
     scenario: Scenario | None
     problem: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def encode(scenario: Scenario) -> str:
@@ -123,7 +125,8 @@ def decode(text: str) -> Decoded:
     except (binascii.Error, ValueError, zlib.error, RecursionError):
         return Decoded(scenario=None, problem=_DAMAGED)
     try:
-        return Decoded(scenario=scenario_from_mapping(data))
+        loaded = load_mapping(data)
+        return Decoded(scenario=loaded.scenario, notes=loaded.notes)
     except PlannerInputError as error:
         return Decoded(scenario=None, problem=f"This link's scenario cannot be used. {error}")
     except RecursionError:

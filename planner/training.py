@@ -1,7 +1,10 @@
 """Training runs: compute, time and cost; spot with checkpoint-restart; the lever waterfall.
 
-The scenario's ``training_plan`` section (:class:`TrainingPlan`) describes one run and how
-often it ships; this module prices it.
+A scenario's ``training`` section is a list of :class:`TrainingJob`: each describes one run
+and how often it ships, at whatever depth the user knows, and this module prices it. A job
+that states ``hours_per_run`` is priced from those hours; one that gives the model size (or
+lets the planner choose it) is priced from its FLOPs. Both go through :func:`estimate_run`,
+the one pricing path the Training page, ``train``, the Overview and ``evaluate`` share.
 
 Compute model
 -------------
@@ -11,9 +14,8 @@ Compute model
   MFU is the fraction of peak the run sustains on the FLOPs it executes. The scale-out
   efficiency keeps ``e^log2(instances)`` of per-GPU throughput: ``e`` per doubling of the
   instance count (1 = perfect scaling).
-* Uninterrupted time ``W = k·N·D / throughput``; GPU-hours ``= W × GPUs``; cost
-  ``= instance-hours × the price per instance-hour`` (the same formula as
-  :func:`planner.economics.training_cost`, which prices it).
+* Uninterrupted time ``W = k·N·D / throughput`` (or the job's stated ``hours_per_run``);
+  GPU-hours ``= W × GPUs``; cost ``= instance-hours × the price per instance-hour``.
 * Memory: weights, gradients and optimizer state take ``bytes_per_param × N`` before
   sharding; 16 bytes per parameter is mixed-precision Adam (2 for bf16 weights, 2 for
   gradients, 4 + 4 + 4 for fp32 master weights and the two Adam moments). Sharded
@@ -48,13 +50,11 @@ meets.
 
 from __future__ import annotations
 
-import csv
 import enum
-import functools
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -62,7 +62,18 @@ import pandas as pd
 from pydantic import AfterValidator, ConfigDict, Field
 from scipy import optimize
 
-from planner.catalog import Catalog, GpuSpec, InstanceType, PriceTier, load_catalog
+from planner.catalog import (
+    Catalog,
+    GpuSpec,
+    InstanceType,
+    PriceTier,
+    Pricing,
+    capacity_block_prices,
+    load_catalog,
+    spot_rate_default,
+    tf32_peaks,
+)
+from planner.check import Check, Severity
 from planner.errors import PlannerInputError
 from planner.fields import STRICT, Name
 from planner.formatting import Figure, change_vs_baseline, usd
@@ -80,12 +91,7 @@ from planner.sizing import (
     optimal_for_compute,
     usd_at_least,
 )
-from planner.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
-
-if TYPE_CHECKING:
-    from planner.checks import Check
-    from planner.economics import TrainingCost, UnitEconomics
-    from planner.scenario import Scenario, TrainingWorkload
+from planner.units import SECONDS_PER_HOUR
 
 __all__ = [
     "MAX_SLOWDOWN",
@@ -97,10 +103,8 @@ __all__ = [
     "SpotOutcome",
     "Throughput",
     "TrainingBaseline",
-    "TrainingPlan",
+    "TrainingJob",
     "TrainingReport",
-    "WorkloadLink",
-    "as_workload",
     "checkpoint_plan",
     "daly_interval",
     "estimate_run",
@@ -118,8 +122,6 @@ DATA_DIR = Path(__file__).parent / "data"
 MAX_SLOWDOWN = 10.0
 # The largest instance count the memory check will propose.
 MAX_INSTANCES = 100_000
-# Hours and tier of a linked workload closer than this to the plan's count as the same run.
-WORKLOAD_TOLERANCE = 0.05
 # Loss differences smaller than this are numerical noise, not lost quality.
 LOSS_TOLERANCE = 1e-6
 
@@ -236,8 +238,13 @@ class TrainingBaseline:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TrainingPlan:
-    """One training run in detail, and how often it ships.
+class TrainingJob:
+    """A model trained on a schedule: one run, at whatever depth the user knows, and how
+    often it ships.
+
+    Hours: ``hours_per_run`` states the uninterrupted hours of one run on the job's
+    instances ("4 × p4d.24xlarge for 24 h"); the model-size fields then do not apply. Leave
+    it out and the hours come from the model's FLOPs, the GPUs' peak and the MFU.
 
     Model size: ``params`` and ``tokens``; leave both out to let the planner choose (the
     cheapest model for ``target_loss``, else the best for ``budget_usd``, else the cheapest
@@ -250,12 +257,11 @@ class TrainingPlan:
 
     Spot: ``interruptions_per_instance_hour`` (unset: the Spot Advisor default for the
     instance type), checkpoint write and restart times, and an optional deadline.
-    ``workload`` names the scenario's training workload this plan's run stands for.
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name = "training run"
-    workload: Annotated[str, Field(max_length=120)] | None = None
+    hours_per_run: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)] | None = None
     params: _Params | None = None
     tokens: _Tokens | None = None
     law: ScalingLaw = ScalingLaw.EPOCH
@@ -288,11 +294,32 @@ class TrainingPlan:
     experiment_fraction: _ExperimentFraction = 1.0
     baseline: TrainingBaseline | None = None
 
+    def __post_init__(self) -> None:
+        if self.hours_per_run is None:
+            return
+        sized = [
+            name
+            for name in ("params", "tokens", "target_loss", "budget_usd")
+            if getattr(self, name) is not None
+        ]
+        if sized:
+            raise ValueError(
+                f"training job {self.name!r} states hours_per_run and also "
+                f"{' and '.join(sized)}: its hours come either from what you state or from "
+                "the model size, not both. To fix: remove hours_per_run to compute the hours "
+                f"from the model, or remove {' and '.join(sized)}"
+            )
+
+    @property
+    def stated_hours(self) -> bool:
+        """Whether the run's hours are stated rather than computed from the model."""
+        return self.hours_per_run is not None
+
     @property
     def size(self) -> tuple[float, float]:
         """``(params, tokens)``; only for a plan whose size is resolved.
 
-        >>> TrainingPlan(params=1e9, tokens=2e10).size
+        >>> TrainingJob(params=1e9, tokens=2e10).size
         (1000000000.0, 20000000000.0)
         """
         if self.params is None or self.tokens is None:
@@ -307,7 +334,7 @@ class TrainingPlan:
         """Full-run equivalents of compute per shipped model."""
         return 1.0 + self.experiments_per_model * self.experiment_fraction
 
-    def baseline_plan(self) -> TrainingPlan | None:
+    def baseline_plan(self) -> TrainingJob | None:
         """The plan with the baseline's fields, or ``None`` without a baseline."""
         if self.baseline is None:
             return None
@@ -324,121 +351,6 @@ class TrainingPlan:
             if getattr(self.baseline, name) is not None
         }
         return replace(self, baseline=None, **changes)
-
-
-# --------------------------------------------------------------------------- reference data
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SpotRateDefault:
-    """A default interruption rate for one instance type, and where it comes from."""
-
-    instance_type: str
-    region: str
-    bucket: str
-    monthly_fraction: float
-    savings_vs_on_demand_pct: float | None
-    date: str
-    source: str
-    notes: str
-
-    @property
-    def per_hour(self) -> float:
-        """``−ln(1 − f) / 730``: the Poisson rate that interrupts ``f`` of instances a month.
-
-        >>> round(spot_rate_default("p4d.24xlarge").per_hour * 1e4, 4)
-        1.8292
-        """
-        return -math.log1p(-self.monthly_fraction) / HOURS_PER_MONTH
-
-    @property
-    def basis(self) -> str:
-        where = f"{self.instance_type} {self.region}" if self.region else "instance types"
-        return (
-            f"AWS Spot Advisor bucket {self.bucket} for {where} ({self.date}), read as "
-            f"{self.monthly_fraction:.1%} of instances interrupted a month"
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CapacityBlockPrice:
-    instance_type: str
-    region: str
-    usd_per_hour: float
-    price_date: str
-    source: str
-    notes: str
-
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with (DATA_DIR / name).open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, strict=True))
-
-
-@functools.cache
-def _spot_rates() -> tuple[dict[tuple[str, str], SpotRateDefault], SpotRateDefault]:
-    table: dict[tuple[str, str], SpotRateDefault] = {}
-    default: SpotRateDefault | None = None
-    for row in _read_csv("spot_interruption.csv"):
-        if row["kind"] == "bucket":
-            continue
-        savings = row["savings_vs_on_demand_pct"].strip()
-        entry = SpotRateDefault(
-            instance_type=row["key"] if row["kind"] == "instance" else "",
-            region=row["region"],
-            bucket=row["bucket"],
-            monthly_fraction=float(row["monthly_interruption_fraction"]),
-            savings_vs_on_demand_pct=float(savings) if savings else None,
-            date=row["data_date"],
-            source=row["source"],
-            notes=row["notes"],
-        )
-        if row["kind"] == "default":
-            default = entry
-        else:
-            table[(entry.instance_type, entry.region)] = entry
-    if default is None:
-        raise PlannerInputError("spot_interruption.csv has no default row")
-    return table, default
-
-
-def spot_rate_default(instance_type: str, region: str = "us-east-1") -> SpotRateDefault:
-    """The Spot Advisor default for an instance type in a region, else the global default.
-
-    >>> spot_rate_default("p4d.24xlarge").bucket
-    '10-15%'
-    >>> spot_rate_default("a3-highgpu-8g", "us-east4").bucket
-    '<10%'
-    """
-    table, default = _spot_rates()
-    return table.get((instance_type, region), default)
-
-
-@functools.cache
-def capacity_block_prices() -> dict[str, CapacityBlockPrice]:
-    """Published Capacity Block prices by instance type (``capacity_blocks.csv``).
-
-    >>> capacity_block_prices()["p4d.24xlarge"].usd_per_hour
-    14.75
-    """
-    return {
-        row["instance_type"]: CapacityBlockPrice(
-            instance_type=row["instance_type"],
-            region=row["region"],
-            usd_per_hour=float(row["usd_per_hour"]),
-            price_date=row["price_date"],
-            source=row["source"],
-            notes=row["notes"],
-        )
-        for row in _read_csv("capacity_blocks.csv")
-    }
-
-
-@functools.cache
-def _tf32_peaks() -> dict[str, float]:
-    return {
-        row["gpu_model"]: float(row["tf32_dense_tflops"]) for row in _read_csv("tf32_peaks.csv")
-    }
 
 
 # --------------------------------------------------------------------------- compute model
@@ -500,7 +412,7 @@ def peak_tflops(gpu: GpuSpec, precision: Precision) -> float | None:
         return gpu.bf16_dense_tflops
     if precision is Precision.FP8:
         return gpu.fp8_dense_tflops
-    return _tf32_peaks().get(gpu.gpu_model)
+    return tf32_peaks().get(gpu.gpu_model)
 
 
 def throughput(
@@ -1038,41 +950,25 @@ class RunPrice:
     basis: str
 
 
-def _workload(
-    plan: TrainingPlan, hours: float, tier: PriceTier, runs_per_month: float
-) -> TrainingWorkload:
-    from planner.scenario import TrainingWorkload  # import cycle: see the module doc
-
-    return TrainingWorkload(
-        name=plan.workload or plan.name,
-        instance_type=plan.instance_type,
-        instance_count=plan.instance_count,
-        hours_per_run=hours,
-        runs_per_month=runs_per_month,
-        price_tier=tier,
-    )
-
-
 def _tier_cost(
-    plan: TrainingPlan, scenario: Scenario, catalog: Catalog, hours: float, tier: PriceTier
-) -> TrainingCost:
-    """The run priced exactly as the Overview prices a training workload."""
-    from planner.economics import training_cost  # import cycle: see the module doc
-
-    return training_cost(_workload(plan, hours, tier, plan.models_per_month), scenario, catalog)
+    plan: TrainingJob, pricing: Pricing, catalog: Catalog, hours: float, tier: PriceTier
+) -> float:
+    """USD for ``hours`` of the job's instances bought in ``tier``."""
+    price = pricing.hourly_price(catalog, plan.instance_type, tier)
+    return hours * plan.instance_count * price.usd_per_hour
 
 
 def run_price(
-    plan: TrainingPlan, scenario: Scenario, catalog: Catalog, pricing: RunPricing
+    plan: TrainingJob, pricing: Pricing, catalog: Catalog, option: RunPricing
 ) -> RunPrice:
-    """The price per instance-hour of ``pricing`` (spot's for mixed), with its basis.
+    """The price per instance-hour of ``option`` (spot's for mixed), with its basis.
 
     Raises
     ------
     PlannerInputError
         When the catalog has no price for that tier, or no Capacity Block price.
     """
-    if pricing is RunPricing.CAPACITY_BLOCK:
+    if option is RunPricing.CAPACITY_BLOCK:
         block = capacity_block_prices().get(plan.instance_type)
         if block is None:
             known = ", ".join(sorted(capacity_block_prices()))
@@ -1081,13 +977,13 @@ def run_price(
                 fix=f"use one of {known}, or another pricing",
             )
         return RunPrice(
-            pricing=pricing,
+            pricing=option,
             usd_per_instance_hour=block.usd_per_hour,
             basis=f"Capacity Block, {block.region}, {block.price_date}: {block.source}",
         )
-    tier = pricing.price_tier or PriceTier.SPOT
-    price = _tier_cost(plan, scenario, catalog, 1.0, tier).price
-    return RunPrice(pricing=pricing, usd_per_instance_hour=price.usd_per_hour, basis=price.basis)
+    tier = option.price_tier or PriceTier.SPOT
+    price = pricing.hourly_price(catalog, plan.instance_type, tier)
+    return RunPrice(pricing=option, usd_per_instance_hour=price.usd_per_hour, basis=price.basis)
 
 
 # --------------------------------------------------------------------------- the run
@@ -1129,32 +1025,38 @@ class SpotOutcome:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunEstimate:
-    """One run of a plan, resolved and priced. Costs are expected values per run."""
+    """One run of a job, resolved and priced. Costs are expected values per run.
 
-    plan: TrainingPlan
+    A job that states its hours has no model size, FLOPs, throughput or memory check:
+    those fields are ``None``.
+    """
+
+    plan: TrainingJob
     size_basis: str
     sizing: SizingResult | None
     loss: float | None
-    flops: float
-    throughput: Throughput
+    flops: float | None
+    throughput: Throughput | None
+    gpus: int
     compute_hours: float
-    memory: MemoryCheck
+    memory: MemoryCheck | None
     price: RunPrice
     wall_clock_hours: float
     cost_usd: float
     spot: SpotOutcome | None
 
     @property
-    def params(self) -> float:
-        return self.plan.size[0]
+    def params(self) -> float | None:
+        return self.plan.params
 
     @property
-    def tokens(self) -> float:
-        return self.plan.size[1]
+    def tokens(self) -> float | None:
+        return self.plan.tokens
 
     @property
-    def gpus(self) -> int:
-        return self.throughput.gpus
+    def instance_hours(self) -> float:
+        """Instance-hours billed per run."""
+        return self.wall_clock_hours * self.plan.instance_count
 
     @property
     def gpu_hours(self) -> float:
@@ -1178,7 +1080,7 @@ class RunEstimate:
         return self.cost_usd * self.runs_per_month
 
 
-def run_throughput(plan: TrainingPlan, catalog: Catalog) -> Throughput:
+def run_throughput(plan: TrainingJob, catalog: Catalog) -> Throughput:
     """The plan's throughput: all its instances at its precision, MFU, scale-out and peak.
 
     Raises
@@ -1188,7 +1090,7 @@ def run_throughput(plan: TrainingPlan, catalog: Catalog) -> Throughput:
 
     Examples
     --------
-    >>> plan = TrainingPlan(instance_type="p4d.24xlarge", instance_count=2, mfu=0.5)
+    >>> plan = TrainingJob(instance_type="p4d.24xlarge", instance_count=2, mfu=0.5)
     >>> f"{run_throughput(plan, load_catalog()).flops_per_second:.4g}"  # 16 × 312 TFLOPS × 0.5
     '2.496e+15'
     """
@@ -1203,15 +1105,15 @@ def run_throughput(plan: TrainingPlan, catalog: Catalog) -> Throughput:
     )
 
 
-def flop_price(plan: TrainingPlan, scenario: Scenario, catalog: Catalog) -> FlopPrice:
+def flop_price(plan: TrainingJob, pricing: Pricing, catalog: Catalog) -> FlopPrice:
     """USD per FLOP on the plan's hardware and pricing, for sizing under a dollar budget.
 
     Training runs on all the plan's instances at its MFU and scale-out; inference is priced
     on one instance of the same type at ``inference_mfu`` (default: the training MFU).
     Spot overhead is left out of this first-order price.
     """
-    pricing = RunPricing.SPOT if plan.pricing is RunPricing.MIXED else plan.pricing
-    hourly = run_price(plan, scenario, catalog, pricing).usd_per_instance_hour
+    option = RunPricing.SPOT if plan.pricing is RunPricing.MIXED else plan.pricing
+    hourly = run_price(plan, pricing, catalog, option).usd_per_instance_hour
     train = run_throughput(plan, catalog)
     serve = run_throughput(
         replace(plan, instance_count=1, mfu=plan.inference_mfu or plan.mfu), catalog
@@ -1220,7 +1122,7 @@ def flop_price(plan: TrainingPlan, scenario: Scenario, catalog: Catalog) -> Flop
         train_usd_per_flop=hourly * plan.instance_count / (train.flops_per_second * 3600),
         inference_usd_per_flop=hourly / (serve.flops_per_second * 3600),
         train_flops_per_param_token=8.0 if plan.recompute else 6.0,
-        basis=f"{usd(hourly)}/instance-hour ({pricing.label}) at {train.basis}",
+        basis=f"{usd(hourly)}/instance-hour ({option.label}) at {train.basis}",
     )
 
 
@@ -1232,8 +1134,8 @@ def _sizing_error(result: SizingResult) -> PlannerInputError:
 
 
 def resolve_size(
-    plan: TrainingPlan, scenario: Scenario, catalog: Catalog
-) -> tuple[TrainingPlan, str, SizingResult | None]:
+    plan: TrainingJob, pricing: Pricing, catalog: Catalog
+) -> tuple[TrainingJob, str, SizingResult | None]:
     """The plan with ``params`` and ``tokens`` filled in, how they were chosen, and the
     sizing answer behind them (``None`` when given).
 
@@ -1265,7 +1167,7 @@ def resolve_size(
     elif plan.budget_usd is not None:
         result = optimal_for_budget(
             plan.budget_usd,
-            flop_price(plan, scenario, catalog),
+            flop_price(plan, pricing, catalog),
             law,
             inference_tokens=plan.inference_tokens,
         )
@@ -1283,7 +1185,7 @@ def resolve_size(
         result = cheapest_for_loss(
             target,
             law,
-            flop_price(plan, scenario, catalog),
+            flop_price(plan, pricing, catalog),
             inference_tokens=plan.inference_tokens,
         )
         if not result.ok:
@@ -1307,7 +1209,7 @@ def resolve_size(
     )
 
 
-def _job_rate(plan: TrainingPlan, catalog: Catalog) -> tuple[float, float, str]:
+def _job_rate(plan: TrainingJob, catalog: Catalog) -> tuple[float, float, str]:
     if plan.interruptions_per_instance_hour is not None:
         per_instance = plan.interruptions_per_instance_hour
         basis = "your rate"
@@ -1320,7 +1222,7 @@ def _job_rate(plan: TrainingPlan, catalog: Catalog) -> tuple[float, float, str]:
 
 
 def never_finishes_error(
-    plan: TrainingPlan, work_hours: float, job_rate: float, expected_hours: float
+    plan: TrainingJob, work_hours: float, job_rate: float, expected_hours: float
 ) -> PlannerInputError:
     """The message for a rate at which the run never finishes, with the largest that works."""
     delta, restart = plan.checkpoint_minutes / 60, plan.restart_minutes / 60
@@ -1340,11 +1242,11 @@ def never_finishes_error(
 
 
 def _spot_outcome(
-    plan: TrainingPlan,
-    scenario: Scenario,
+    plan: TrainingJob,
+    pricing: Pricing,
     catalog: Catalog,
     work_hours: float,
-    pricing: RunPricing,
+    option: RunPricing,
     *,
     simulate: bool,
 ) -> SpotOutcome:
@@ -1353,20 +1255,20 @@ def _spot_outcome(
     segments, expected = best_segments(work_hours, rate, delta, restart)
     if expected > MAX_SLOWDOWN * work_hours:
         raise never_finishes_error(plan, work_hours, rate, expected)
-    spot_hourly = run_price(plan, scenario, catalog, RunPricing.SPOT).usd_per_instance_hour
+    spot_hourly = run_price(plan, pricing, catalog, RunPricing.SPOT).usd_per_instance_hour
     spot_rate = spot_hourly * plan.instance_count
     mtbf = math.inf if rate == 0 else 1 / rate
     deadline = plan.deadline_hours
     runs = plan.simulations if simulate else 0
     on_demand_share = 0.0
-    if pricing is RunPricing.MIXED:
+    if option is RunPricing.MIXED:
         if deadline is None:
             raise PlannerInputError(
                 "mixed pricing (spot with an on-demand fallback) needs a deadline to fall back for",
                 fix="set deadline_hours, or choose spot",
             )
         od_rate = (
-            run_price(plan, scenario, catalog, RunPricing.ON_DEMAND).usd_per_instance_hour
+            run_price(plan, pricing, catalog, RunPricing.ON_DEMAND).usd_per_instance_hour
             * plan.instance_count
         )
         spot_h, od_h = simulate_fallback(
@@ -1376,7 +1278,7 @@ def _spot_outcome(
             restart,
             segments,
             deadline,
-            runs=max(runs, 2_000),
+            runs=plan.simulations,  # mixed has no closed form: always simulated in full
             seed=plan.seed,
         )
         hours = spot_h + od_h
@@ -1385,7 +1287,7 @@ def _spot_outcome(
         expected_cost = float(costs.mean())
         on_demand_share = float(od_h.sum() / hours.sum()) if hours.sum() else 0.0
     else:
-        expected_cost = _tier_cost(plan, scenario, catalog, expected, PriceTier.SPOT).usd_per_run
+        expected_cost = _tier_cost(plan, pricing, catalog, expected, PriceTier.SPOT)
         if runs:
             hours = simulate_spot(
                 work_hours, rate, delta, restart, segments, runs=runs, seed=plan.seed
@@ -1396,7 +1298,7 @@ def _spot_outcome(
     p50_h, p90_h = (float(v) for v in np.percentile(hours, [50, 90]))
     p50_c, p90_c = (float(v) for v in np.percentile(costs, [50, 90]))
     return SpotOutcome(
-        pricing=pricing,
+        pricing=option,
         interruptions_per_instance_hour=per_instance,
         rate_basis=basis,
         job_rate_per_hour=rate,
@@ -1426,8 +1328,8 @@ def _spot_outcome(
 
 
 def estimate_run(
-    plan: TrainingPlan,
-    scenario: Scenario,
+    plan: TrainingJob,
+    pricing: Pricing,
     catalog: Catalog | None = None,
     *,
     simulate: bool = True,
@@ -1447,31 +1349,31 @@ def estimate_run(
     """
     catalog = catalog or load_catalog()
     instance = catalog.instance(plan.instance_type)
-    resolved, size_basis, sizing = resolve_size(plan, scenario, catalog)
-    params, tokens = resolved.size
-    fit = law_fit(resolved.law)
-    loss = fit.loss(params, tokens) if fit.predicts_loss else None
-    speed = run_throughput(resolved, catalog)
-    memory = memory_check(
-        params,
-        instance,
-        catalog,
-        instance_count=resolved.instance_count,
-        bytes_per_param=resolved.bytes_per_param,
-        sharded=resolved.sharded,
-    )
-    flops = train_flops(params, tokens, recompute=resolved.recompute)
-    work = flops / speed.flops_per_second / SECONDS_PER_HOUR
-    price = run_price(resolved, scenario, catalog, resolved.pricing)
+    if plan.hours_per_run is not None:
+        resolved, size_basis, sizing = plan, "hours as stated", None
+        loss = flops = speed = memory = None
+        work = plan.hours_per_run
+    else:
+        resolved, size_basis, sizing = resolve_size(plan, pricing, catalog)
+        params, tokens = resolved.size
+        fit = law_fit(resolved.law)
+        loss = fit.loss(params, tokens) if fit.predicts_loss else None
+        speed = run_throughput(resolved, catalog)
+        memory = memory_check(
+            params,
+            instance,
+            catalog,
+            instance_count=resolved.instance_count,
+            bytes_per_param=resolved.bytes_per_param,
+            sharded=resolved.sharded,
+        )
+        flops = train_flops(params, tokens, recompute=resolved.recompute)
+        work = flops / speed.flops_per_second / SECONDS_PER_HOUR
+    price = run_price(resolved, pricing, catalog, resolved.pricing)
     spot = None
     if resolved.pricing.interruptible:
-        spot = _spot_outcome(resolved, scenario, catalog, work, resolved.pricing, simulate=simulate)
+        spot = _spot_outcome(resolved, pricing, catalog, work, resolved.pricing, simulate=simulate)
         hours, cost = spot.expected_hours, spot.expected_cost_usd
-    elif resolved.pricing.price_tier is not None:
-        hours = work
-        cost = _tier_cost(
-            resolved, scenario, catalog, work, resolved.pricing.price_tier
-        ).usd_per_run
     else:
         hours = work
         cost = work * resolved.instance_count * price.usd_per_instance_hour
@@ -1482,39 +1384,13 @@ def estimate_run(
         loss=loss,
         flops=flops,
         throughput=speed,
+        gpus=instance.gpu_count * resolved.instance_count,
         compute_hours=work,
         memory=memory,
         price=price,
         wall_clock_hours=hours,
         cost_usd=cost,
         spot=spot,
-    )
-
-
-def as_workload(estimate: RunEstimate, name: str | None = None) -> TrainingWorkload | None:
-    """The scenario training workload that costs what this run costs, where one can.
-
-    ``None`` for mixed and capacity-block pricing (no single catalog tier prices them) and
-    for runs outside the workload schema's limits.
-    """
-    tier = estimate.plan.pricing.price_tier
-    runs = estimate.runs_per_month
-    if tier is None or not 0 < estimate.wall_clock_hours <= 10_000 or runs > 10_000:
-        return None
-    workload = _workload(estimate.plan, estimate.wall_clock_hours, tier, runs)
-    return replace(workload, name=name) if name else workload
-
-
-def workload_matches(workload: TrainingWorkload, run_workload: TrainingWorkload) -> bool:
-    """Whether a scenario workload already costs the run (hours and runs within
-    :data:`WORKLOAD_TOLERANCE`, same instances and tier)."""
-    return (
-        workload.instance_type == run_workload.instance_type
-        and workload.instance_count == run_workload.instance_count
-        and workload.price_tier == run_workload.price_tier
-        and abs(workload.hours_per_run / run_workload.hours_per_run - 1) <= WORKLOAD_TOLERANCE
-        and abs(workload.runs_per_month - run_workload.runs_per_month)
-        <= WORKLOAD_TOLERANCE * max(run_workload.runs_per_month, 1e-9)
     )
 
 
@@ -1544,7 +1420,7 @@ class TrainingReport:
     inference_sweep: pd.DataFrame | None
 
 
-def _step_plan(base: TrainingPlan, final: TrainingPlan, lever: str) -> TrainingPlan:
+def _step_plan(base: TrainingJob, final: TrainingJob, lever: str) -> TrainingJob:
     if lever == "pricing":
         return replace(base, pricing=final.pricing)
     if lever == "precision":
@@ -1558,7 +1434,7 @@ def _step_plan(base: TrainingPlan, final: TrainingPlan, lever: str) -> TrainingP
     )
 
 
-def _step_label(lever: str, title: str, before: TrainingPlan, after: TrainingPlan) -> str:
+def _step_label(lever: str, title: str, before: TrainingJob, after: TrainingJob) -> str:
     if lever == "pricing":
         return f"{title} ({before.pricing.label} → {after.pricing.label})"
     if lever == "precision":
@@ -1576,7 +1452,7 @@ def _step_label(lever: str, title: str, before: TrainingPlan, after: TrainingPla
 
 
 def waterfall(
-    baseline: RunEstimate, run: RunEstimate, scenario: Scenario, catalog: Catalog
+    baseline: RunEstimate, run: RunEstimate, pricing: Pricing, catalog: Catalog
 ) -> pd.DataFrame:
     """How each lever moves the monthly cost, applied one after another in :data:`LEVERS`
     order from the baseline to the plan. Every step is a run the model prices.
@@ -1592,7 +1468,7 @@ def waterfall(
         estimate = (
             run
             if lever == LEVERS[-1][0]
-            else estimate_run(next_plan, scenario, catalog, simulate=False)
+            else estimate_run(next_plan, pricing, catalog, simulate=False)
         )
         step = _step_label(lever, title, current_plan, next_plan)
         rows.append(_waterfall_row(step, lever, estimate, current))
@@ -1660,7 +1536,7 @@ _COMPARISON_COLUMNS = [
 
 
 def comparison(
-    run: RunEstimate, scenario: Scenario, catalog: Catalog
+    run: RunEstimate, pricing: Pricing, catalog: Catalog
 ) -> tuple[pd.DataFrame, dict[RunPricing, RunEstimate]]:
     """The plan's run bought on-demand, on spot and mixed (and on its own pricing, if it is
     another), one row each, and the estimates behind them. A pricing that cannot be used
@@ -1671,19 +1547,19 @@ def comparison(
     rows = []
     estimates: dict[RunPricing, RunEstimate] = {}
     deadline = run.plan.deadline_hours
-    for pricing in options:
-        row: dict[str, Any] = {"pricing": str(pricing), "label": pricing.label, "note": ""}
+    for option in options:
+        row: dict[str, Any] = {"pricing": str(option), "label": option.label, "note": ""}
         try:
             estimate = (
                 run
-                if pricing is run.plan.pricing
-                else estimate_run(replace(run.plan, pricing=pricing), scenario, catalog)
+                if option is run.plan.pricing
+                else estimate_run(replace(run.plan, pricing=option), pricing, catalog)
             )
         except PlannerInputError as error:
             row["note"] = str(error)
             rows.append(row)
             continue
-        estimates[pricing] = estimate
+        estimates[option] = estimate
         spot = estimate.spot
         hours = estimate.wall_clock_hours
         row |= {
@@ -1700,7 +1576,7 @@ def comparison(
             ),
             "usd_per_month": estimate.cost_per_month_usd,
         }
-        if spot and pricing is RunPricing.MIXED:
+        if spot and option is RunPricing.MIXED:
             row["note"] = f"{spot.on_demand_share:.0%} of hours fell back to on-demand"
         elif spot:
             row["note"] = checkpoint_note(spot)
@@ -1709,10 +1585,18 @@ def comparison(
 
 
 def _frontier(
-    run: RunEstimate, scenario: Scenario, catalog: Catalog
+    run: RunEstimate, pricing: Pricing, catalog: Catalog
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, str, float | None]:
     plan = run.plan
     fit = law_fit(plan.law)
+    if run.params is None or run.flops is None:
+        return (
+            None,
+            None,
+            "This job states its hours, so it has no model size to trade against cost: give "
+            "params and tokens (or a target loss or budget) instead of hours per run.",
+            None,
+        )
     if not fit.predicts_loss:
         return (
             None,
@@ -1720,7 +1604,7 @@ def _frontier(
             f"The {fit.law.label} rule predicts no loss: choose a law for the frontier.",
             None,
         )
-    price = flop_price(plan, scenario, catalog)
+    price = flop_price(plan, pricing, catalog)
     inference_cost = 2 * run.params * plan.inference_tokens * price.inference_usd_per_flop
     budget = run.flops * price.train_usd_per_flop + inference_cost
     budgets = np.geomspace(budget / 30, budget * 30, 37)
@@ -1734,7 +1618,7 @@ def _frontier(
     return curve, profile, note, budget
 
 
-def inference_sweep(run: RunEstimate, scenario: Scenario, catalog: Catalog) -> pd.DataFrame | None:
+def inference_sweep(run: RunEstimate, pricing: Pricing, catalog: Catalog) -> pd.DataFrame | None:
     """The cheapest model with the plan's predicted loss as lifetime inference grows.
 
     One row per amount of inference tokens (the plan's own, a hundredth to ten times it, and
@@ -1747,7 +1631,7 @@ def inference_sweep(run: RunEstimate, scenario: Scenario, catalog: Catalog) -> p
     plan = run.plan
     if run.loss is None:
         return None
-    price = flop_price(plan, scenario, catalog)
+    price = flop_price(plan, pricing, catalog)
     own = plan.inference_tokens
     scale = [own / 100, own / 10, own, own * 10] if own else [1e9, 1e10, 1e11, 1e12, 1e13]
     rows = []
@@ -1770,35 +1654,28 @@ def inference_sweep(run: RunEstimate, scenario: Scenario, catalog: Catalog) -> p
     return pd.DataFrame(rows)
 
 
-def _require_plan(scenario: Scenario) -> TrainingPlan:
-    if scenario.training_plan is None:
-        raise PlannerInputError(
-            "this scenario has no training plan",
-            fix="add a training_plan section, or start one on the Training page",
-        )
-    return scenario.training_plan
-
-
-def evaluate_plan(scenario: Scenario, catalog: Catalog | None = None) -> TrainingReport:
-    """The scenario's training plan: its run, the baseline, the lever waterfall, the pricing
-    comparison and the cost-vs-loss frontier.
+def evaluate_plan(
+    job: TrainingJob, pricing: Pricing, catalog: Catalog | None = None
+) -> TrainingReport:
+    """A training job in full: its run, the baseline, the lever waterfall, the pricing
+    comparison and the cost-vs-loss frontier. ``report.run`` is the same estimate the
+    Overview and ``evaluate`` price the job with.
 
     Raises
     ------
     PlannerInputError
-        When the scenario has no training plan, or its run cannot be estimated.
+        When the job's run cannot be estimated.
     """
     catalog = catalog or load_catalog()
-    plan = _require_plan(scenario)
-    run = estimate_run(plan, scenario, catalog)
-    base_plan = plan.baseline_plan()
+    run = estimate_run(job, pricing, catalog)
+    base_plan = job.baseline_plan()
     baseline = None
     steps = None
     if base_plan is not None:
-        baseline = estimate_run(base_plan, scenario, catalog, simulate=False)
-        steps = waterfall(baseline, run, scenario, catalog)
-    curve, profile, note, budget = _frontier(run, scenario, catalog)
-    table, estimates = comparison(run, scenario, catalog)
+        baseline = estimate_run(base_plan, pricing, catalog, simulate=False)
+        steps = waterfall(baseline, run, pricing, catalog)
+    curve, profile, note, budget = _frontier(run, pricing, catalog)
+    table, estimates = comparison(run, pricing, catalog)
     return TrainingReport(
         run=run,
         baseline=baseline,
@@ -1809,7 +1686,7 @@ def evaluate_plan(scenario: Scenario, catalog: Catalog | None = None) -> Trainin
         isocost=profile,
         frontier_note=note,
         frontier_budget_usd=budget,
-        inference_sweep=inference_sweep(run, scenario, catalog),
+        inference_sweep=inference_sweep(run, pricing, catalog),
     )
 
 
@@ -1831,50 +1708,29 @@ def cost_breakdown(run: RunEstimate) -> pd.DataFrame:
 # --------------------------------------------------------------------------- checks
 
 
-def plan_checks(
-    scenario: Scenario, economics: UnitEconomics, catalog: Catalog | None = None
-) -> list[Check]:
-    """Assumption checks on the scenario's training plan (none without a plan).
+def plan_checks(run: RunEstimate, baseline: RunEstimate | None) -> list[Check]:
+    """Assumption checks on one job's run.
 
     * the run's state does not fit the chosen GPUs (warning);
-    * the plan's predicted loss is above its baseline's: it loses quality (warning);
-    * the workload the plan names is missing, or costs a different run (info);
-    * the plan cannot be estimated at all (warning).
+    * the job's predicted loss is above its baseline's: it loses quality (warning).
     """
-    from planner.checks import Check, Severity  # import cycle: see the module doc
-
-    plan = scenario.training_plan
-    if plan is None:
-        return []
-    catalog = catalog or load_catalog()
-    subject = f"training plan: {plan.name}"
-    try:
-        run = estimate_run(plan, scenario, catalog, simulate=False)
-        base_plan = plan.baseline_plan()
-        baseline = estimate_run(base_plan, scenario, catalog, simulate=False) if base_plan else None
-    except PlannerInputError as error:
-        return [
-            Check(
-                code="training_plan_invalid",
-                severity=Severity.WARNING,
-                subject=subject,
-                message=f"the plan cannot be estimated: {error}",
-            )
-        ]
+    plan = run.plan
+    subject = f"training: {plan.name}"
     checks = []
     memory = run.memory
-    if memory.fits is False:
+    if memory is not None and memory.fits is False:
         checks.append(
             Check(
                 code="training_memory_does_not_fit",
                 severity=Severity.WARNING,
                 subject=subject,
                 message=(
-                    f"a {human_count(run.params)}-parameter model needs {memory.state_gb:,.0f} GB "
-                    f"of weights, gradients and optimizer state ({memory.bytes_per_param:g} bytes "
-                    f"per parameter), {memory.per_gpu_gb:,.1f} GB per GPU over {memory.gpus} "
-                    f"GPUs, more than the {memory.gpu_memory_gb:g} GB each has. It needs at "
-                    f"least {memory.min_instances} × {plan.instance_type}"
+                    f"a {human_count(memory.params)}-parameter model needs "
+                    f"{memory.state_gb:,.0f} GB of weights, gradients and optimizer state "
+                    f"({memory.bytes_per_param:g} bytes per parameter), "
+                    f"{memory.per_gpu_gb:,.1f} GB per GPU over {memory.gpus} GPUs, more than "
+                    f"the {memory.gpu_memory_gb:g} GB each has. It needs at least "
+                    f"{memory.min_instances} × {plan.instance_type}"
                 ),
             )
         )
@@ -1890,64 +1746,12 @@ def plan_checks(
                 severity=Severity.WARNING,
                 subject=subject,
                 message=(
-                    f"the plan's predicted loss {run.loss:.4f} is above the baseline's "
+                    f"the job's predicted loss {run.loss:.4f} is above the baseline's "
                     f"{baseline.loss:.4f} ({plan.law.label}): its savings lose predicted quality"
                 ),
             )
         )
-    if plan.workload is not None:
-        checks.extend(_workload_checks(plan, run, economics))
     return checks
-
-
-def _workload_checks(plan: TrainingPlan, run: RunEstimate, economics: UnitEconomics) -> list[Check]:
-    from planner.checks import Check, Severity  # import cycle: see the module doc
-
-    costs = {item.name: item for item in economics.training}
-    subject = f"training plan: {plan.name}"
-    linked = costs.get(plan.workload or "")
-    if linked is None:
-        return [
-            Check(
-                code="training_plan_workload_missing",
-                severity=Severity.INFO,
-                subject=subject,
-                message=(
-                    f"the plan stands for training workload {plan.workload!r}, which this "
-                    "scenario does not have, so the Overview does not count its cost"
-                ),
-            )
-        ]
-    expected_hours = run.wall_clock_hours * run.plan.instance_count
-    differences = []
-    if abs(linked.instance_hours_per_run / expected_hours - 1) > WORKLOAD_TOLERANCE:
-        differences.append(
-            f"{linked.instance_hours_per_run:,.1f} instance-hours per run against the plan's "
-            f"{expected_hours:,.1f}"
-        )
-    tier = run.plan.pricing.price_tier
-    if tier is not None and linked.price.tier is not tier:
-        differences.append(f"{linked.price.tier.label} against the plan's {tier.label}")
-    if abs(linked.runs_per_month - run.runs_per_month) > WORKLOAD_TOLERANCE * max(
-        run.runs_per_month, 1e-9
-    ):
-        differences.append(
-            f"{linked.runs_per_month:g} runs a month against the plan's {run.runs_per_month:.4g}"
-        )
-    if not differences:
-        return []
-    return [
-        Check(
-            code="training_plan_workload_differs",
-            severity=Severity.INFO,
-            subject=subject,
-            message=(
-                f"workload {linked.name!r} costs {usd(linked.usd_per_run)} a run; the plan's run "
-                f"costs {usd(run.cost_usd)} ({'; '.join(differences)}). Apply the plan to the "
-                "workload on the Training page to make them agree"
-            ),
-        )
-    ]
 
 
 # --------------------------------------------------------------------------- for the page
@@ -1972,14 +1776,14 @@ def histogram_frame(samples: npt.NDArray[np.float64], bins: int = 40) -> pd.Data
 SizeMode = Literal["given", "target", "budget", "baseline"]
 
 
-def size_mode(plan: TrainingPlan) -> SizeMode:
+def size_mode(plan: TrainingJob) -> SizeMode:
     """Which of the plan's fields sizes its model: the first :func:`resolve_size` uses.
 
     A plan with none of them is shown as "given", where the user types the size.
 
-    >>> size_mode(TrainingPlan(params=1e9)), size_mode(TrainingPlan(budget_usd=5e3))
+    >>> size_mode(TrainingJob(params=1e9)), size_mode(TrainingJob(budget_usd=5e3))
     ('given', 'budget')
-    >>> size_mode(TrainingPlan(baseline=TrainingBaseline(params=1e9, tokens=2e10)))
+    >>> size_mode(TrainingJob(baseline=TrainingBaseline(params=1e9, tokens=2e10)))
     'baseline'
     """
     if plan.params is not None or plan.tokens is not None:
@@ -1994,10 +1798,10 @@ def size_mode(plan: TrainingPlan) -> SizeMode:
     return "given"
 
 
-def instance_choices(plan: TrainingPlan, catalog: Catalog) -> list[str]:
+def instance_choices(plan: TrainingJob, catalog: Catalog) -> list[str]:
     """The catalog's GPU instance types, sorted, with the plan's own first if it is not one.
 
-    >>> instance_choices(TrainingPlan(instance_type="mine"), load_catalog())[0]
+    >>> instance_choices(TrainingJob(instance_type="mine"), load_catalog())[0]
     'mine'
     """
     names = sorted(name for name, inst in catalog.instances.items() if inst.gpu_model)
@@ -2071,6 +1875,13 @@ def headline(report: TrainingReport) -> tuple[Figure, ...]:
 
 def basis_note(run: RunEstimate) -> str:
     """Where the run's numbers come from: model size, FLOPs, throughput, time and price."""
+    if run.flops is None or run.throughput is None or run.params is None or run.tokens is None:
+        return (
+            f"**Hours:** {run.compute_hours:,.1f} h per run as stated, on "
+            f"{run.plan.instance_count} × {run.plan.instance_type} ({run.gpus} GPUs). "
+            f"**Price:** {usd(run.price.usd_per_instance_hour)}/instance-hour "
+            f"({run.price.basis})."
+        )
     return (
         f"**Model:** {human_count(run.params)} parameters on {human_count(run.tokens)} tokens "
         f"({run.size_basis}); {run.flops:.3g} FLOPs ({'8' if run.plan.recompute else '6'}·N·D). "
@@ -2106,89 +1917,11 @@ def spot_note(spot: SpotOutcome) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WorkloadLink:
-    """How the plan's run stands to the scenario's training workloads (the Overview's).
+def starter_job(name: str = "training run") -> TrainingJob:
+    """A first training job: a 1B-parameter model on 20B tokens on one p5.48xlarge,
+    on-demand, once a month, with no levers on.
 
-    ``message`` says so; where the Overview does not yet cost the run, it is the label of
-    the action, and ``applied`` the scenario after it. ``applied`` is ``None`` when there
-    is nothing to do, or nothing that can be done.
+    >>> starter_job().size
+    (1000000000.0, 20000000000.0)
     """
-
-    message: str
-    applied: Scenario | None = None
-
-
-def workload_link(scenario: Scenario, run: RunEstimate) -> WorkloadLink:
-    """Whether the Overview costs ``run`` (the scenario plan's), and how to make it.
-
-    Applying replaces (or adds) the training workload the plan names, or else the one named
-    after the plan, with the run's instances, hours (to 4 decimals), runs and tier, and
-    makes the plan name it.
-
-    Raises
-    ------
-    PlannerInputError
-        When the scenario has no training plan.
-    """
-    original = _require_plan(scenario)
-    plan = run.plan
-    workload = as_workload(run, plan.workload or plan.name)
-    if workload is None:
-        return WorkloadLink(
-            message=f"The Overview cannot hold this run as one training workload "
-            f"({plan.pricing.label} pricing has no single catalog tier)."
-        )
-    existing = next((w for w in scenario.training if w.name == workload.name), None)
-    if existing is not None and workload_matches(existing, workload):
-        return WorkloadLink(
-            message=f"The Overview's training workload **{workload.name}** costs this run "
-            f"({existing.hours_per_run:,.2f} h × {existing.instance_count} × "
-            f"{existing.instance_type}, {workload.runs_per_month:.4g} runs a month)."
-        )
-    others = tuple(w for w in scenario.training if w.name != workload.name)
-    rounded = replace(workload, hours_per_run=round(workload.hours_per_run, 4))
-    return WorkloadLink(
-        message=(
-            f"Make the Overview's workload “{workload.name}” cost this run"
-            if existing is not None
-            else f"Add this run to the Overview as training workload “{workload.name}”"
-        ),
-        applied=replace(
-            scenario,
-            training=(*others, rounded),
-            training_plan=replace(original, workload=workload.name),
-        ),
-    )
-
-
-def starter_plan(scenario: Scenario, catalog: Catalog | None = None) -> TrainingPlan:
-    """A first training plan for a scenario: its first training workload's run, if any.
-
-    The model is the compute-optimal one (Epoch fit) that takes the workload's hours at 40%
-    MFU in bf16 on its instances; without a workload, a 1B-parameter model on 20B tokens on
-    one p5.48xlarge.
-    """
-    catalog = catalog or load_catalog()
-    if not scenario.training:
-        return TrainingPlan(params=1e9, tokens=2e10)
-    workload = scenario.training[0]
-    tier = workload.price_tier or scenario.pricing.default_tier
-    pricing = RunPricing(str(tier))
-    plan = TrainingPlan(
-        name=workload.name,
-        workload=workload.name,
-        instance_type=workload.instance_type,
-        instance_count=workload.instance_count,
-        pricing=pricing,
-        models_per_month=workload.runs_per_month,
-    )
-    try:
-        speed = run_throughput(plan, catalog)
-    except PlannerInputError:
-        return replace(plan, params=1e9, tokens=2e10)
-    compute = workload.hours_per_run * SECONDS_PER_HOUR * speed.flops_per_second
-    sized = optimal_for_compute(compute, plan.law)
-    if not sized.ok:
-        return replace(plan, params=1e9, tokens=2e10)
-    return replace(plan, params=float(f"{sized.params:.3g}"), tokens=float(f"{sized.tokens:.3g}"))
+    return TrainingJob(name=name, params=1e9, tokens=2e10)

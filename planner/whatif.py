@@ -66,16 +66,17 @@ from planner.business_case import (
     price_key,
 )
 from planner.catalog import Catalog, PriceOverride, PriceTier, load_catalog
-from planner.economics import evaluate
+from planner.economics import evaluate, requests_per_day
 from planner.errors import PlannerInputError
 from planner.formatting import usd
 from planner.scenario import Scenario, validated
-from planner.units import DAYS_PER_MONTH, HOURS_PER_MONTH, SECONDS_PER_DAY
+from planner.serving import Endpoint, ModelKind
+from planner.training import RunPricing, TrainingJob
 
 FloatArray = npt.NDArray[np.float64]
 
-DEFAULT_SAMPLES = 10_000
-MAX_SAMPLES = 100_000
+DEFAULT_SAMPLES = 2_000
+MAX_SAMPLES = 20_000
 MAX_COMPARED = 4
 PERCENTILES = (10, 50, 90)
 
@@ -86,13 +87,28 @@ _BVB = buildbuy.PREFIX
 # Labels and units of the fields that can be parameters; others get a label from their name.
 _FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "requests_per_day": ("Requests/day", "req/day"),
-    "requests_per_second_per_instance": ("Throughput per instance", "req/s"),
-    "target_utilization": ("Utilisation", "fraction"),
+    "measured_requests_per_second_per_instance": ("Throughput per instance", "req/s"),
+    "measured_tokens_per_second_per_gpu": ("Tokens/s per GPU", "tokens/s"),
     "peak_to_average": ("Peak ÷ average", "×"),
-    "min_instances": ("Minimum instances", "instances"),
+    "monthly_growth": ("Traffic growth", "fraction/month"),
+    "min_replicas": ("Minimum replicas", "instances"),
+    "headroom": ("Headroom", "fraction"),
+    "cache_hit_rate": ("Cache hit rate", "fraction"),
+    "spot_max_share": ("Spot share cap", "fraction"),
+    "max_batch": ("Largest batch", "requests"),
+    "parameters_billion": ("Model size", "B parameters"),
+    "input_tokens": ("Input tokens", "tokens/request"),
+    "output_tokens": ("Output tokens", "tokens/request"),
+    "latency_ms": ("Batch-1 latency", "ms"),
     "instance_count": ("Instances", "instances"),
     "hours_per_run": ("Hours per run", "h"),
-    "runs_per_month": ("Runs per month", "runs/month"),
+    "models_per_month": ("Models per month", "models/month"),
+    "experiments_per_model": ("Experiments per model", "runs"),
+    "mfu": ("MFU", "fraction"),
+    "params": ("Parameters", "parameters"),
+    "tokens": ("Training tokens", "tokens"),
+    "interruptions_per_instance_hour": ("Spot interruptions", "per instance-hour"),
+    "checkpoint_minutes": ("Checkpoint write", "min"),
     "gb": ("Storage", "GB"),
     "usd_per_gb_month": ("Storage price", "USD/GB-month"),
     "gb_per_month": ("Data sent", "GB/month"),
@@ -128,7 +144,12 @@ _FIELD_LABELS: Mapping[str, tuple[str, str]] = {
 }
 
 
-_ITEM_NAMES = {"serving": "endpoint", "plans": "plan", "data_transfer": "transfer"}
+_ITEM_NAMES = {
+    "serving": "endpoint",
+    "training": "job",
+    "plans": "plan",
+    "data_transfer": "transfer",
+}
 
 
 class Scope(enum.StrEnum):
@@ -471,41 +492,86 @@ def variant_scenario(scenario: Scenario, variant: Variant) -> Scenario:
 
 
 def _price_keys(scenario: Scenario) -> list[str]:
+    """The catalog prices the scenario's jobs and endpoints buy: each type in each tier it
+    may use (a custom instance is priced in its own section, not the catalog)."""
+    catalog = load_catalog()
+    used: list[tuple[str, PriceTier]] = []
+    for job in scenario.training:
+        if job.pricing is RunPricing.MIXED:
+            tiers: tuple[PriceTier, ...] = (PriceTier.SPOT, PriceTier.ON_DEMAND)
+        elif job.pricing.price_tier is not None:
+            tiers = (job.pricing.price_tier,)
+        else:
+            tiers = ()  # a Capacity Block has its own published price
+        used += [(job.instance_type, tier) for tier in tiers]
+    for endpoint in scenario.serving:
+        used += [(endpoint.instance_type, tier) for tier in endpoint.mix.tiers]
     keys = []
-    default = scenario.pricing.default_tier
-    used = [(w.instance_type, w.price_tier) for w in scenario.training] + [
-        (w.instance_type, w.price_tier) for w in scenario.serving
-    ]
     for instance, tier in used:
-        key = price_key(instance, tier or default)
-        if key not in keys:
+        key = price_key(instance, tier)
+        if instance in catalog.instances and key not in keys:
             keys.append(key)
+    return keys
+
+
+def _endpoint_keys(i: int, endpoint: Endpoint) -> list[str]:
+    p = f"serving[{i}]"
+    model = endpoint.model
+    keys = [f"{p}.traffic.requests_per_day"]
+    if endpoint.traffic.peak_to_average is not None:
+        keys.append(f"{p}.traffic.peak_to_average")
+    if endpoint.traffic.monthly_growth:
+        keys.append(f"{p}.traffic.monthly_growth")
+    if model.measured_requests_per_second_per_instance is not None:
+        keys.append(f"{p}.model.measured_requests_per_second_per_instance")
+    elif model.measured_tokens_per_second_per_gpu is not None:
+        keys.append(f"{p}.model.measured_tokens_per_second_per_gpu")
+    elif model.kind is ModelKind.LLM:
+        keys += [f"{p}.model.{n}" for n in ("parameters_billion", "input_tokens", "output_tokens")]
+    else:
+        keys.append(f"{p}.model.latency_ms")
+    if endpoint.cache_hit_rate:
+        keys.append(f"{p}.cache_hit_rate")
+    keys += [f"{p}.autoscaling.headroom", f"{p}.autoscaling.min_replicas"]
+    if endpoint.max_batch > 1:
+        keys.append(f"{p}.max_batch")
+    if PriceTier.SPOT in endpoint.mix.tiers:
+        keys.append(f"{p}.mix.spot_max_share")
+    return keys
+
+
+def _job_keys(i: int, job: TrainingJob) -> list[str]:
+    p = f"training[{i}]"
+    keys = [f"{p}.instance_count"]
+    if job.hours_per_run is not None:
+        keys.append(f"{p}.hours_per_run")
+    else:
+        keys.append(f"{p}.mfu")
+        keys += [f"{p}.{n}" for n in ("params", "tokens") if getattr(job, n) is not None]
+    keys.append(f"{p}.models_per_month")
+    if job.experiments_per_model:
+        keys.append(f"{p}.experiments_per_model")
+    if job.interruptions_per_instance_hour is not None:
+        keys.append(f"{p}.interruptions_per_instance_hour")
     return keys
 
 
 def key_parameters(scenario: Scenario) -> tuple[Parameter, ...]:
     """The parameters the scenario's answers depend on, unit economics first.
 
-    These are the assumptions the tornado moves and Monte Carlo draws: traffic, throughput,
-    utilisation and peak factor of each endpoint; instances, hours and runs of each training
-    workload; the price of each instance type in use; storage, transfer and tooling; and
-    every number of the build-vs-buy section except its horizon and upgrade interval.
+    These are the assumptions the tornado moves and Monte Carlo draws: each endpoint's
+    traffic, peak and growth, its throughput (measured, or the model's size and tokens),
+    cache hit rate, headroom, replica floor, batch and spot share; each training job's
+    instances, hours (or MFU and model size), models a month, experiments and spot
+    interruptions; the price of each instance type in each tier in use; storage, transfer
+    and tooling; and every number of the build-vs-buy section except its horizon and
+    upgrade interval. Any other number can be named by its path.
     """
     keys: list[str] = []
-    for i, _ in enumerate(scenario.serving):
-        keys += [
-            f"serving[{i}].{name}"
-            for name in (
-                "requests_per_day",
-                "requests_per_second_per_instance",
-                "target_utilization",
-                "peak_to_average",
-            )
-        ]
-    for i, _ in enumerate(scenario.training):
-        keys += [
-            f"training[{i}].{n}" for n in ("instance_count", "hours_per_run", "runs_per_month")
-        ]
+    for i, endpoint in enumerate(scenario.serving):
+        keys += _endpoint_keys(i, endpoint)
+    for i, job in enumerate(scenario.training):
+        keys += _job_keys(i, job)
     keys += _price_keys(scenario)
     for i, item in enumerate(scenario.storage):
         keys.append(f"storage[{i}].gb")
@@ -598,9 +664,7 @@ def has_unit_costs(scenario: Scenario) -> bool:
 
 def evaluate_requests(scenario: Scenario) -> float:
     """Requests per day the unit costs divide by."""
-    if scenario.business.requests_per_day is not None:
-        return scenario.business.requests_per_day
-    return sum(w.requests_per_day for w in scenario.serving)
+    return requests_per_day(scenario)
 
 
 def default_output(scenario: Scenario) -> Output:
@@ -1091,95 +1155,34 @@ def _crossing(
 # Monte Carlo
 
 
-def unit_economics_arrays(
+def unit_economics_draws(
     scenario: Scenario,
     catalog: Catalog | None = None,
     values: Mapping[str, npt.ArrayLike] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Monthly cost and requests per month for each draw, in one vectorised pass.
+    """Monthly cost and requests per month for each draw, each priced by
+    :func:`planner.economics.evaluate` itself: the one model, not a copy of it.
 
-    The same first-order formulas as :func:`planner.economics.evaluate`; ``values`` maps
-    parameter keys to one value per draw, and every other input keeps the scenario's value.
+    ``values`` maps parameter keys to one value per draw; every other input keeps the
+    scenario's value. A draw the model cannot price (e.g. a model that no longer fits its
+    GPU) is NaN, and the percentiles leave it out.
     """
     catalog = catalog or load_catalog()
-    values = values or {}
-    draws = len(np.asarray(next(iter(values.values())))) if values else 1
-
-    def v(key: str, default: float) -> FloatArray:
-        if key in values:
-            return np.asarray(values[key], dtype=np.float64).reshape(draws)
-        return np.full(draws, float(default))
-
-    default_tier = scenario.pricing.default_tier
-
-    def hourly(instance: str, tier: PriceTier) -> FloatArray:
-        key = price_key(instance, tier)
-        resolved = _resolved_price(scenario, instance, tier, catalog)
-        on_demand_key = price_key(instance, PriceTier.ON_DEMAND)
-        if key not in values and tier is not PriceTier.ON_DEMAND and on_demand_key in values:
-            price = catalog.hourly_price(
-                instance,
-                tier,
-                overrides=scenario.pricing.overrides,
-                reserved_1y_discount=scenario.pricing.reserved_1y_discount,
-                reserved_3y_discount=scenario.pricing.reserved_3y_discount,
-            )
-            if price.basis.startswith("derived"):
-                # A commitment price derived from on-demand follows the sampled on-demand.
-                factor = resolved / _resolved_price(
-                    scenario, instance, PriceTier.ON_DEMAND, catalog
-                )
-                return v(on_demand_key, 0.0) * factor
-        return v(key, resolved)
-
-    total = np.zeros(draws)
-    for i, run in enumerate(scenario.training):
-        p = f"training[{i}]"
-        total += (
-            np.round(v(f"{p}.instance_count", run.instance_count))
-            * v(f"{p}.hours_per_run", run.hours_per_run)
-            * hourly(run.instance_type, run.price_tier or default_tier)
-            * v(f"{p}.runs_per_month", run.runs_per_month)
-        )
-    for i, endpoint in enumerate(scenario.serving):
-        p = f"serving[{i}]"
-        peak = (
-            v(f"{p}.requests_per_day", endpoint.requests_per_day)
-            / SECONDS_PER_DAY
-            * v(f"{p}.peak_to_average", endpoint.peak_to_average)
-        )
-        usable = v(
-            f"{p}.requests_per_second_per_instance", endpoint.requests_per_second_per_instance
-        ) * v(f"{p}.target_utilization", endpoint.target_utilization)
-        # Same guard as economics.instances_for_peak against 100.0000001 / 25.
-        needed = np.ceil(np.round(peak / usable, 9))
-        instances = np.maximum(np.round(v(f"{p}.min_instances", endpoint.min_instances)), needed)
-        total += (
-            instances
-            * hourly(endpoint.instance_type, endpoint.price_tier or default_tier)
-            * (HOURS_PER_MONTH)
-        )
-    storage_rate = catalog.assumption("object_storage_usd_per_gb_month")
-    for i, item in enumerate(scenario.storage):
-        rate = storage_rate if item.usd_per_gb_month is None else item.usd_per_gb_month
-        total += v(f"storage[{i}].gb", item.gb) * v(f"storage[{i}].usd_per_gb_month", rate)
-    egress_rate = catalog.assumption("internet_egress_usd_per_gb")
-    for i, transfer in enumerate(scenario.data_transfer):
-        rate = egress_rate if transfer.usd_per_gb is None else transfer.usd_per_gb
-        total += v(f"data_transfer[{i}].gb_per_month", transfer.gb_per_month) * v(
-            f"data_transfer[{i}].usd_per_gb", rate
-        )
-    for i, tool in enumerate(scenario.tooling):
-        total += v(f"tooling[{i}].usd_per_month", tool.usd_per_month) * v(
-            f"tooling[{i}].share", tool.share
-        )
-    if scenario.business.requests_per_day is not None:
-        per_day = v("business.requests_per_day", scenario.business.requests_per_day)
-    else:
-        per_day = np.zeros(draws)
-        for i, endpoint in enumerate(scenario.serving):
-            per_day = per_day + v(f"serving[{i}].requests_per_day", endpoint.requests_per_day)
-    return total, per_day * DAYS_PER_MONTH
+    columns = {k: np.asarray(v, dtype=np.float64).ravel() for k, v in (values or {}).items()}
+    draws = len(next(iter(columns.values()))) if columns else 1
+    monthly = np.full(draws, np.nan)
+    requests = np.full(draws, np.nan)
+    for index in range(draws):
+        drawn = scenario
+        for key, column in columns.items():
+            drawn = with_value(drawn, key, float(column[index]))
+        try:
+            economics = evaluate(drawn, catalog)
+        except PlannerInputError:
+            continue
+        monthly[index] = economics.monthly_cost_usd
+        requests[index] = economics.requests_per_month
+    return monthly, requests
 
 
 def draw(spread: Spread, samples: int, rng: np.random.Generator) -> FloatArray:
@@ -1260,9 +1263,12 @@ def monte_carlo(
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
 ) -> Uncertainty:
-    """Draw every key parameter at once and evaluate all draws in one vectorised pass.
+    """Draw every key parameter at once and price every draw with the one model.
 
-    Parameters are drawn independently. Draws are reproducible for a given ``seed``.
+    Parameters are drawn independently. Draws are reproducible for a given ``seed``. The
+    build-vs-buy model prices all draws in one vectorised pass; the system's cost prices
+    each draw through :func:`planner.economics.evaluate`, so its work is samples × (jobs +
+    endpoints), bounded by :data:`MAX_SAMPLES`.
 
     Raises
     ------
@@ -1279,8 +1285,10 @@ def monte_carlo(
     all_spreads = spreads(scenario, catalog)
     # With nothing to vary, the evaluators return the one base value.
     values = {s.parameter.key: draw(s, samples, rng) for s in all_spreads}
-    monthly, requests = unit_economics_arrays(scenario, catalog, values)
     outputs: dict[str, FloatArray] = {}
+    monthly, requests = unit_economics_draws(
+        scenario, catalog, {k: v for k, v in values.items() if not k.startswith(_BVB)}
+    )
     if has_unit_costs(scenario):
         outputs["monthly_cost"] = monthly
     if evaluate_requests(scenario) > 0:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from planner.checks import Check, Severity
+from planner.check import Check, Severity
 from planner.errors import PlannerInputError
 from planner.formatting import Figure
 from planner.scenario import Scenario
