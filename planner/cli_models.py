@@ -52,9 +52,9 @@ def _print_model(doc: dict[str, Any], out: TextIO) -> None:
         out.write(f"{key:<{width}}  {shown}\n")
 
 
-def _print_list(docs: list[dict[str, Any]], out: TextIO) -> None:
-    kv_header = f"KV bytes/token ({docs[0]['kv_precision']})" if docs else "KV bytes/token"
-    width = max([len(doc["name"]) for doc in docs] + [5])
+def _print_list(docs: list[dict[str, Any]], kv_precision: KvPrecision, out: TextIO) -> None:
+    kv_header = f"KV bytes/token ({kv_precision})"
+    width = max([len(doc["name"]) for doc in docs] + [len("model")])
     out.write(f"{'model':<{width}}  {'attention':<9}  {'total':>9}  {'active':>9}  {kv_header}\n")
     for doc in docs:
         out.write(
@@ -71,7 +71,7 @@ def _model(args: argparse.Namespace, out: TextIO) -> int:
             json.dump({"models": docs}, out, indent=2)
             out.write("\n")
         else:
-            _print_list(docs, out)
+            _print_list(docs, kv_precision, out)
         return 0
     doc = model_json(model_architecture(args.name), kv_precision)
     if args.json:
