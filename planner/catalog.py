@@ -15,6 +15,9 @@ Prices are resolved in this order (see :meth:`Catalog.hourly_price`):
 There is no per-instance source for commitment prices, so reserved prices are always
 derived for now. Each :class:`Price` carries a ``basis`` that says where it came from.
 
+Model presets (``model_architectures.csv``) are read apart from the price tables, by
+:func:`load_model_architectures`, and looked up by name with :func:`model_architecture`.
+
 >>> catalog = load_catalog()
 >>> catalog.hourly_price("p5.48xlarge", PriceTier.ON_DEMAND).usd_per_hour
 55.04
@@ -43,15 +46,20 @@ from planner.units import HOURS_PER_MONTH
 
 __all__ = [
     "Assumption",
+    "AttentionKind",
     "Catalog",
     "GpuSpec",
     "InstanceType",
+    "ModelArchitecture",
     "Price",
     "PriceOverride",
     "PriceTier",
     "Pricing",
     "load_catalog",
+    "load_model_architectures",
+    "model_architecture",
     "read_catalog",
+    "read_model_architectures",
     "spot_rate_default",
 ]
 
@@ -87,6 +95,30 @@ _GPU_COLUMNS = (
     "notes",
 )
 _ASSUMPTION_COLUMNS = ("key", "value", "unit", "source", "date", "notes")
+_ARCHITECTURE_COLUMNS = (
+    "model",
+    "family",
+    "num_layers",
+    "hidden_size",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "head_dim",
+    "attention",
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "num_experts",
+    "experts_per_token",
+    "stated_total_params",
+    "stated_total_params_basis",
+    "total_params",
+    "active_params",
+    "active_params_basis",
+    "context_length_tokens",
+    "sliding_window_tokens",
+    "source",
+    "source_date",
+    "notes",
+)
 _REQUIRED_ASSUMPTIONS = ("reserved_1y_discount", "reserved_3y_discount")
 
 _PROVIDER_LABELS = {"aws": "AWS", "gcp": "GCP", "azure": "Azure", "lambda": "Lambda"}
@@ -573,6 +605,166 @@ class Catalog:
         )
 
 
+class AttentionKind(enum.StrEnum):
+    """How a model's attention layers keep keys and values, which sets its KV cache.
+
+    ``mha``: one K/V head per query head. ``gqa``: groups of query heads share fewer K/V
+    heads. ``mqa``: one K/V head for all. ``mla``: one compressed latent per token per layer.
+
+    >>> [str(kind) for kind in AttentionKind]
+    ['mha', 'gqa', 'mqa', 'mla']
+    """
+
+    MHA = "mha"
+    GQA = "gqa"
+    MQA = "mqa"
+    MLA = "mla"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelArchitecture:
+    """One row of ``model_architectures.csv``, or a user's own model: the shape of an LLM.
+
+    ``total_params`` is what the weights hold (for the presets, counted from the config);
+    ``active_params`` is set only for mixture-of-experts models, as the paper or README
+    states it. ``stated_total_params`` is the model card's own figure, kept for checking.
+    ``kv_lora_rank`` and ``qk_rope_head_dim`` are set exactly for MLA. Blank numbers in the
+    file are ``None``. See ``model_architectures.columns.csv`` for each field's unit.
+
+    Raises
+    ------
+    PlannerInputError
+        If a count is not a whole number of 1 or more, or the fields disagree: the KV heads
+        with the attention kind, MLA without its latent dims, half an expert spec, active
+        parameters on a dense model or above the total.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> arch = model_architecture("Llama-3.1-8B")
+    >>> (arch.attention, arch.num_layers, arch.num_kv_heads, arch.head_dim)
+    (<AttentionKind.GQA: 'gqa'>, 32, 8, 128)
+    >>> dataclasses.replace(arch, num_kv_heads=32)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: model 'Llama-3.1-8B': gqa needs more than 1 and fewer KV \
+heads than query heads, dividing them, but num_kv_heads is 32 of 32. To fix: ...
+    """
+
+    name: str
+    family: str
+    num_layers: int
+    hidden_size: int
+    num_attention_heads: int
+    num_kv_heads: int
+    head_dim: int
+    attention: AttentionKind
+    kv_lora_rank: int | None = None
+    qk_rope_head_dim: int | None = None
+    num_experts: int | None = None
+    experts_per_token: int | None = None
+    total_params: int
+    active_params: int | None = None
+    active_params_basis: str = ""
+    stated_total_params: int | None = None
+    stated_total_params_basis: str = ""
+    context_length_tokens: int | None = None
+    sliding_window_tokens: int | None = None
+    source: str
+    source_date: str
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        problem = _architecture_problem(self)
+        if problem is not None:
+            message, fix = problem
+            raise PlannerInputError(f"model {self.name!r}: {message}", fix=fix)
+
+
+_REQUIRED_COUNTS = (
+    "num_layers",
+    "hidden_size",
+    "num_attention_heads",
+    "num_kv_heads",
+    "head_dim",
+    "total_params",
+)
+_OPTIONAL_COUNTS = (
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "num_experts",
+    "experts_per_token",
+    "active_params",
+    "stated_total_params",
+    "context_length_tokens",
+    "sliding_window_tokens",
+)
+
+
+def _architecture_problem(arch: ModelArchitecture) -> tuple[str, str] | None:
+    """The first inconsistency in ``arch`` as (problem, fix), or ``None``."""
+    for field in ("name", "family", "source", "source_date"):
+        if not getattr(arch, field).strip():
+            return f"{field} is blank", f"fill in {field}"
+    for field in (*_REQUIRED_COUNTS, *_OPTIONAL_COUNTS):
+        value = getattr(arch, field)
+        required = field in _REQUIRED_COUNTS
+        if (value is None and required) or (value is not None and not _is_count(value)):
+            blank = "" if required else ", or leave it blank"
+            return f"{field} is {value!r}", f"enter a whole number of 1 or more{blank}"
+    heads, kv_heads = arch.num_attention_heads, arch.num_kv_heads
+    kind = arch.attention
+    kv_rule = {
+        AttentionKind.MHA: (kv_heads == heads, "as many KV heads as query heads"),
+        AttentionKind.MLA: (kv_heads == heads, "as many KV heads as query heads (HF convention)"),
+        AttentionKind.MQA: (kv_heads == 1, "exactly 1 KV head"),
+        AttentionKind.GQA: (
+            1 < kv_heads < heads and heads % kv_heads == 0,
+            "more than 1 and fewer KV heads than query heads, dividing them",
+        ),
+    }
+    holds, rule = kv_rule[kind]
+    if not holds:
+        return (
+            f"{kind} needs {rule}, but num_kv_heads is {kv_heads} of {heads}",
+            "correct num_kv_heads or the attention kind (mha, gqa with query heads a multiple "
+            "of KV heads, mqa, mla)",
+        )
+    is_mla = kind == AttentionKind.MLA
+    for field in ("kv_lora_rank", "qk_rope_head_dim"):
+        if (getattr(arch, field) is None) == is_mla:
+            problem = f"{kind} needs {field}" if is_mla else f"{field} is set but {kind} has none"
+            return problem, "give kv_lora_rank and qk_rope_head_dim for mla, and only for mla"
+    experts, per_token = arch.num_experts, arch.experts_per_token
+    if (experts is None) != (per_token is None) or (
+        experts is not None and per_token is not None and per_token > experts
+    ):
+        return (
+            f"num_experts is {experts!r} and experts_per_token {per_token!r}",
+            "give both for a mixture of experts (experts_per_token at most num_experts), "
+            "or neither for a dense model",
+        )
+    active = arch.active_params
+    if (active is None) != (experts is None):
+        problem = (
+            "a mixture of experts needs active_params"
+            if active is None
+            else "active_params is set but the model has no experts"
+        )
+        return problem, "state active_params for models with experts, and only for them"
+    if active is not None and active > arch.total_params:
+        return (
+            f"active_params {active:,} is above total_params {arch.total_params:,}",
+            "check both counts",
+        )
+    return None
+
+
+def _is_count(value: object) -> bool:
+    # bool is an int subclass; True must not pass for a layer count.
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 @functools.cache
 def load_catalog() -> Catalog:
     """The catalog shipped in ``planner/data/``, read once per process.
@@ -632,6 +824,70 @@ def read_catalog(directory: Path) -> Catalog:
     return Catalog(instances=instances, gpus=gpus, assumptions=assumptions)
 
 
+@functools.cache
+def load_model_architectures() -> Mapping[str, ModelArchitecture]:
+    """The model presets shipped in ``planner/data/``, by name, read once per process.
+
+    >>> presets = load_model_architectures()
+    >>> presets is load_model_architectures(), "DeepSeek-V3" in presets
+    (True, True)
+    """
+    return read_model_architectures(DATA_DIR)
+
+
+def read_model_architectures(directory: Path) -> Mapping[str, ModelArchitecture]:
+    """Read and check ``model_architectures.csv`` in ``directory``: a read-only mapping by name.
+
+    Every row needs a source and its counts must agree (see :class:`ModelArchitecture`);
+    names must be unique.
+
+    Raises
+    ------
+    PlannerInputError
+        Naming the file and line of the first problem.
+
+    Examples
+    --------
+    >>> list(read_model_architectures(DATA_DIR))[:2]
+    ['Llama-2-7B', 'Llama-2-13B']
+    """
+    path = directory / "model_architectures.csv"
+    return MappingProxyType(
+        _index(
+            (_parse_architecture(row) for row in _read_rows(path, _ARCHITECTURE_COLUMNS)),
+            lambda arch: arch.name,
+            path,
+        )
+    )
+
+
+def model_architecture(name: str) -> ModelArchitecture:
+    """Look up a model preset by its exact name.
+
+    Raises
+    ------
+    PlannerInputError
+        If ``name`` is not a preset; the message suggests close matches.
+
+    Examples
+    --------
+    >>> model_architecture("Mixtral-8x7B-v0.1").num_experts
+    8
+    >>> model_architecture("Llama-3-8B")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: unknown model 'Llama-3-8B'. To fix: use a name from the \
+model presets, e.g. 'Llama-3.1-8B'...
+    """
+    presets = load_model_architectures()
+    found = presets.get(name)
+    if found is not None:
+        return found
+    raise PlannerInputError(
+        f"unknown model {name!r}", fix=_suggestion_hint("model presets", name, presets)
+    )
+
+
 # --------------------------------------------------------------------------- file parsing
 
 
@@ -649,6 +905,9 @@ class _Row:
         return PlannerInputError(
             f"{self._path.name} line {self._line}, column {column}: {problem}", fix=fix
         )
+
+    def located(self, error: PlannerInputError) -> PlannerInputError:
+        return PlannerInputError(f"{self._path.name} line {self._line}: {error}")
 
     def text(self, column: str) -> str:
         return self._values[column].strip()
@@ -677,6 +936,20 @@ class _Row:
 
     def required_number(self, column: str, *, positive: bool = False) -> float:
         value = self.optional_number(column, positive=positive)
+        if value is None:
+            raise self.error(column, "is blank", f"fill in {column}")
+        return value
+
+    def optional_count(self, column: str) -> int | None:
+        raw = self.text(column)
+        if not raw:
+            return None
+        if not raw.isdigit() or int(raw) < 1:
+            raise self.error(column, f"{raw!r} is not a whole number of 1 or more", "write e.g. 8")
+        return int(raw)
+
+    def required_count(self, column: str) -> int:
+        value = self.optional_count(column)
         if value is None:
             raise self.error(column, "is blank", f"fill in {column}")
         return value
@@ -771,6 +1044,46 @@ def _parse_assumption(row: _Row) -> Assumption:
         date=row.required_text("date"),
         notes=row.text("notes"),
     )
+
+
+def _parse_architecture(row: _Row) -> ModelArchitecture:
+    raw_attention = row.required_text("attention")
+    try:
+        attention = AttentionKind(raw_attention)
+    except ValueError:
+        kinds = ", ".join(kind.value for kind in AttentionKind)
+        raise row.error(
+            "attention", f"{raw_attention!r} is not an attention kind", f"use {kinds}"
+        ) from None
+    fields: dict[str, Any] = {
+        "name": row.required_text("model"),
+        "family": row.required_text("family"),
+        "num_layers": row.required_count("num_layers"),
+        "hidden_size": row.required_count("hidden_size"),
+        "num_attention_heads": row.required_count("num_attention_heads"),
+        "num_kv_heads": row.required_count("num_key_value_heads"),
+        "head_dim": row.required_count("head_dim"),
+        "attention": attention,
+        "kv_lora_rank": row.optional_count("kv_lora_rank"),
+        "qk_rope_head_dim": row.optional_count("qk_rope_head_dim"),
+        "num_experts": row.optional_count("num_experts"),
+        "experts_per_token": row.optional_count("experts_per_token"),
+        "total_params": row.required_count("total_params"),
+        "active_params": row.optional_count("active_params"),
+        "active_params_basis": row.text("active_params_basis"),
+        "stated_total_params": row.optional_count("stated_total_params"),
+        "stated_total_params_basis": row.required_text("stated_total_params_basis"),
+        "context_length_tokens": row.optional_count("context_length_tokens"),
+        "sliding_window_tokens": row.optional_count("sliding_window_tokens"),
+        "source": row.required_text("source"),
+        "source_date": row.required_text("source_date"),
+        "notes": row.text("notes"),
+    }
+    try:
+        return ModelArchitecture(**fields)
+    except PlannerInputError as error:
+        # The model's own check names the field; add where in the file it is.
+        raise row.located(error) from None
 
 
 _T = TypeVar("_T")

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
-from planner import cli_finops, cli_serving, cli_training, cli_whatif
+from planner import cli_finops, cli_models, cli_serving, cli_training, cli_whatif
 from planner.checks import check_scenario
 from planner.cli_common import read_scenario
 from planner.economics import UnitEconomics, evaluate
@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_finops.register_commands(commands)
     cli_whatif.register_commands(commands)
     cli_serving.register_commands(commands)
+    cli_models.register_commands(commands)
     return parser
 
 
