@@ -282,7 +282,7 @@ class Pricing:
     ) -> Price:
         """The hourly price of one instance in ``tier`` (default: :attr:`default_tier`).
 
-        >>> Pricing().hourly_price(load_catalog(), "p4d.24xlarge").usd_per_hour
+        >>> round(Pricing().hourly_price(load_catalog(), "p4d.24xlarge").usd_per_hour, 2)
         21.96
         """
         return catalog.hourly_price(
