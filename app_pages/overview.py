@@ -4,9 +4,8 @@ import streamlit as st
 
 from planner import charts
 from planner import checks as assumption_checks
-from planner.economics import evaluate
 from planner.formatting import usd
-from ui import cache, inputs, page, report_button
+from ui import cache, inputs, page, report_button, state
 
 base = page.start()
 st.title(page.plain_text(base.title))
@@ -16,7 +15,10 @@ scenario, results = page.results_above_inputs(
     heading="Assumptions",
     caption="Edit any cell; every number above updates. Invalid values are explained and ignored.",
 )
-economics = page.computed(results, evaluate, scenario, cache.catalog())
+system = cache.system_demand(scenario, state.serving_demand_upload())
+for notice in system.notices:
+    results.warning(notice, icon=":material/upload_file:")
+economics = page.computed(results, cache.economics_of, system.scenario, system.demands)
 if economics is None:
     st.stop()
 
@@ -32,7 +34,7 @@ with results:
     cols[3].metric(
         "Per training run",
         usd(economics.per_training_run_usd),
-        help="Training cost per month ÷ runs per month, over every training workload.",
+        help="Training cost per month ÷ runs per month, over every training job.",
     )
     if economics.gross_margin is not None:
         cols[4].metric("Gross margin", f"{economics.gross_margin:.1%}")
@@ -45,11 +47,16 @@ with results:
     lines = economics.lines_frame()
     with left:
         if lines.empty:
-            st.info("No costs yet: add a workload, storage or tooling below.")
+            st.info(
+                "No costs yet: add an endpoint (Serving page), a training job (Training "
+                "page), or storage and tooling below."
+            )
         else:
             st.altair_chart(charts.breakdown_chart(lines), width="stretch")
     with right:
-        st.altair_chart(charts.projection_chart(cache.projection(scenario)), width="stretch")
+        projection = page.computed(st, cache.projection, system.scenario, system.demands)
+        if projection is not None:
+            st.altair_chart(charts.projection_chart(projection), width="stretch")
 
     with st.expander("Where each number comes from", expanded=False):
         st.dataframe(

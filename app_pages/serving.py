@@ -1,21 +1,22 @@
 """Serving: cost per request of an endpoint, the levers from a baseline to the plan, and the
 reserved / on-demand / spot mix that buys its capacity.
 
-Every input projects the scenario's ``serving_plan`` section, so the share link carries
-them. An uploaded demand CSV is the one exception: the link records its file name only.
-Edits go through the schema; an impossible value gets the same message as in a YAML file,
-and the last valid plan stays on screen.
+Every input projects one of the scenario's endpoints, so the share link carries them, and
+the Overview prices the same endpoint the same way. An uploaded demand CSV is the one
+exception: the link records its file name only. Edits go through the schema; an impossible
+value gets the same message as in a YAML file, and the last valid plan stays on screen.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
 
 from planner import serving, serving_charts
-from planner.fleet import MixStatus
+from planner.catalog import Pricing
+from planner.fleet import MixPlan, MixStatus
 from planner.io import GALLERY_DIR
 from planner.scenario import Scenario
 from ui import cache, page, serving_inputs, state
@@ -93,21 +94,38 @@ def _hours_tab(result: serving.ServingResult) -> None:
     )
 
 
-def _mix_tab(scenario: Scenario, demand: tuple[float, ...] | None) -> None:
+def _mix_tab(result: serving.ServingResult, choice: Choice) -> None:
+    fleet = result.optimised.fleet
     st.caption(
-        "The optimizer buys the plan's capacity from every candidate type at once: reserved "
-        "(1 y / 3 y) counts fixed over the horizon, on-demand and spot hour by hour, at the "
-        "lowest cost. Bound and gap prove how close the plan is to the best possible."
+        "How the endpoint's plan buys its capacity, the figure the Overview counts: reserved "
+        "(1 y / 3 y) counts fixed over the horizon, on-demand and spot hour by hour, in the "
+        "tiers the endpoint allows (Inputs → Instance mix). Bound and gap prove how close it "
+        "is to the best possible."
     )
-    answer = page.computed(st, cache.serving_mix, scenario, demand)
+    if fleet is not None:
+        _mix_plan(fleet, (), "plan")
+    st.markdown("**Alternative: one mix over several instance types**")
+    st.caption(
+        "The optimizer may also mix the candidate types (Inputs → Instance mix; none listed: "
+        "every type of this provider that can serve the model). It is shown as an "
+        "alternative; the endpoint keeps its instance type until you change it."
+    )
+    if not st.toggle("Compute the alternative", value=False, key=serving_inputs.key("alt")):
+        return
+    answer = page.computed(
+        st, cache.alternative_mix, choice.endpoint, choice.pricing, choice.demand
+    )
     if answer is None:
         return
-    plan, skipped = answer
+    _mix_plan(*answer, "alternative")
+
+
+def _mix_plan(plan: MixPlan, skipped: tuple[str, ...], name: str) -> None:
     if plan.status is MixStatus.INFEASIBLE:
         st.warning(plan.message, icon=":material/savings:")
     page.figures(serving.mix_headline(plan))
     st.caption(serving.mix_note(plan))
-    shown = _week_window(serving.mix_hours_frame(plan), "week_mix")
+    shown = _week_window(serving.mix_hours_frame(plan), f"week_mix_{name}")
     st.altair_chart(
         serving_charts.capacity_chart(shown, "Demand against capacity, by tier"), width="stretch"
     )
@@ -133,10 +151,13 @@ def _mix_tab(scenario: Scenario, demand: tuple[float, ...] | None) -> None:
                 st.markdown(f"- {reason}")
 
 
-def _right_sizing_tab(scenario: Scenario, plan: serving.ServingPlan) -> None:
+def _right_sizing_tab(choice: Choice) -> None:
+    plan = choice.endpoint
     everywhere = st.toggle("All providers", value=False, key=serving_inputs.key("all_providers"))
-    providers = serving.right_sizing_providers(scenario, cache.catalog(), every=everywhere)
-    frame = cache.serving_right_sizing(scenario, providers)
+    providers = serving.right_sizing_providers(
+        plan, choice.pricing, cache.catalog(), every=everywhere
+    )
+    frame = cache.serving_right_sizing(plan, choice.pricing, providers)
     st.caption(serving.right_sizing_note(plan))
     st.dataframe(
         frame,
@@ -156,12 +177,21 @@ def _right_sizing_tab(scenario: Scenario, plan: serving.ServingPlan) -> None:
     )
 
 
-def _results(choice: serving.DemandChoice, result: serving.ServingResult) -> None:
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The endpoint on screen as this session prices it."""
+
+    endpoint: serving.Endpoint
+    pricing: Pricing
+    demand: tuple[float, ...] | None
+
+
+def _results(scenario: Scenario, choice: Choice, result: serving.ServingResult) -> None:
     page.figures(serving.headline(result), per_row=3)
     st.caption(serving.summary_note(result))
     for note in result.notes:
         st.info(note, icon=":material/info:")
-    for check in serving.stated_notes(choice.scenario, result):
+    for check in serving.stated_notes(scenario.stated, result):
         st.warning(f"**Published figure**: {check}", icon=":material/fact_check:")
     tabs = st.tabs(["Levers", "Hour by hour", "Instance mix", "Right-sizing", "How it is computed"])
     with tabs[0]:
@@ -169,40 +199,60 @@ def _results(choice: serving.DemandChoice, result: serving.ServingResult) -> Non
     with tabs[1]:
         _hours_tab(result)
     with tabs[2]:
-        _mix_tab(choice.scenario, choice.csv_demand)
+        _mix_tab(result, choice)
     with tabs[3]:
-        _right_sizing_tab(choice.scenario, result.plan)
+        _right_sizing_tab(choice)
     with tabs[4]:
         for line in serving.basis_lines(result):
             st.markdown(line)
         st.dataframe(serving.assumptions_frame(), hide_index=True, width="stretch")
 
 
+def _with_endpoint(scenario: Scenario) -> Scenario:
+    name = page.unique_name("endpoint", (e.name for e in scenario.serving))
+    state.select("serving", name)
+    return replace(scenario, serving=(*scenario.serving, serving.starter_endpoint(name)))
+
+
 current = page.start()
 st.title(f"Serving: {page.plain_text(current.title)}")
-if current.serving_plan is None:
+if not current.serving:
     page.offer_start(
-        "This scenario has no serving plan. A plan prices an endpoint hour by hour: "
-        "throughput per GPU from a roofline, the fleet traffic needs, cost per request, the "
-        "levers from a baseline, and the reserved / on-demand / spot mix.",
+        "This scenario serves nothing yet. An endpoint is priced hour by hour: throughput "
+        "per GPU from a roofline (or the throughput you measured), the fleet traffic needs, "
+        "cost per request, the levers from a baseline, and the reserved / on-demand / spot "
+        "mix. It starts with every lever off: turn on the ones you want to try.",
         icon=":material/dns:",
-        label="Start a serving plan",
+        label="Add an endpoint",
         key=serving_inputs.key("start"),
-        started=lambda: replace(
-            current, serving_plan=serving.starter_plan(current, cache.catalog())
-        ),
+        started=lambda: _with_endpoint(current),
     )
 else:
+    index = page.choose_item(
+        "serving", [e.name for e in current.serving], label="Endpoint", prefix="sv"
+    )
     scenario, results = page.results_above_inputs(
         current,
-        serving_inputs.edited_plan,
+        lambda base: serving_inputs.edited_endpoint(base, index),
         heading="Inputs",
-        caption="Change any input, then Apply: every number above and the share link update.",
+        caption="Change any input, then Apply: every number above, the Overview and the "
+        "share link update.",
     )
-    choice = serving.demand_choice(scenario, state.serving_demand_upload(), GALLERY_DIR)
-    if choice.notice:
-        results.warning(choice.notice, icon=":material/upload_file:")
-    result = page.computed(results, cache.serving_result, choice.scenario, choice.csv_demand)
-    if result is not None:
-        with results:
-            _results(choice, result)
+    if index < len(scenario.serving):
+        priced = serving.demand_choice(
+            scenario.serving[index], state.serving_demand_upload(), GALLERY_DIR
+        )
+        if priced.notice:
+            results.warning(priced.notice, icon=":material/upload_file:")
+        choice = Choice(
+            endpoint=priced.endpoint, pricing=scenario.pricing, demand=priced.csv_demand
+        )
+        result = page.computed(
+            results, cache.serving_result, choice.endpoint, choice.pricing, choice.demand
+        )
+        if result is not None:
+            with results:
+                _results(scenario, choice, result)
+    if st.button("Add another endpoint", key=serving_inputs.key("add")):
+        state.update(_with_endpoint(scenario))
+        st.rerun()

@@ -1,8 +1,9 @@
 """Training: what a run costs, on spot with checkpoint-restart, and how big a model to train.
 
-Every input projects the scenario's ``training_plan`` section, so the share link carries
-them. Edits go back through the schema: an impossible value gets the same message as in a
-YAML file, and the last valid plan stays on screen.
+Every input projects one of the scenario's training jobs, so the share link carries them and
+the Overview prices the same job the same way. Edits go back through the schema: an
+impossible value gets the same message as in a YAML file, and the last valid job stays on
+screen.
 """
 
 from __future__ import annotations
@@ -12,20 +13,10 @@ from dataclasses import replace
 import streamlit as st
 
 from planner import training, training_charts
-from planner.economics import evaluate
 from planner.scenario import Scenario
 from ui import cache, page, state, training_inputs
 
 _NUMBER = st.column_config.NumberColumn
-
-
-def _workload_link(scenario: Scenario, report: training.TrainingReport) -> None:
-    link = training.workload_link(scenario, report.run)
-    if link.applied is None:
-        st.caption(link.message)
-    elif st.button(link.message, key=training_inputs.key("apply")):
-        state.update(link.applied)
-        st.rerun()
 
 
 def _levers_tab(report: training.TrainingReport) -> None:
@@ -128,16 +119,15 @@ def _size_tab(report: training.TrainingReport) -> None:
     )
 
 
-def _results(scenario: Scenario, report: training.TrainingReport) -> None:
+def _results(report: training.TrainingReport) -> None:
     run = report.run
     page.figures(training.headline(report))
     st.caption(training.basis_note(run))
-    if run.memory.fits is False:
+    if run.memory is not None and run.memory.fits is False:
         st.warning(training.memory_note(run.memory), icon=":material/memory:")
-    else:
+    elif run.memory is not None:
         st.caption(training.memory_note(run.memory))
-    page.checks(training.plan_checks(scenario, evaluate(scenario, cache.catalog())))
-    _workload_link(scenario, report)
+    page.checks(training.plan_checks(run, report.baseline))
     tabs = st.tabs(["Levers", "Spot and deadline", "Model size", "Cost breakdown"])
     with tabs[0]:
         _levers_tab(report)
@@ -151,28 +141,41 @@ def _results(scenario: Scenario, report: training.TrainingReport) -> None:
         )
 
 
+def _with_job(scenario: Scenario) -> Scenario:
+    name = page.unique_name("training run", (job.name for job in scenario.training))
+    state.select("training", name)
+    return replace(scenario, training=(*scenario.training, training.starter_job(name)))
+
+
 current = page.start()
 st.title(f"Training: {page.plain_text(current.title)}")
-if current.training_plan is None:
+if not current.training:
     page.offer_start(
-        "This scenario has no training plan. A plan prices one run in detail: FLOPs from the "
-        "model size, time from the GPUs' peak and MFU, spot with checkpoint-restart, and the "
-        "model a budget should train.",
+        "This scenario trains nothing yet. A training job prices one run: its hours as you "
+        "state them, or FLOPs from the model size and time from the GPUs' peak and MFU; spot "
+        "with checkpoint-restart; and the model a budget should train.",
         icon=":material/model_training:",
-        label="Start a training plan",
+        label="Add a training job",
         key=training_inputs.key("start"),
-        started=lambda: replace(
-            current, training_plan=training.starter_plan(current, cache.catalog())
-        ),
+        started=lambda: _with_job(current),
     )
 else:
+    index = page.choose_item(
+        "training", [job.name for job in current.training], label="Training job", prefix="tp"
+    )
     scenario, results = page.results_above_inputs(
         current,
-        training_inputs.edited_plan,
+        lambda base: training_inputs.edited_job(base, index),
         heading="Assumptions",
-        caption="Every change updates the numbers above and the share link.",
+        caption="Every change updates the numbers above, the Overview and the share link.",
     )
-    report = page.computed(results, cache.training_report, scenario)
-    if report is not None:
-        with results:
-            _results(scenario, report)
+    if index < len(scenario.training):
+        report = page.computed(
+            results, cache.training_report, scenario.training[index], scenario.pricing
+        )
+        if report is not None:
+            with results:
+                _results(report)
+    if st.button("Add another training job", key=training_inputs.key("add")):
+        state.update(_with_job(scenario))
+        st.rerun()

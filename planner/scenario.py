@@ -216,6 +216,11 @@ def _describe(error: ValidationError, data: object) -> str:
         if item["type"] == "missing" or item["type"] == "missing_keyword_argument":
             lines.append(f"{path}{_name_for(data, loc)}: required field is missing")
             continue
+        if item["type"] == "value_error" and isinstance(item.get("input"), Mapping):
+            # A rule across a section's fields: the message names them; its mapping would not.
+            message = str(item["msg"]).removeprefix("Value error, ")
+            lines.append(f"{path}{_name_for(data, loc)}: {message}")
+            continue
         shown = repr(item.get("input"))
         if len(shown) > 60:
             shown = shown[:57] + "..."
@@ -261,9 +266,10 @@ def load_mapping(data: object) -> Loaded:
     try:
         return Loaded(SCENARIO_ADAPTER.validate_python(upgraded), tuple(notes))
     except ValidationError as error:
+        described = _describe(error, upgraded)
         raise PlannerInputError(
-            f"Invalid scenario: {_describe(error, upgraded)}",
-            fix="correct the field named above",
+            f"Invalid scenario: {described}",
+            fix=None if "To fix:" in described else "correct the field named above",
         ) from None
 
 

@@ -1587,9 +1587,11 @@ def alternative_mix_problem(
     Demand is the plan's traffic after the cache and the scale-up lag. Candidates are
     ``mix.instance_types``, or every type of the plan's provider (and the custom instances)
     that can serve the model; each one's capacity is its modelled throughput at the plan's
-    precision, batch and latency target. The replica floor is kept as capacity: at least
-    ``min_replicas`` × the largest candidate's, so any mix of types runs at least that many
-    instances (it may buy more capacity than the floor needs when it mixes small types).
+    precision, batch and latency target. The replica floor is kept as capacity, at least
+    ``min_replicas`` × the endpoint's own type's: a mix of larger types may run fewer
+    instances than ``min_replicas`` (the endpoint's own plan, :func:`price_endpoint`, never
+    does). Requiring the count for any mix of types would need a count constraint per hour,
+    which the fleet optimizer does not have.
 
     Raises
     ------
@@ -1638,7 +1640,9 @@ def alternative_mix_problem(
     need = lag_adjusted(served, scaling.scale_up_lag_minutes if scaling.enabled else 0.0)
     if not scaling.enabled:
         need = np.full_like(need, float(need.max(initial=0.0)))
-    floor = scaling.min_replicas * max(capacity_of.values()) / (1.0 + scaling.headroom)
+    floor = 0.0
+    if scaling.min_replicas and plan.instance_type in capacity_of:
+        floor = scaling.min_replicas * capacity_of[plan.instance_type] / (1.0 + scaling.headroom)
     need = np.maximum(need, floor)
     hours = need.shape[0]
     budget = (

@@ -302,6 +302,9 @@ class TrainingJob:
             for name in ("params", "tokens", "target_loss", "budget_usd")
             if getattr(self, name) is not None
         ]
+        base = self.baseline
+        if base is not None and (base.params is not None or base.tokens is not None):
+            sized.append("a baseline model size")
         if sized:
             raise ValueError(
                 f"training job {self.name!r} states hours_per_run and also "
@@ -1463,11 +1466,13 @@ def waterfall(
     """
     rows = [_waterfall_row("Baseline", "baseline", baseline)]
     current_plan, current = baseline.plan, baseline
-    for lever, title in LEVERS:
+    # A job that states its hours has no model size to right-size.
+    levers = [item for item in LEVERS if not (item[0] == "size" and run.plan.stated_hours)]
+    for lever, title in levers:
         next_plan = _step_plan(current_plan, run.plan, lever)
         estimate = (
             run
-            if lever == LEVERS[-1][0]
+            if lever == levers[-1][0]
             else estimate_run(next_plan, pricing, catalog, simulate=False)
         )
         step = _step_label(lever, title, current_plan, next_plan)

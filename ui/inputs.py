@@ -17,7 +17,8 @@ import streamlit as st
 
 from planner.catalog import PriceTier
 from planner.errors import PlannerInputError
-from planner.scenario import Scenario, StatedUnit, scenario_from_mapping, scenario_to_mapping
+from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
+from planner.stated import StatedUnit
 from ui import cache, page, state, widgets
 
 _TIERS = [str(tier) for tier in PriceTier]
@@ -50,12 +51,6 @@ def _instance_column(label: str) -> Any:
     )
 
 
-def _tier_column() -> Any:
-    return st.column_config.SelectboxColumn(
-        "Price tier", options=_TIERS, help="Empty: the scenario's default tier"
-    )
-
-
 def assumption_tabs(base: Scenario, key: str) -> dict[str, Any]:
     """Draw every section's inputs, starting from ``base``; return the edited mapping."""
     data = scenario_to_mapping(base)
@@ -72,45 +67,54 @@ def assumption_tabs(base: Scenario, key: str) -> dict[str, Any]:
         ]
     )
     with tabs[0]:
-        st.caption(
-            "The fleet is sized for the peak hour (requests/day ÷ 86,400 × peak-to-average) "
-            "at the target utilisation of each instance's measured throughput, running all month."
-        )
-        data["serving"] = _table(
-            data["serving"],
+        _described_on(
+            "app_pages/serving.py",
+            "Serving page",
+            pd.DataFrame(
+                [
+                    {
+                        "name": e.name,
+                        "instance_type": e.instance_type,
+                        "requests_per_day": e.traffic.requests_per_day,
+                        "model": str(e.model.kind),
+                        "tiers": ", ".join(tier.label for tier in e.mix.tiers),
+                    }
+                    for e in base.serving
+                ],
+                columns=["name", "instance_type", "requests_per_day", "model", "tiers"],
+            ),
             {
-                "name": st.column_config.TextColumn("Name", required=True),
-                "requests_per_day": number(
-                    "Requests/day", min_value=0, format="%,.0f", required=True
-                ),
-                "instance_type": _instance_column("Instance type"),
-                "requests_per_second_per_instance": number(
-                    "Req/s per instance",
-                    min_value=0.001,
-                    help="Measured throughput of one instance",
-                ),
-                "target_utilization": number(
-                    "Utilisation", min_value=0.01, max_value=1.0, step=0.05
-                ),
-                "peak_to_average": number("Peak ÷ average", min_value=1.0, step=0.1),
-                "min_instances": number("Min instances", min_value=0, step=1),
-                "price_tier": _tier_column(),
+                "name": "Endpoint",
+                "instance_type": "Instance type",
+                "requests_per_day": st.column_config.NumberColumn("Requests/day", format="%,.0f"),
+                "model": "Model",
+                "tiers": "Tiers it may buy",
             },
-            key=f"_serving_{key}",
         )
     with tabs[1]:
-        st.caption("Each run costs instances × hours × the price per instance-hour.")
-        data["training"] = _table(
-            data["training"],
+        _described_on(
+            "app_pages/training.py",
+            "Training page",
+            pd.DataFrame(
+                [
+                    {
+                        "name": job.name,
+                        "instance": f"{job.instance_count} × {job.instance_type}",
+                        "hours": "as stated" if job.stated_hours else "from the model",
+                        "models_per_month": job.models_per_month,
+                        "pricing": job.pricing.label,
+                    }
+                    for job in base.training
+                ],
+                columns=["name", "instance", "hours", "models_per_month", "pricing"],
+            ),
             {
-                "name": st.column_config.TextColumn("Name", required=True),
-                "instance_type": _instance_column("Instance type"),
-                "instance_count": number("Instances", min_value=1, step=1),
-                "hours_per_run": number("Hours per run", min_value=0.1),
-                "runs_per_month": number("Runs per month", min_value=0.0, step=0.5),
-                "price_tier": _tier_column(),
+                "name": "Job",
+                "instance": "Instances",
+                "hours": "Hours per run",
+                "models_per_month": st.column_config.NumberColumn("Models/month", format="%.3g"),
+                "pricing": "Pricing",
             },
-            key=f"_training_{key}",
         )
     with tabs[2]:
         left, right = st.columns(2)
@@ -166,7 +170,10 @@ def assumption_tabs(base: Scenario, key: str) -> dict[str, Any]:
                 "unit": st.column_config.SelectboxColumn(
                     "Unit", options=[str(u) for u in StatedUnit], required=True
                 ),
-                "workload": st.column_config.TextColumn("Training workload (for per-run figures)"),
+                "job": st.column_config.TextColumn("Training job (for per-run figures)"),
+                "baseline": st.column_config.CheckboxColumn(
+                    "About its baseline", help="The figure describes the job before its levers"
+                ),
                 "note": st.column_config.TextColumn("Note"),
             },
             key=f"_stated_{key}",
@@ -184,7 +191,7 @@ _BUSINESS = (
     ),
     widgets.Number(
         "requests_per_day",
-        "Product requests per day (0: add up the serving workloads)",
+        "Product requests per day (0: add up the endpoints)",
         "requests",
         {"min_value": 0.0, "step": 1000.0, "format": "%.0f"},
         optional=True,
@@ -233,7 +240,8 @@ def _pricing(pricing: dict[str, Any], key: str) -> dict[str, Any]:
             "Default price tier",
             options=_TIERS,
             index=_TIERS.index(pricing["default_tier"]),
-            help="Used by every workload that does not name its own tier.",
+            help="How build vs buy prices its self-hosted server. Each training job and "
+            "endpoint names its own pricing on its page.",
             key=f"_tier_{key}",
         )
     discounts = {}
@@ -284,6 +292,20 @@ def _pricing(pricing: dict[str, Any], key: str) -> dict[str, Any]:
             },
         )
     return {"default_tier": tier, **discounts, "overrides": overrides}
+
+
+def _described_on(page_path: str, page_name: str, rows: pd.DataFrame, config: Any) -> None:
+    """What the scenario has of a part described on its own page, and a link there: each
+    job and endpoint is described once, where all of its inputs are."""
+    if rows.empty:
+        st.caption(f"None yet. Add one on the {page_name}.")
+    else:
+        st.caption(
+            f"Each is priced exactly as the {page_name} shows it; its costs are in the "
+            "breakdown above."
+        )
+        st.dataframe(rows, hide_index=True, width="stretch", column_config=config)
+    st.page_link(page_path, label=f"Edit on the {page_name}", icon=":material/edit:")
 
 
 def _price_column(label: str) -> Any:

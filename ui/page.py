@@ -39,7 +39,36 @@ def start(*, notice_icon: str = LINK_ICON) -> Scenario:
     sidebar.scenario_controls()
     for notice in state.take_notices():
         st.error(notice, icon=notice_icon)
+    for note in state.take_info():
+        st.info(note, icon=":material/upgrade:")
     return state.scenario()
+
+
+def choose_item(kind: str, names: Sequence[str], *, label: str, prefix: str) -> int:
+    """Which of the scenario's jobs or endpoints a page shows: a select box when there are
+    several, remembered by name for the session. ``names`` is not empty."""
+    remembered = state.selected(kind)
+    index = names.index(remembered) if remembered in names else 0
+    if len(names) > 1:
+        chosen = st.selectbox(label, options=list(names), index=index, key=widget_key(prefix, kind))
+        index = names.index(chosen)
+    state.select(kind, names[index])
+    return index
+
+
+def unique_name(stem: str, taken: Iterable[str]) -> str:
+    """``stem``, or ``stem 2``, ``stem 3``... whichever is not taken.
+
+    >>> unique_name("endpoint", ["endpoint", "endpoint 2"])
+    'endpoint 3'
+    """
+    names = set(taken)
+    if stem not in names:
+        return stem
+    number = 2
+    while f"{stem} {number}" in names:
+        number += 1
+    return f"{stem} {number}"
 
 
 def widget_key(prefix: str, name: str) -> str:

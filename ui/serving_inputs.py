@@ -1,7 +1,7 @@
-"""The Serving page's inputs: a form of widgets that project the scenario's ``serving_plan``,
-and the upload of an hourly demand CSV.
+"""The Serving page's inputs: a form of widgets that project one of the scenario's
+endpoints, and the upload of an hourly demand CSV.
 
-:func:`edited_plan` draws them and returns the scenario they describe, checked by the
+:func:`edited_endpoint` draws them and returns the scenario they describe, checked by the
 schema, so the share link carries every input and an impossible value gets the same message
 as in a YAML file. An uploaded CSV is the one exception: the link records its file name only.
 """
@@ -87,8 +87,8 @@ def key(name: str) -> str:
     return page.widget_key("sv", name)
 
 
-def _upload_changed() -> None:
-    """Keep a valid uploaded CSV for the session and point the plan at it by name."""
+def _upload_changed(index: int) -> None:
+    """Keep a valid uploaded CSV for the session and point endpoint ``index`` at it by name."""
     uploaded = st.session_state.get(key("csv"))
     if uploaded is None:
         return
@@ -99,21 +99,25 @@ def _upload_changed() -> None:
         return
     state.set_serving_demand_upload(demand)
     current = state.scenario()
-    plan = current.serving_plan
-    if plan is None:
+    if index >= len(current.serving):
         return
+    plan = current.serving[index]
     traffic = replace(plan.traffic, demand_csv=demand.name)
-    state.update(replace(current, serving_plan=replace(plan, traffic=traffic)))
+    endpoints = list(current.serving)
+    endpoints[index] = replace(plan, traffic=traffic)
+    state.update(replace(current, serving=tuple(endpoints)))
 
 
-def edited_plan(scenario: Scenario) -> page.Edit:
-    """Draw the plan's inputs as a form in tabs, and the demand CSV upload; return the
-    scenario they describe, or why none. Only called for a scenario with a serving plan."""
-    plan = scenario.serving_plan
-    assert plan is not None  # noqa: S101 - the page starts a plan first
+def edited_endpoint(scenario: Scenario, index: int) -> page.Edit:
+    """Draw the inputs of endpoint ``index`` as a form in tabs, and the demand CSV upload;
+    return the scenario they describe, or why none."""
+    plan = scenario.serving[index]
     data = scenario_to_mapping(scenario)
-    section: dict[str, Any] = data["serving_plan"]
+    section: dict[str, Any] = data["serving"][index]
     with st.form(key("form"), border=False):
+        section["name"] = st.text_input(
+            "Endpoint name", value=plan.name, max_chars=120, key=key(f"name_{index}")
+        )
         tabs = st.tabs(["Traffic", "Model", "Hardware and scaling", "Baseline", "Instance mix"])
         with tabs[0]:
             _traffic_inputs(plan, section["traffic"])
@@ -131,13 +135,14 @@ def edited_plan(scenario: Scenario) -> page.Edit:
         type=["csv"],
         key=key("csv"),
         on_change=_upload_changed,
+        args=(index,),
         help="It replaces the traffic shape. It stays in this session only: a share link "
         "records its file name, not its contents.",
     )
     return inputs.edited_scenario(data)
 
 
-def _traffic_inputs(plan: serving.ServingPlan, traffic: dict[str, Any]) -> None:
+def _traffic_inputs(plan: serving.Endpoint, traffic: dict[str, Any]) -> None:
     left, mid, right = st.columns(3)
     number(left, traffic, _REQUESTS, key)
     traffic["daily_shape"] = choice(mid, "Daily shape", plan.traffic.daily_shape, key("daily"))
@@ -173,7 +178,7 @@ def _traffic_inputs(plan: serving.ServingPlan, traffic: dict[str, Any]) -> None:
         traffic["demand_csv"] = plan.traffic.demand_csv if keep else None
 
 
-def _model_inputs(plan: serving.ServingPlan, model: dict[str, Any]) -> None:
+def _model_inputs(plan: serving.Endpoint, model: dict[str, Any]) -> None:
     left, mid, right = st.columns(3)
     kinds = [str(k) for k in serving.ModelKind]
     model["kind"] = left.radio(
@@ -228,7 +233,7 @@ def _model_inputs(plan: serving.ServingPlan, model: dict[str, Any]) -> None:
     number(right, model, _MEASURED_REQUESTS, key)
 
 
-def _hardware_inputs(plan: serving.ServingPlan, data: dict[str, Any]) -> None:
+def _hardware_inputs(plan: serving.Endpoint, data: dict[str, Any]) -> None:
     if plan.custom_instances:
         listed = "; ".join(
             f"{c.name} (${c.on_demand_usd_per_hour:g}/h, {c.requests_per_second:g} req/s at "
@@ -262,7 +267,7 @@ def _hardware_inputs(plan: serving.ServingPlan, data: dict[str, Any]) -> None:
     number(mid, scaling, _LAG, key)
 
 
-def _baseline_inputs(plan: serving.ServingPlan, base: dict[str, Any]) -> None:
+def _baseline_inputs(plan: serving.Endpoint, base: dict[str, Any]) -> None:
     st.caption("The starting point of the waterfall: every lever off.")
     names = [_SAME, *serving.instance_choices(plan, cache.catalog())]
     chosen = plan.baseline.instance_type or _SAME
@@ -288,7 +293,7 @@ def _baseline_inputs(plan: serving.ServingPlan, base: dict[str, Any]) -> None:
     )
 
 
-def _mix_inputs(plan: serving.ServingPlan, mix: dict[str, Any]) -> None:
+def _mix_inputs(plan: serving.Endpoint, mix: dict[str, Any]) -> None:
     names = serving.instance_choices(plan, cache.catalog())
     left, right = st.columns(2)
     mix["tiers"] = left.multiselect(

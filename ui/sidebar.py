@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from planner.errors import PlannerInputError
-from planner.scenario import dump_scenario_yaml, parse_scenario_yaml
+from planner.scenario import dump_scenario_yaml, read_scenario_yaml
 from ui import cache, state
 
 _GALLERY = "_gallery"
@@ -24,7 +24,10 @@ def _load_upload() -> None:
         return
     try:
         text = uploaded.getvalue().decode("utf-8")
-        state.load(parse_scenario_yaml(text))
+        loaded = read_scenario_yaml(text)
+        state.load(loaded.scenario)
+        for note in loaded.notes:
+            state.add_info(note)
     except UnicodeDecodeError:
         state.add_notice(
             f"{uploaded.name} is not a text file, so the scenario was not changed. "

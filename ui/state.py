@@ -23,6 +23,10 @@ _SCENARIO = "scenario"
 # widgets, whose keys include it, start afresh from the new scenario.
 _REVISION = "revision"
 _NOTICES = "notices"
+_INFO = "info_notices"
+# The name of the training job and of the endpoint the Training and Serving pages show. Kept
+# by name, not position, so the choice survives moving between pages and adding items.
+_SELECTED = "selected"
 # A billing export uploaded on the Attribution page (a planner.billing.Bill). It stays for the
 # session, across pages, and is never part of the link.
 _BILLING_UPLOAD = "billing_upload"
@@ -40,11 +44,15 @@ def start_session() -> None:
         return
     st.session_state[_REVISION] = 0
     st.session_state[_NOTICES] = []
+    st.session_state[_INFO] = []
+    st.session_state[_SELECTED] = {}
     token = st.query_params.get(share.QUERY_KEY)
     if token:
         decoded = share.decode(token)
         if decoded.scenario is not None:
             st.session_state[_SCENARIO] = decoded.scenario
+            for note in decoded.notes:
+                add_info(note)
             return
         add_notice(f"{decoded.problem} Showing the default scenario instead.")
     st.session_state[_SCENARIO] = default_scenario()
@@ -79,6 +87,27 @@ def take_notices() -> list[str]:
     notices: list[str] = st.session_state[_NOTICES]
     st.session_state[_NOTICES] = []
     return notices
+
+
+def add_info(message: str) -> None:
+    """A note that is not a problem, e.g. how an older scenario was upgraded."""
+    st.session_state[_INFO].append(message)
+
+
+def take_info() -> list[str]:
+    notes: list[str] = st.session_state[_INFO]
+    st.session_state[_INFO] = []
+    return notes
+
+
+def selected(kind: str) -> str | None:
+    """The name of the ``kind`` ("training" or "serving") item the user last chose."""
+    choice: str | None = st.session_state[_SELECTED].get(kind)
+    return choice
+
+
+def select(kind: str, name: str) -> None:
+    st.session_state[_SELECTED][kind] = name
 
 
 def sync_url() -> None:

@@ -1,6 +1,7 @@
-"""The Training page's inputs: tabs of widgets that project the scenario's ``training_plan``.
+"""The Training page's inputs: tabs of widgets that project one of the scenario's training
+jobs.
 
-:func:`edited_plan` draws them and returns the scenario they describe, checked by the
+:func:`edited_job` draws them and returns the scenario they describe, checked by the
 schema, so the share link carries every input and an impossible value gets the same message
 as in a YAML file.
 """
@@ -12,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from planner import training
+from planner.catalog import spot_rate_default
 from planner.scenario import Scenario, scenario_to_mapping
 from planner.sizing import law_fit
 from planner.training import Precision, RunPricing
@@ -19,6 +21,7 @@ from ui import cache, inputs, page
 from ui.widgets import Number, labelled_choice, number, numbers
 
 _MODES = {
+    "hours": "I know how long a run takes",
     "given": "I know its size",
     "target": "Cheapest model for a target loss",
     "budget": "Lowest loss for a budget",
@@ -95,15 +98,15 @@ def key(name: str) -> str:
     return page.widget_key("tp", name)
 
 
-def edited_plan(scenario: Scenario) -> page.Edit:
-    """Draw the plan's inputs in tabs; return the scenario they describe, or why none.
-
-    Only called for a scenario with a training plan.
-    """
-    plan = scenario.training_plan
-    assert plan is not None  # noqa: S101 - the page starts a plan first
+def edited_job(scenario: Scenario, index: int) -> page.Edit:
+    """Draw the inputs of training job ``index`` in tabs; return the scenario they describe,
+    or why none."""
+    plan = scenario.training[index]
     data = scenario_to_mapping(scenario)
-    section: dict[str, Any] = data["training_plan"]
+    section: dict[str, Any] = data["training"][index]
+    section["name"] = st.text_input(
+        "Job name", value=plan.name, max_chars=120, key=key(f"name_{index}")
+    )
     tabs = st.tabs(["Model", "Hardware", "Pricing and spot", "Schedule", "Baseline"])
     with tabs[0]:
         _model_inputs(plan, section)
@@ -112,18 +115,22 @@ def edited_plan(scenario: Scenario) -> page.Edit:
     with tabs[2]:
         _pricing_inputs(plan, section)
     with tabs[3]:
-        _schedule_inputs(plan, scenario, section)
+        numbers(section, _SCHEDULE, key)
     with tabs[4]:
         _baseline_inputs(plan, section)
+    baseline = section.get("baseline")
+    if section.get("hours_per_run") is not None and baseline:
+        # Stated hours have no model size to right-size: the baseline keeps its other levers.
+        baseline["params"] = baseline["tokens"] = None
     return inputs.edited_scenario(data)
 
 
-def _model_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
+def _model_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
     mode = st.radio(
         "How big is the model?",
         options=list(_MODES),
         format_func=_MODES.__getitem__,
-        index=list(_MODES).index(training.size_mode(plan)),
+        index=list(_MODES).index("hours" if plan.stated_hours else training.size_mode(plan)),
         key=key("mode"),
     )
     law = labelled_choice(
@@ -138,8 +145,19 @@ def _model_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
     )
     data["law"] = law
     # Only the chosen way of sizing the model may be set: resolve_size would take another first.
-    for field in ("params", "tokens", "target_loss", "budget_usd"):
+    for field in ("hours_per_run", "params", "tokens", "target_loss", "budget_usd"):
         data[field] = None
+    if mode == "hours":
+        data["hours_per_run"] = st.number_input(
+            "Hours per run, uninterrupted",
+            min_value=0.01,
+            max_value=100_000.0,
+            value=plan.hours_per_run or 24.0,
+            step=1.0,
+            key=key("hours"),
+            help="Spot adds checkpoints, lost work and restarts on top of these hours.",
+        )
+        return
     if mode == "given":
         left, right = st.columns(2)
         data["params"] = _billions(
@@ -190,7 +208,7 @@ def _billions(
     return 1e9 * where.number_input(label, value=count / 1e9, format=fmt, key=key(name), **options)
 
 
-def _hardware_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
+def _hardware_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
     catalog = cache.catalog()
     names = training.instance_choices(plan, catalog)
     left, right = st.columns(2)
@@ -215,12 +233,12 @@ def _hardware_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
     )
 
 
-def _pricing_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
+def _pricing_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
     left, right = st.columns(2)
     data["pricing"] = labelled_choice(left, "Pricing", plan.pricing, key("pricing"))
     number(right, data, _DEADLINE, key)
     instance = cache.catalog().instances.get(str(data["instance_type"]))
-    default = training.spot_rate_default(
+    default = spot_rate_default(
         str(data["instance_type"]), instance.region if instance else "us-east-1"
     )
     use_default = st.checkbox(
@@ -243,21 +261,6 @@ def _pricing_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
     numbers(data, _SIMULATION, key)
 
 
-def _schedule_inputs(plan: training.TrainingPlan, scenario: Scenario, data: dict[str, Any]) -> None:
-    numbers(data, _SCHEDULE, key)
-    names = ["", *(w.name for w in scenario.training)]
-    if plan.workload and plan.workload not in names:
-        names.append(plan.workload)
-    chosen = st.selectbox(
-        "Training workload this plan stands for (its cost on the Overview)",
-        options=names,
-        index=names.index(plan.workload or ""),
-        format_func=lambda name: name or "(none)",
-        key=key("workload"),
-    )
-    data["workload"] = chosen or None
-
-
 def _as_plan_or(
     where: Any, label: str, current: RunPricing | Precision | None, kind: type, name: str
 ) -> str | None:
@@ -273,7 +276,7 @@ def _as_plan_or(
     return None if chosen == _SAME else chosen
 
 
-def _baseline_inputs(plan: training.TrainingPlan, data: dict[str, Any]) -> None:
+def _baseline_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
     base = plan.baseline
     enabled = st.checkbox(
         "Compare with a baseline (the lever waterfall starts from it)",

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
+from typing import Any
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from planner.share import CODEC_VERSION
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
+
+
+def encode_mapping(data: dict[str, Any]) -> str:
+    """A share token for a raw scenario mapping, packed as planner.share packs one: how a
+    link made by an older version of the planner (its own mapping, its own defaults) looks."""
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    packed = base64.urlsafe_b64encode(zlib.compress(raw, 9)).rstrip(b"=").decode("ascii")
+    return f"{CODEC_VERSION}.{packed}"
 
 
 def open_app(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:

@@ -1,12 +1,15 @@
 import pytest
+import yaml
 
 from planner.economics import evaluate
 from planner.formatting import usd
 from planner.io import gallery
 from planner.share import encode
-from tests.app.conftest import open_app
+from tests.app.conftest import encode_mapping, open_app
+from tests.conftest import ROOT
 from ui.page import plain_text
 
+V1_FIXTURES = ROOT / "tests" / "fixtures" / "v1"
 ENTRIES = gallery()
 
 
@@ -22,6 +25,18 @@ def test_opens_on_the_default_case_with_its_numbers(app):
     assert metric(app, "Per 1,000 requests") == usd(expected.per_1k_requests_usd)
     assert any("per day and per year" in w.value for w in app.warning)
     assert app.query_params["s"].startswith("1.")
+
+
+@pytest.mark.parametrize("path", sorted(V1_FIXTURES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_version_1_link_opens_upgraded_with_a_notice(path):
+    """Links made before schema version 2 still open, say so, and price as today's gallery."""
+    old = yaml.safe_load(path.read_text(encoding="utf-8"))
+    at = open_app({"s": encode_mapping(old)})
+    assert not at.exception
+    assert not at.error
+    assert any("schema version 1" in note.value for note in at.info)
+    today = next(e for e in ENTRIES if e.key == path.stem)
+    assert metric(at, "Monthly cost") == usd(evaluate(today.scenario).monthly_cost_usd)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.key)
@@ -50,31 +65,41 @@ def test_a_bad_link_explains_and_falls_back(link):
     assert at.title[0].value == "Recommendation system: cost per request"
 
 
-def test_editing_traffic_updates_every_number_and_the_link(app):
+def test_editing_storage_updates_every_number_and_the_link(app):
     before = metric(app, "Monthly cost")
-    app.session_state["_serving_0"] = {
-        "edited_rows": {0: {"requests_per_day": 144_000_000}},
+    app.session_state["_storage_0"] = {
+        "edited_rows": {0: {"gb": 400_000}},
         "added_rows": [],
         "deleted_rows": [],
     }
     app.run()
     assert not app.exception
     assert metric(app, "Monthly cost") != before
-    assert app.session_state["scenario"].serving[0].requests_per_day == 144_000_000
+    assert app.session_state["scenario"].storage[0].gb == 400_000
     assert app.query_params["s"] == encode(app.session_state["scenario"])
 
 
-def test_negative_traffic_is_explained_and_the_scenario_kept(app):
+def test_negative_storage_is_explained_and_the_scenario_kept(app):
     before = metric(app, "Monthly cost")
-    app.session_state["_serving_0"] = {
-        "edited_rows": {0: {"requests_per_day": -5}},
+    app.session_state["_storage_0"] = {
+        "edited_rows": {0: {"gb": -5}},
         "added_rows": [],
         "deleted_rows": [],
     }
     app.run()
     assert not app.exception
-    assert any("requests_per_day" in e.value and "-5" in e.value for e in app.error)
+    assert any("storage[0].gb" in e.value and "-5" in e.value for e in app.error)
     assert metric(app, "Monthly cost") == before
+
+
+def test_the_overview_lists_each_job_and_endpoint_and_links_to_its_page(app):
+    shown = [frame.value for frame in app.dataframe]
+    assert any(
+        "recommendation endpoint" in frame["name"].tolist() for frame in shown if "name" in frame
+    )
+    assert any(
+        "ranking model retrain" in frame["name"].tolist() for frame in shown if "name" in frame
+    )
 
 
 def test_link_text_cannot_inject_markdown():

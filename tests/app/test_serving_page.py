@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from planner.demand_io import parse_demand_csv
+from planner.economics import evaluate
 from planner.formatting import usd
 from planner.io import GALLERY_DIR, gallery, read_scenario
 from planner.scenario import Scenario
@@ -35,7 +36,7 @@ def case():
 
 
 def test_the_lesson_03_case_shows_the_models_numbers(case):
-    result = evaluate_serving(CASE)
+    result = evaluate_serving(CASE.serving[0], CASE.pricing)
     assert not case.error
     assert metric(case, "Monthly cost") == usd(result.optimised.monthly_cost_usd)
     assert metric(case, "Per 1K requests") == usd(result.optimised.per_1k_requests_usd)
@@ -51,20 +52,40 @@ def test_the_link_carries_the_pages_inputs(case):
     assert not case.exception
     shared = decode(case.query_params["s"]).scenario
     assert shared is not None
-    assert shared.serving_plan.cache_hit_rate == pytest.approx(0.40)
+    assert shared.serving[0].cache_hit_rate == pytest.approx(0.40)
     reopened = open_app({"s": case.query_params["s"]}, page=PAGE)
     assert not reopened.exception
     assert metric(reopened, "Monthly cost") == metric(case, "Monthly cost")
 
 
-def test_a_scenario_without_a_plan_can_start_one():
-    at = open_app(page=PAGE)
+def test_a_scenario_without_an_endpoint_can_add_one_with_every_lever_off():
+    at = open_app({"s": encode(Scenario(title="Plain"))}, page=PAGE)
     assert not at.exception
-    assert any("no serving plan" in i.value for i in at.info)
-    next(b for b in at.button if b.label == "Start a serving plan").click().run()
+    assert any("serves nothing yet" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Add an endpoint").click().run()
     assert not at.exception
-    assert at.session_state["scenario"].serving_plan is not None
+    (endpoint,) = at.session_state["scenario"].serving
+    assert endpoint.max_batch == 1
+    assert not endpoint.autoscaling.enabled
     assert metric(at, "Monthly cost").startswith("$")
+
+
+def test_an_edit_here_moves_the_overview_to_the_same_figure(case):
+    """One model: the Serving page's plan is the Overview's serving line, to the cent."""
+    before = case.session_state["scenario"]
+    case.number_input(key="_sv_rpd_0").set_value(40_000_000.0)
+    apply(case)
+    assert not case.exception
+    after = case.session_state["scenario"]
+    assert after.serving[0].traffic.requests_per_day == 40_000_000
+    shown = metric(case, "Monthly cost")
+    case.switch_page("app_pages/overview.py").run()
+    assert not case.exception
+    line = next(frame for frame in (d.value for d in case.dataframe) if "usd_per_month" in frame)
+    serving_usd = line.loc[line["item"] == "ML API", "usd_per_month"].item()
+    assert usd(serving_usd) == shown
+    assert metric(case, "Monthly cost") != usd(evaluate(before).monthly_cost_usd)
+    assert metric(case, "Monthly cost") == usd(evaluate(after).monthly_cost_usd)
 
 
 def test_a_full_spot_cap_with_interruptions_is_explained_and_kept(case):
@@ -73,16 +94,16 @@ def test_a_full_spot_cap_with_interruptions_is_explained_and_kept(case):
     assert not case.exception
     assert any("spot cap of 100%" in e.value and "To fix" in e.value for e in case.error)
     # The user's input is kept, not silently reverted.
-    assert case.session_state["scenario"].serving_plan.mix.spot_max_share == 1.0
+    assert case.session_state["scenario"].serving[0].mix.spot_max_share == 1.0
 
 
 def test_no_instance_able_to_serve_is_explained():
     plan = replace(
-        CASE.serving_plan,
+        CASE.serving[0],
         mix=FleetMix(instance_types=("g4dn.xlarge", "g5.xlarge")),
         latency_target_ms=10.0,
     )
-    at = open_app({"s": encode(replace(CASE, serving_plan=plan))}, page=PAGE)
+    at = open_app({"s": encode(replace(CASE, serving=(plan,)))}, page=PAGE)
     assert not at.exception
     assert any("even at batch 1" in e.value for e in at.error)
 
@@ -90,6 +111,7 @@ def test_no_instance_able_to_serve_is_explained():
 def test_a_budget_below_the_minimum_gives_the_smallest_that_works(case):
     case.number_input(key="_sv_budget_0").set_value(100.0)
     apply(case)
+    case.toggle(key="_sv_alt_0").set_value(True).run()  # the budget bounds the alternative mix
     assert not case.exception
     warning = next(w.value for w in case.warning if "below the cheapest plan" in w.value)
     assert "$1,043.22" in warning  # the smallest budget that works, over the 13 weeks
@@ -103,30 +125,28 @@ def test_a_mix_without_on_demand_is_explained(case):
 
 
 def test_a_linked_csv_that_is_not_loaded_falls_back_to_the_shape():
-    plan = replace(
-        CASE.serving_plan, traffic=replace(CASE.serving_plan.traffic, demand_csv="x.csv")
-    )
-    at = open_app({"s": encode(replace(CASE, serving_plan=plan))}, page=PAGE)
+    plan = replace(CASE.serving[0], traffic=replace(CASE.serving[0].traffic, demand_csv="x.csv"))
+    at = open_app({"s": encode(replace(CASE, serving=(plan,)))}, page=PAGE)
     assert not at.exception
     notice = next(w.value for w in at.warning if "x.csv" in w.value)
     assert "not part of the link" in notice
-    assert metric(at, "Monthly cost") == usd(evaluate_serving(CASE).optimised.monthly_cost_usd)
+    assert metric(at, "Monthly cost") == usd(
+        evaluate_serving(CASE.serving[0], CASE.pricing).optimised.monthly_cost_usd
+    )
 
 
 def test_an_uploaded_csv_in_the_session_is_used():
     demand = parse_demand_csv(
         "hour,demand\n" + "".join(f"{h},{200 + h % 24}\n" for h in range(336)), name="load.csv"
     )
-    plan = replace(
-        CASE.serving_plan, traffic=replace(CASE.serving_plan.traffic, demand_csv="load.csv")
-    )
-    scenario = replace(CASE, serving_plan=plan)
+    plan = replace(CASE.serving[0], traffic=replace(CASE.serving[0].traffic, demand_csv="load.csv"))
+    scenario = replace(CASE, serving=(plan,))
     at = open_app({"s": encode(scenario)}, page=PAGE)
     at.session_state["serving_demand_upload"] = demand
     at.run()
     assert not at.exception
     assert not [w for w in at.warning if "load.csv" in w.value]
-    expected = evaluate_serving(scenario, csv_demand=demand.values)
+    expected = evaluate_serving(plan, scenario.pricing, csv_demand=demand.values)
     assert metric(at, "Monthly cost") == usd(expected.optimised.monthly_cost_usd)
 
 
@@ -134,8 +154,8 @@ def test_an_uploaded_csv_in_the_session_is_used():
 def test_every_gallery_scenario_renders_on_this_page(entry):
     at = open_app({"s": encode(entry.scenario)}, page=PAGE)
     assert not at.exception
-    if entry.scenario.serving_plan is None:
-        assert any("no serving plan" in i.value for i in at.info)
+    if not entry.scenario.serving:
+        assert any("serves nothing yet" in i.value for i in at.info)
     else:
         assert not at.error
 

@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from planner.economics import evaluate
 from planner.formatting import usd
 from planner.io import GALLERY_DIR, gallery, read_scenario
+from planner.scenario import Scenario
 from planner.share import decode, encode
 from planner.training import evaluate_plan
 from tests.app.conftest import open_app
@@ -33,14 +35,12 @@ def case():
 
 
 def test_the_lesson_02_case_shows_the_models_numbers(case):
-    report = evaluate_plan(CASE)
+    report = evaluate_plan(CASE.training[0], CASE.pricing)
     assert not errors(case)
     assert metric(case, "Cost per run") == usd(report.run.cost_usd)
     assert metric(case, "Cost per month") == usd(report.run.cost_per_month_usd)
     assert metric(case, "GPU-hours per run") == f"{report.run.gpu_hours:,.0f}"
     assert metric(case, "Predicted loss") == f"{report.run.loss:.4f}"
-    # The Overview's workload already costs this run: no button to apply it.
-    assert not [b for b in case.button if "cost this run" in b.label]
     assert len(case.get("vega_lite_chart")) >= 5  # waterfall, histograms, frontier, breakdown
 
 
@@ -49,7 +49,7 @@ def test_the_link_carries_the_pages_inputs(case):
     assert not case.exception
     shared = decode(case.query_params["s"]).scenario
     assert shared is not None
-    assert shared.training_plan.mfu == 0.5
+    assert shared.training[0].mfu == 0.5
     reopened = open_app({"s": case.query_params["s"]}, page=PAGE)
     assert not reopened.exception
     assert metric(reopened, "Cost per run") == metric(case, "Cost per run")
@@ -59,9 +59,9 @@ def test_mfu_above_one_is_explained_and_the_plan_kept(case):
     before = metric(case, "Cost per run")
     case.number_input(key="_tp_mfu_0").set_value(1.5).run()
     assert not case.exception
-    assert any("training_plan.mfu = 1.5" in e and "at most 1" in e for e in errors(case))
+    assert any("training[0].mfu" in e and "1.5" in e and "at most 1" in e for e in errors(case))
     assert metric(case, "Cost per run") == before
-    assert case.session_state["scenario"].training_plan.mfu == 0.4
+    assert case.session_state["scenario"].training[0].mfu == 0.4
 
 
 def test_a_negative_budget_is_explained(case):
@@ -99,29 +99,39 @@ def test_a_model_that_fits_no_gpu_count_is_explained(case):
     assert any("fits no GPU count" in e for e in errors(case))
 
 
-def test_a_scenario_without_a_plan_can_start_one():
-    at = open_app(page=PAGE)
+def test_a_scenario_without_a_job_can_add_one():
+    at = open_app({"s": encode(Scenario(title="Plain"))}, page=PAGE)
     assert not at.exception
-    start = next(b for b in at.button if b.label == "Start a training plan")
-    start.click().run()
+    next(b for b in at.button if b.label == "Add a training job").click().run()
     assert not at.exception
-    plan = at.session_state["scenario"].training_plan
-    assert plan is not None
-    assert plan.workload == "ranking model retrain"
+    (job,) = at.session_state["scenario"].training
     assert not errors(at)
-    assert decode(at.query_params["s"]).scenario.training_plan == plan
+    assert decode(at.query_params["s"]).scenario.training == (job,)
 
 
-def test_applying_the_plan_to_its_workload(case):
+def test_an_edit_here_moves_the_overview_to_the_same_figure(case):
+    """One model: the Training page's run is the Overview's training line, to the cent."""
     case.number_input(key="_tp_mfu_0").set_value(0.5).run()
-    apply = next(b for b in case.button if "cost this run" in b.label)
-    apply.click().run()
     assert not case.exception
+    shown = metric(case, "Cost per month")
     scenario = case.session_state["scenario"]
-    workload = next(w for w in scenario.training if w.name == "ranking model retrain")
-    report = evaluate_plan(scenario)
-    assert workload.hours_per_run == pytest.approx(report.run.wall_clock_hours, rel=1e-4)
-    assert not [b for b in case.button if "cost this run" in b.label]
+    case.switch_page("app_pages/overview.py").run()
+    assert not case.exception
+    lines = next(frame for frame in (d.value for d in case.dataframe) if "usd_per_month" in frame)
+    line = lines.loc[lines["item"] == "ranking model retrain", "usd_per_month"].item()
+    assert usd(line) == shown
+    assert metric(case, "Monthly cost") == usd(evaluate(scenario).monthly_cost_usd)
+
+
+def test_a_job_with_stated_hours_is_priced_from_them(case):
+    case.radio(key="_tp_mode_0").set_value("hours").run()
+    case.number_input(key="_tp_hours_0").set_value(48.0).run()
+    assert not case.exception
+    assert not errors(case)
+    job = case.session_state["scenario"].training[0]
+    assert job.hours_per_run == 48.0
+    assert job.params is None
+    assert metric(case, "Predicted loss") == "n/a"
 
 
 @pytest.mark.parametrize("entry", gallery(), ids=lambda e: e.key)
