@@ -27,7 +27,9 @@ shares :math:`u_B, u_F` (``bandwidth_utilisation``, ``compute_utilisation``):
 
 Quantization halves (int8) or quarters (int4) the bytes of weights. int8 uses the GPU's int8
 peak where the catalog has one; int4 is weight-only, so its arithmetic runs at the 16-bit
-peak. The KV cache stays 16-bit.
+peak. The KV cache is 16-bit unless ``kv_precision`` is fp8; a preset's KV heads (GQA) or
+latent (MLA) size it (:func:`kv_bytes_per_token`). A mixture of experts holds all of its
+parameters in memory but computes with its active ones.
 
 Classic model: ``latency_ms`` is the batch-1 time *t* of one request at fp16 on a reference
 instance, and ``batchability`` :math:`\beta` the share of it that a whole batch shares (weight
@@ -80,7 +82,18 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import ConfigDict, Field
 
-from planner.catalog import Catalog, GpuSpec, PriceTier, Pricing, load_catalog, spot_rate_default
+from planner.architectures import KvPrecision, active_params, total_params
+from planner.architectures import kv_bytes_per_token as architecture_kv_bytes
+from planner.catalog import (
+    Catalog,
+    GpuSpec,
+    ModelArchitecture,
+    PriceTier,
+    Pricing,
+    load_catalog,
+    model_architecture,
+    spot_rate_default,
+)
 from planner.demand_io import DemandCsv, gallery_demand_csv
 from planner.errors import PlannerInputError
 from planner.fields import STRICT, Fraction, Name, NonNegative, Positive, Text
@@ -128,8 +141,12 @@ class WeeklyShape(enum.StrEnum):
 class ServedModel:
     """The model and the compute per request.
 
-    LLM: parameters, precision, input and output tokens; the KV cache per token is derived
-    from the parameter count (multi-head attention) unless ``kv_cache_mb_per_token`` is set.
+    LLM: a ``preset`` from the catalog's model architectures (its parameters, active
+    parameters for a mixture of experts, and its KV cache from its KV heads or MLA latent),
+    or ``parameters_billion`` for a model of your own (unset: a 7B model), whose KV cache is
+    ``kv_cache_mb_per_token`` if given, else estimated as multi-head attention of that size.
+    ``kv_precision`` is how the cache is stored (fp8 halves it). Then precision, input and
+    output tokens.
     Classic: ``latency_ms`` is the batch-1 time of one request at fp16 on
     ``reference_instance_type`` (default: the plan's instance type) and ``batchability`` the
     share of it a whole batch shares. A measured figure overrides the model at the plan's own
@@ -138,7 +155,9 @@ class ServedModel:
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     kind: ModelKind = ModelKind.LLM
-    parameters_billion: Annotated[float, Field(gt=0, le=5000, allow_inf_nan=False)] = 7.0
+    preset: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    parameters_billion: Annotated[float, Field(gt=0, le=5000, allow_inf_nan=False)] | None = None
+    kv_precision: KvPrecision = KvPrecision.FP16
     precision: Precision = Precision.FP16
     input_tokens: Annotated[int, Field(ge=1, le=2_000_000)] = 500
     output_tokens: Annotated[int, Field(ge=1, le=200_000)] = 200
@@ -154,6 +173,51 @@ class ServedModel:
     ) = None
     bandwidth_utilisation: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
     compute_utilisation: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.preset is not None and self.parameters_billion is not None:
+            raise ValueError(
+                f"the model names the preset {self.preset!r} and also parameters_billion: the "
+                "preset already says how big it is. To fix: remove parameters_billion, or the "
+                "preset for a model of your own"
+            )
+        if self.preset is not None and self.kv_cache_mb_per_token is not None:
+            raise ValueError(
+                f"the model names the preset {self.preset!r} and also kv_cache_mb_per_token: "
+                "the preset's KV heads give its cache. To fix: remove kv_cache_mb_per_token"
+            )
+
+    @property
+    def architecture(self) -> ModelArchitecture | None:
+        """The preset's architecture, or ``None`` for a model of your own.
+
+        Raises
+        ------
+        PlannerInputError
+            For a name that is not a preset, suggesting close ones.
+        """
+        return model_architecture(self.preset) if self.preset is not None else None
+
+    @property
+    def total_params(self) -> float:
+        """Parameters the weights hold [parameters]: what weight memory is sized from."""
+        arch = self.architecture
+        if arch is not None:
+            return float(total_params(arch))
+        return (self.parameters_billion or _DEFAULT_BILLIONS) * 1e9
+
+    @property
+    def active_params(self) -> float:
+        """Parameters each token runs through [parameters]: FLOPs are 2 × this per token."""
+        arch = self.architecture
+        return float(active_params(arch)) if arch is not None else self.total_params
+
+    @property
+    def label(self) -> str:
+        """The model in words, e.g. "Llama-3.1-8B" or "a 7B model"."""
+        if self.preset is not None:
+            return self.preset
+        return f"a {self.total_params / 1e9:g}B model"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -315,7 +379,7 @@ ASSUMPTIONS: Mapping[str, ServingAssumption] = {
     )
 }
 _BYTES_PER_PARAM = {"fp16": 2.0, "int8": 1.0, "int4": 0.5}
-_KV_BYTES = 2.0  # the KV cache stays 16-bit
+_DEFAULT_BILLIONS = 7.0  # a model of your own with no size given
 _HOURS_PER_WEEK = 168
 # The catalog's own prices, for callers that price an endpoint outside a scenario.
 _LIST_PRICES = Pricing()
@@ -465,17 +529,28 @@ def _utilisation(model: ServedModel) -> tuple[float, float]:
 
 
 def kv_bytes_per_token(model: ServedModel) -> float:
-    """Bytes of KV cache per token: the given figure, or 2 × layers × d_model × 2 bytes for
-    a dense multi-head-attention model of this size (12 L d² parameters, d = 128 L).
+    """Bytes of KV cache per token of context [bytes]: a preset's from its KV heads (GQA) or
+    latent (MLA) at ``kv_precision``; the given figure (MB = 10^6 bytes, as stored); else,
+    for a model of your own, 2 × layers × d_model per token for dense multi-head attention
+    of that size (12 L d² parameters, d = 128 L) at ``kv_precision``. Modern models use
+    grouped-query attention: name a preset, or state the cache, rather than rely on the
+    estimate, which is 4-8× too large for them.
 
+    >>> kv_bytes_per_token(ServedModel(preset="Llama-3.1-8B"))
+    131072.0
+    >>> kv_bytes_per_token(ServedModel(preset="Llama-3.1-8B", kv_precision=KvPrecision.FP8))
+    65536.0
     >>> round(kv_bytes_per_token(ServedModel(parameters_billion=7.0)) / 1e6, 2)
     0.55
     """
+    per_element = model.kv_precision.bytes_per_element
+    arch = model.architecture
+    if arch is not None:
+        return architecture_kv_bytes(arch, per_element)
     if model.kv_cache_mb_per_token is not None:
         return model.kv_cache_mb_per_token * 1e6
-    params = model.parameters_billion * 1e9
-    layers = float((params / (12 * 128.0**2)) ** (1 / 3))
-    return 2.0 * layers * 128.0 * layers * _KV_BYTES
+    layers = float((model.total_params / (12 * 128.0**2)) ** (1 / 3))
+    return 2.0 * layers * 128.0 * layers * per_element
 
 
 def _peaks(gpu: GpuSpec, precision: Precision) -> tuple[float | None, float | None, str]:
@@ -518,8 +593,8 @@ def _llm_throughput(
     if gpu.memory_gb is None:
         raise _missing_spec(hw, "memory size")
     u_bw, u_fl = _utilisation(model)
-    params = model.parameters_billion * 1e9
-    weights = params * _BYTES_PER_PARAM[precision.value]
+    params = model.active_params  # FLOPs: 2 per active parameter per token
+    weights = model.total_params * _BYTES_PER_PARAM[precision.value]
     kv = kv_bytes_per_token(model)
     usable = gpu.memory_gb * 1e9 * ASSUMPTIONS["usable_memory"].value
     ctx_max = model.input_tokens + model.output_tokens
@@ -533,7 +608,7 @@ def _llm_throughput(
         need = (weights + ctx_max * kv) / 1e9
         have = hw.gpu_count * usable / 1e9
         raise PlannerInputError(
-            f"{hw.name}: the {model.parameters_billion:g}B model at {precision} needs "
+            f"{hw.name}: {model.label} at {precision} needs "
             f"{need:,.1f} GB for its weights and one request's KV cache, but the instance's "
             f"{hw.gpu_count} × {gpu.gpu_model} have {have:,.1f} GB usable",
             fix="quantize the model (int8, int4), shorten the context, or pick a larger instance",
@@ -571,7 +646,7 @@ def _llm_throughput(
         bound = "compute" if compute_time >= memory_time else "memory bandwidth"
         split = f"{replicas} replica(s) of " if replicas > 1 else ""
         basis = (
-            f"roofline: {model.parameters_billion:g}B params at {precision} "
+            f"roofline: {model.label} at {precision} "
             f"({weights / 1e9:,.1f} GB), {split}{group} × {gpu.gpu_model} "
             f"({gpu.memory_bandwidth_gb_s:,.0f} GB/s × {u_bw:.0%}, "
             f"{flops / 1e12:,.0f} TFLOPS × {u_fl:.0%}{'; ' + note if note else ''}), "

@@ -14,7 +14,8 @@ from typing import Any
 import streamlit as st
 
 from planner import serving
-from planner.catalog import PriceTier
+from planner.architectures import kv_bytes_per_token, total_params
+from planner.catalog import ModelArchitecture, PriceTier, load_model_architectures
 from planner.demand_io import parse_demand_csv
 from planner.errors import PlannerInputError
 from planner.scenario import Scenario, scenario_to_mapping
@@ -36,7 +37,11 @@ _WEEKS = Number(
     {"min_value": 1, "max_value": 52, "step": 1},
 )
 _PARAMETERS = Number(
-    "parameters_billion", "Parameters, billions", "params", {"min_value": 0.001, "step": 1.0}
+    "parameters_billion",
+    "Parameters, billions (0: 7)",
+    "params",
+    {"min_value": 0.0, "step": 1.0},
+    optional=True,
 )
 _TOKENS = (
     Number("input_tokens", "Input tokens", "in", {"min_value": 1}),
@@ -191,24 +196,7 @@ def _model_inputs(plan: serving.Endpoint, model: dict[str, Any]) -> None:
     )
     model["precision"] = choice(mid, "Precision (plan)", plan.model.precision, key("precision"))
     if model["kind"] == "llm":
-        number(right, model, _PARAMETERS, key)
-        numbers(model, _TOKENS, key)
-        derived = serving.kv_bytes_per_token(replace(plan.model, kv_cache_mb_per_token=None))
-        kv = Number(
-            "kv_cache_mb_per_token",
-            "KV cache per token, MB (0: derived)",
-            "kv",
-            {
-                "min_value": 0.0,
-                "step": 0.01,
-                "format": "%.4f",
-                "help": f"Derived for a dense multi-head-attention model of this size: "
-                f"{derived / 1e6:.3f} MB. Models with grouped-query attention need far less "
-                "(e.g. 0.125 MB for an 8B model with 8 KV heads): enter it here.",
-            },
-            optional=True,
-        )
-        number(st, model, kv, key)
+        _llm_inputs(plan, model, right)
         return
     number(right, model, _LATENCY, key)
     left, mid, right = st.columns(3)
@@ -231,6 +219,59 @@ def _model_inputs(plan: serving.Endpoint, model: dict[str, Any]) -> None:
         key=key("reference"),
     )
     number(right, model, _MEASURED_REQUESTS, key)
+
+
+_OWN_MODEL = ""
+
+
+def _llm_inputs(plan: serving.Endpoint, model: dict[str, Any], where: Any) -> None:
+    """A preset from the catalog's model architectures, or a model of your own."""
+    presets = load_model_architectures()
+    options = [_OWN_MODEL, *presets]
+    current = plan.model.preset if plan.model.preset in presets else _OWN_MODEL
+    chosen = where.selectbox(
+        "Model",
+        options=options,
+        index=options.index(current),
+        format_func=lambda name: (
+            "A model of my own" if name == _OWN_MODEL else _preset_label(presets[name])
+        ),
+        key=key("preset"),
+        help="A preset's shape (layers, KV heads, experts) sizes its memory and KV cache.",
+    )
+    left, right = st.columns(2)
+    model["kv_precision"] = choice(left, "KV cache precision", plan.model.kv_precision, key("kvp"))
+    numbers(model, _TOKENS, key)
+    if chosen != _OWN_MODEL:
+        model.update(preset=chosen, parameters_billion=None, kv_cache_mb_per_token=None)
+        return
+    model["preset"] = None
+    number(right, model, _PARAMETERS, key)
+    own = replace(plan.model, preset=None, kv_cache_mb_per_token=None)
+    derived = serving.kv_bytes_per_token(own)
+    kv = Number(
+        "kv_cache_mb_per_token",
+        "KV cache per token, MB (0: estimate)",
+        "kv",
+        {
+            "min_value": 0.0,
+            "step": 0.01,
+            "format": "%.4f",
+            "help": f"Estimated for dense multi-head attention of this size: "
+            f"{derived / 1e6:.3f} MB. Models with grouped-query attention need far less "
+            "(0.131 MB for Llama-3.1-8B with 8 KV heads): enter yours, or pick a preset.",
+        },
+        optional=True,
+    )
+    number(st, model, kv, key)
+
+
+def _preset_label(arch: ModelArchitecture) -> str:
+    experts = f", {arch.num_experts} experts" if arch.num_experts else ""
+    return (
+        f"{arch.name} ({total_params(arch) / 1e9:,.1f}B{experts}, "
+        f"{kv_bytes_per_token(arch) / 1e6:.3f} MB KV/token at fp16)"
+    )
 
 
 def _hardware_inputs(plan: serving.Endpoint, data: dict[str, Any]) -> None:
