@@ -3,19 +3,18 @@ from dataclasses import replace
 
 import pytest
 
-from planner.catalog import PriceOverride, PriceTier, load_catalog
+from planner.catalog import PriceOverride, PriceTier, Pricing, load_catalog
 from planner.economics import CostCategory, evaluate, projection, scale_traffic
 from planner.errors import PlannerInputError
 from planner.scenario import (
     Business,
     DataTransferItem,
-    Pricing,
     Scenario,
-    ServingWorkload,
     StorageItem,
     ToolingItem,
-    TrainingWorkload,
 )
+from planner.training import RunPricing
+from tests.strategies import fixed_endpoint, stated_job
 
 
 def hand_worked() -> Scenario:
@@ -28,16 +27,16 @@ def hand_worked() -> Scenario:
             )
         ),
         training=(
-            TrainingWorkload(
+            stated_job(
                 name="train",
                 instance_type="g5.xlarge",
                 instance_count=2,
                 hours_per_run=10,
-                runs_per_month=3,
+                models_per_month=3,
             ),
         ),
         serving=(
-            ServingWorkload(
+            fixed_endpoint(
                 name="api",
                 requests_per_day=8_640_000,
                 instance_type="g4dn.xlarge",
@@ -56,24 +55,30 @@ def hand_worked() -> Scenario:
 def test_hand_worked_breakdown_and_unit_costs():
     result = evaluate(hand_worked())
     # training 2 × 10 h × $2 × 3 runs; serving: peak 150 req/s ÷ (50 × 0.6) = 5 × $1 × 730 h
-    assert result.breakdown() == {
-        CostCategory.TRAINING: 120.0,
-        CostCategory.SERVING: 3650.0,
-        CostCategory.STORAGE: 20.0,
-        CostCategory.DATA_TRANSFER: 10.0,
-        CostCategory.TOOLING: 300.0,
-    }
-    assert result.monthly_cost_usd == 4100.0
+    assert result.breakdown() == pytest.approx(
+        {
+            CostCategory.TRAINING: 120.0,
+            CostCategory.SERVING: 3650.0,
+            CostCategory.STORAGE: 20.0,
+            CostCategory.DATA_TRANSFER: 10.0,
+            CostCategory.TOOLING: 300.0,
+        },
+        rel=1e-12,
+    )
+    assert result.monthly_cost_usd == pytest.approx(4100.0, rel=1e-12)
     requests = 8_640_000 * 365 / 12
     assert result.requests_per_month == pytest.approx(requests)
     assert result.per_request_usd == pytest.approx(4100 / requests)
     assert result.per_1k_requests_usd == pytest.approx(4_100_000 / requests)
     assert result.per_user_usd == pytest.approx(4100 / 41_000)
-    assert result.per_training_run_usd == 40.0
+    assert result.per_training_run_usd == pytest.approx(40.0, rel=1e-12)
     assert result.revenue_usd_per_month == pytest.approx(0.0001 * requests)
     assert result.gross_margin == pytest.approx(1 - 4100 / (0.0001 * requests))
-    assert result.fleets[0].instances == 5
-    assert "5 × g4dn.xlarge" in result.lines[1].basis
+    assert result.endpoints[0].peak_instances == 5
+    assert result.endpoints[0].peak_requests_per_second == pytest.approx(150.0)
+    assert "g4dn.xlarge at 50 req/s each" in result.lines[1].basis
+    assert "5 at the peak" in result.lines[1].basis
+    assert result.training[0].instance_hours == 20.0
 
 
 def test_unit_costs_that_do_not_apply_are_none():
@@ -85,10 +90,8 @@ def test_unit_costs_that_do_not_apply_are_none():
 
 
 def test_min_instances_hold_a_fleet_with_no_traffic():
-    scenario = Scenario(
-        serving=(ServingWorkload(name="idle", requests_per_day=0, min_instances=3),)
-    )
-    assert evaluate(scenario).fleets[0].instances == 3
+    scenario = Scenario(serving=(fixed_endpoint(name="idle", requests_per_day=0, min_instances=3),))
+    assert evaluate(scenario).endpoints[0].peak_instances == 3
 
 
 def test_catalog_defaults_for_storage_and_egress():
@@ -108,26 +111,38 @@ def test_catalog_defaults_for_storage_and_egress():
     )
 
 
-def test_workload_tier_beats_default_tier():
+def test_a_job_is_priced_by_its_own_pricing_not_the_default_tier():
+    # Version 2 writes each job's pricing out (the upgrade fills in version 1's default
+    # tier), so the scenario's default tier no longer reaches a job.
     catalog = load_catalog()
     scenario = Scenario(
         pricing=Pricing(default_tier=PriceTier.RESERVED_3Y),
         training=(
-            TrainingWorkload(name="a", instance_type="p4d.24xlarge", price_tier=PriceTier.SPOT),
-            TrainingWorkload(name="b", instance_type="p4d.24xlarge"),
+            stated_job(name="a", pricing=RunPricing.SPOT),
+            stated_job(name="b", pricing=RunPricing.RESERVED_3Y),
+            stated_job(name="c"),
         ),
     )
-    spot, reserved = evaluate(scenario).training
+    spot, reserved, on_demand = evaluate(scenario).training
     assert (
-        spot.price.usd_per_hour == catalog.hourly_price("p4d.24xlarge", PriceTier.SPOT).usd_per_hour
+        spot.price.usd_per_instance_hour
+        == catalog.hourly_price("p4d.24xlarge", PriceTier.SPOT).usd_per_hour
     )
-    assert reserved.price.tier is PriceTier.RESERVED_3Y
-    assert reserved.gpu_hours_per_run == 8 * 24
+    assert (
+        reserved.price.usd_per_instance_hour
+        == catalog.hourly_price("p4d.24xlarge", PriceTier.RESERVED_3Y).usd_per_hour
+    )
+    assert (
+        on_demand.price.usd_per_instance_hour
+        == catalog.hourly_price("p4d.24xlarge", PriceTier.ON_DEMAND).usd_per_hour
+    )
+    assert reserved.gpu_hours == 8 * 24
+    assert spot.wall_clock_hours > 24  # checkpoints and restarts cost spot time
 
 
 def test_unknown_instance_is_a_clear_error():
-    scenario = Scenario(training=(TrainingWorkload(name="a", instance_type="p4d.24xlargee"),))
-    with pytest.raises(PlannerInputError, match=r"p4d\.24xlarge"):
+    scenario = Scenario(training=(stated_job(name="a", instance_type="p4d.24xlargee"),))
+    with pytest.raises(PlannerInputError, match=r"a: .*p4d\.24xlarge"):
         evaluate(scenario)
 
 
@@ -142,7 +157,7 @@ def test_projection_grows_serving_and_egress_but_not_training():
     frame = projection(scenario)
     assert sorted(frame["month"].unique()) == list(range(1, 13))
     by = frame.pivot_table(index="month", columns="category", values="usd")
-    assert (by["training"] == 120.0).all()
+    assert by["training"].to_numpy() == pytest.approx(120.0, rel=1e-12)
     assert by.loc[12, "serving"] > by.loc[1, "serving"]
     assert by.loc[12, "data_transfer"] == pytest.approx(10 * 1.1**11)
     assert math.isclose(by.loc[1].sum(), 4100.0)

@@ -8,12 +8,13 @@ from planner.io import read_scenario
 from planner.scenario import (
     SCHEMA_VERSION,
     Scenario,
-    ServingWorkload,
     dump_scenario_yaml,
     parse_scenario_yaml,
     scenario_from_mapping,
     validated,
 )
+from planner.serving import Endpoint, Traffic
+from planner.training import TrainingJob
 from tests.conftest import GALLERY_FILES
 
 
@@ -34,10 +35,11 @@ def test_defaults_are_left_out_of_yaml():
 def test_negative_traffic_names_field_value_and_range():
     with pytest.raises(PlannerInputError) as caught:
         parse_scenario_yaml(
-            "serving:\n  - name: api\n    requests_per_day: -5\n    instance_type: g5.xlarge\n"
+            "serving:\n  - name: api\n    traffic:\n      requests_per_day: -5\n"
+            "    instance_type: g5.xlarge\n"
         )
     message = str(caught.value)
-    assert "serving[0].requests_per_day" in message
+    assert "serving[0].traffic.requests_per_day" in message
     assert '"api"' in message
     assert "-5" in message
     assert "greater than or equal to 0" in message
@@ -84,10 +86,34 @@ def test_price_override_and_tier_round_trip():
 
 
 def test_validated_rejects_an_invalid_replace():
-    base = Scenario(serving=(ServingWorkload(name="api", requests_per_day=10),))
-    bad = replace(base, serving=(replace(base.serving[0], target_utilization=1.5),))
-    with pytest.raises(PlannerInputError, match="target_utilization"):
+    base = Scenario(serving=(Endpoint(name="api", traffic=Traffic(requests_per_day=10)),))
+    bad = replace(base, serving=(replace(base.serving[0], cache_hit_rate=1.5),))
+    with pytest.raises(PlannerInputError, match="cache_hit_rate"):
         validated(bad)
+
+
+@pytest.mark.parametrize("section", ["training", "serving"])
+def test_two_items_of_a_section_may_not_share_a_name(section):
+    with pytest.raises(PlannerInputError, match=r"named 'same'.*To fix: rename one"):
+        scenario_from_mapping({section: [{"name": "same"}, {"name": "same"}]})
+
+
+def test_a_job_that_states_its_hours_refuses_a_model_size():
+    with pytest.raises(PlannerInputError, match="hours_per_run and also params"):
+        scenario_from_mapping({"training": [{"name": "j", "hours_per_run": 5, "params": 1e9}]})
+
+
+def test_jobs_and_endpoints_are_found_by_name():
+    scenario = Scenario(
+        training=(TrainingJob(name="a", hours_per_run=1),),
+        serving=(Endpoint(name="b"),),
+    )
+    assert scenario.job("a").hours_per_run == 1
+    assert scenario.endpoint("b").name == "b"
+    with pytest.raises(PlannerInputError, match=r"no endpoint named 'a'.*it has: 'b'"):
+        scenario.endpoint("a")
+    with pytest.raises(PlannerInputError, match="--job"):
+        scenario.job("b")
 
 
 def test_mapping_must_be_a_mapping():
