@@ -6,16 +6,24 @@ schema; the models that read them live in :mod:`planner.buildbuy` (total cost of
 and :mod:`planner.whatif` (compare, sensitivity, uncertainty).
 
 Parameters are named by their path in the scenario, the same path the schema's error
-messages use, e.g. ``serving[0].requests_per_day`` or
+messages use, e.g. ``serving[0].traffic.requests_per_day``, ``training[0].mfu`` or
 ``business_case.build_vs_buy.self_hosted.maintenance_hours_per_month``; an instance price is
 ``price[g4dn.xlarge].on_demand``. A :class:`Variant` is a named set of such changes, so the
-share link carries it without copying the whole scenario.
+share link carries it without copying the whole scenario. A change may set any lever, not
+only a number: ``serving[0].model.precision: int8``, ``serving[0].autoscaling.enabled:
+true``, an instance type, or a list such as ``serving[0].mix.tiers: [on_demand, spot]``;
+the scenario's schema checks the value when the variant is applied.
 
 >>> from pydantic import TypeAdapter
 >>> case = TypeAdapter(BusinessCase).validate_python(
-...     {"ranges": [{"parameter": "serving[0].requests_per_day", "low": 5, "high": 9}]})
+...     {"ranges": [{"parameter": "serving[0].traffic.requests_per_day", "low": 5, "high": 9}],
+...      "variants": [{"name": "INT8", "changes": [
+...          {"parameter": "serving[0].model.precision", "value": "int8"},
+...          {"parameter": "serving[0].mix.tiers", "value": ["on_demand", "spot"]}]}]})
 >>> case.ranges[0].distribution
 <Distribution.TRIANGULAR: 'triangular'>
+>>> [change.value for change in case.variants[0].changes]
+['int8', ('on_demand', 'spot')]
 >>> ParameterRange(parameter="x", low=3, high=1)
 Traceback (most recent call last):
 ...
@@ -37,6 +45,12 @@ from planner.fields import STRICT, Finite, Name
 NonNegative = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 Hours = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
 ParameterKey = Annotated[str, Field(min_length=1, max_length=300)]
+_Word = Annotated[str, Field(min_length=1, max_length=200)]
+# What a variant can set: a number, a switch, a word (a precision, a pricing tier, an instance
+# type) or a list of words (the tiers a fleet may buy). Numbers come first, so a file's
+# ``value: 100`` stays the number it always was; whether the value suits the field it names
+# is the scenario schema's to say, when the variant is applied.
+ChangeValue = Finite | bool | _Word | Annotated[tuple[_Word, ...], Field(max_length=20)]
 
 MAX_HORIZON_MONTHS = 36
 MAX_TEAM_SIZE = 100_000
@@ -210,11 +224,11 @@ class ParameterRange:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Change:
-    """One assumption set to a new value in a variant."""
+    """One assumption set to a new value in a variant: a number, or any other lever."""
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     parameter: ParameterKey
-    value: Finite
+    value: ChangeValue
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,21 +1,25 @@
-"""CLI commands of the business case: ``compare``, ``tco`` and ``report``.
+"""CLI commands of the business case: ``compare``, ``tco``, ``sensitivity`` and ``report``.
 
 ``compare A.yaml B.yaml [...] --json`` prints each scenario's figures and its differences from
 the first. ``tco FILE.yaml --json`` prints ``build_usd``, ``buy_usd``, ``horizon_months``,
 ``break_even_month`` (null if none) and ``break_even_team_size`` (null if none), and more
-keys besides. ``report FILE.yaml -o OUT.html|OUT.md`` writes the business-case report.
+keys besides. ``sensitivity FILE.yaml --json`` prints the tornado's bars (each with its
+parameter ``key``) and the Monte Carlo P10, P50, P90 and mean of each output: the numbers
+the Sensitivity page shows for the same settings. ``report FILE.yaml -o OUT.html|OUT.md``
+writes the business-case report.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from planner import buildbuy, whatif
-from planner.business_case import MAX_HORIZON_MONTHS, MAX_TEAM_SIZE, BusinessCase
+from planner.business_case import MAX_HORIZON_MONTHS, MAX_TEAM_SIZE, BusinessCase, Output
 from planner.cli_common import read_scenario
 from planner.errors import PlannerInputError
 from planner.report import build_report
@@ -25,7 +29,7 @@ from planner.share import DEFAULT_BASE_URL
 
 
 def register_commands(commands: Any) -> None:
-    """Add ``compare``, ``tco`` and ``report`` to the CLI's sub-command parsers."""
+    """Add ``compare``, ``tco``, ``sensitivity`` and ``report`` to the CLI's sub-commands."""
     compare_cmd = commands.add_parser(
         "compare", help="figures of 2-4 scenarios side by side, with differences"
     )
@@ -42,6 +46,33 @@ def register_commands(commands: Any) -> None:
     tco_cmd.add_argument("--team-size", type=int, help="seats at the start (0 or more)")
     tco_cmd.add_argument("--json", action="store_true", help="print JSON")
     tco_cmd.set_defaults(run=_tco)
+
+    sensitivity_cmd = commands.add_parser(
+        "sensitivity", help="tornado and Monte Carlo percentiles of the whole system"
+    )
+    sensitivity_cmd.add_argument("file", help="scenario YAML file")
+    sensitivity_cmd.add_argument(
+        "--output",
+        help=f"what to measure: {', '.join(Output)} (default: the scenario's choice)",
+    )
+    sensitivity_cmd.add_argument(
+        "--percent",
+        type=float,
+        help="move each assumption without a range by ± this percentage (default: the "
+        "scenario's tornado_percent)",
+    )
+    sensitivity_cmd.add_argument(
+        "--samples",
+        type=int,
+        default=whatif.DEFAULT_SAMPLES,
+        help=f"Monte Carlo draws, 100 to {whatif.MAX_SAMPLES:,} "
+        f"(default {whatif.DEFAULT_SAMPLES:,})",
+    )
+    sensitivity_cmd.add_argument(
+        "--seed", type=int, default=0, help=f"random seed, 0 to {MAX_SEED:,} (default 0)"
+    )
+    sensitivity_cmd.add_argument("--json", action="store_true", help="print JSON")
+    sensitivity_cmd.set_defaults(run=_sensitivity)
 
     report_cmd = commands.add_parser("report", help="write the business-case report")
     report_cmd.add_argument("file", help="scenario YAML file")
@@ -92,13 +123,7 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
     for name, (_, scenario) in zip(comparison.names, entries, strict=True):
         out.write(f"{name}: {scenario.title}\n")
     out.write("\n")
-    frame = comparison.frame()
-    widths = {c: max(len(str(c)), *(len(str(v)) for v in frame[c])) for c in frame.columns}
-    out.write("  ".join(f"{c:<{widths[c]}}" for c in frame.columns) + "\n")
-    for row in frame.itertuples(index=False):
-        out.write(
-            "  ".join(f"{v!s:<{widths[c]}}" for c, v in zip(frame.columns, row, strict=True)) + "\n"
-        )
+    _write_table(comparison.frame(), out)
     out.write(f"\nDifferences (Δ) are from the first: {comparison.names[0]}.\n")
     return 0
 
@@ -171,6 +196,113 @@ def _tco(args: argparse.Namespace, out: TextIO) -> int:
     if days is not None and result.opportunity_usd > 0:
         out.write(f"Opportunity cost at which both cost the same: {days:,.1f} engineer-days.\n")
     return 0
+
+
+MAX_SEED = 2**32 - 1
+
+
+def _output(scenario: Scenario, name: str | None) -> Output:
+    if name is None:
+        return whatif.default_output(scenario)
+    try:
+        return Output(name)
+    except ValueError:
+        raise PlannerInputError(
+            f"--output {name}: there is no such measure",
+            fix=f"use one of {', '.join(Output)}",
+        ) from None
+
+
+def _number(value: float) -> float | None:
+    """JSON has no NaN: a figure no draw could price is null."""
+    return value if math.isfinite(value) else None
+
+
+def sensitivity_json(
+    scenario: Scenario, tornado: whatif.Tornado, uncertainty: whatif.Uncertainty, seed: int
+) -> dict[str, Any]:
+    """The ``sensitivity --json`` document: the tornado's bars, widest first, and the
+    percentiles of every output Monte Carlo measured."""
+    return {
+        "scenario": scenario.title,
+        "output": str(tornado.output),
+        "output_label": tornado.output.label,
+        "base_output": tornado.base_output,
+        "tornado": [
+            {
+                "key": bar.spread.parameter.key,
+                "label": bar.spread.parameter.label,
+                "unit": bar.spread.parameter.unit,
+                "base_value": bar.spread.base,
+                "low_value": bar.spread.low,
+                "high_value": bar.spread.high,
+                "range_from": bar.spread.source,
+                "output_low": bar.output_low,
+                "output_high": bar.output_high,
+                "swing": bar.swing,
+            }
+            for bar in tornado.bars
+        ],
+        "monte_carlo": {
+            "samples": uncertainty.samples,
+            "seed": seed,
+            "percentiles": {
+                row["output"]: {
+                    "label": whatif.OUTPUT_NAMES[row["output"]],
+                    **{name: _number(row[name]) for name in ("p10", "p50", "p90", "mean")},
+                }
+                for row in uncertainty.percentiles().to_dict("records")
+            },
+            "probability_build_cheaper": uncertainty.probability_build_cheaper,
+        },
+    }
+
+
+def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
+    scenario = read_scenario(args.file)
+    output = _output(scenario, args.output)
+    if not 0 <= args.seed <= MAX_SEED:
+        raise PlannerInputError(
+            f"--seed {args.seed}: a seed is a whole number from 0 to {MAX_SEED:,}",
+            fix="pass --seed 0, or leave it out",
+        )
+    tornado = whatif.tornado(scenario, output, percent=args.percent)
+    uncertainty = whatif.monte_carlo(scenario, samples=args.samples, seed=args.seed)
+    if args.json:
+        json.dump(
+            sensitivity_json(scenario, tornado, uncertainty, args.seed),
+            out,
+            indent=2,
+            allow_nan=False,
+        )
+        out.write("\n")
+        return 0
+    out.write(f"{scenario.title}\n\n")
+    out.write(
+        f"{output.label} at the scenario's values: "
+        f"{whatif.format_output(output, tornado.base_output)}\n\n"
+    )
+    _write_table(tornado.table(), out)
+    out.write(f"\nMonte Carlo, {uncertainty.samples:,} draws (seed {args.seed}):\n")
+    for row in uncertainty.percentiles().to_dict("records"):
+        shown = (
+            f"{name.upper()} {whatif.format_figure('usd', row[name])}"
+            for name in ("p10", "p50", "p90", "mean")
+        )
+        out.write(f"  {whatif.OUTPUT_NAMES[row['output']]}: {', '.join(shown)}\n")
+    return 0
+
+
+def _write_table(frame: Any, out: TextIO) -> None:
+    if frame.empty:
+        out.write("Nothing to vary: every assumption is zero.\n")
+        return
+    widths = {c: max(len(str(c)), *(len(str(v)) for v in frame[c])) for c in frame.columns}
+    out.write("  ".join(f"{c:<{widths[c]}}" for c in frame.columns) + "\n")
+    for row in frame.itertuples(index=False):
+        out.write(
+            "  ".join(f"{v!s:<{widths[c]}}" for c, v in zip(frame.columns, row, strict=True)) + "\n"
+        )
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:

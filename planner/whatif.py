@@ -3,12 +3,23 @@
 Parameters
 ----------
 A parameter is a number in the scenario, named by its path (the same path the schema's
-error messages use): ``serving[0].requests_per_day``, ``tooling[2].usd_per_month``,
+error messages use): ``serving[0].traffic.requests_per_day``, ``serving[0].cache_hit_rate``,
+``training[0].mfu``, ``tooling[2].usd_per_month``,
 ``business_case.build_vs_buy.self_hosted.setup_hours``, or an instance's hourly price
 ``price[g4dn.xlarge].on_demand``, which is read through the catalog and written as a price
-override. :func:`value_of` reads one, :func:`with_value` returns the scenario with one
-changed (``dataclasses.replace`` down the path), and :func:`key_parameters` lists those a
+override. Every numeric input of every training job and endpoint can be named this way.
+:func:`value_of` reads one, :func:`with_value` returns the scenario with one changed
+(``dataclasses.replace`` down the path), and :func:`key_parameters` lists those a
 scenario's answer depends on. Bounds come from the schema's own constraints.
+
+Levers
+------
+A variant may also set what is not a number: a precision (``serving[0].model.precision``),
+a switch (``serving[0].autoscaling.enabled``), an instance type or a list of tiers
+(``serving[0].mix.tiers``). :func:`apply_changes` writes those into the scenario's mapping
+and lets the schema validate it, so a bad value gets the message a YAML file would;
+:func:`lever_keys` lists the paths a variant can set, and :func:`parse_value` reads a value
+as the user typed it.
 
 Outputs
 -------
@@ -26,10 +37,10 @@ Sensitivity
 Uncertainty
 -----------
 Monte Carlo draws every key parameter at once from its range (triangular or PERT between
-low, likely and high; ± ``tornado_percent`` around the base where the user gave no range)
-and evaluates all draws in one vectorised pass: :func:`unit_economics_arrays` mirrors the
-first-order formulas of :mod:`planner.economics` on arrays, and :func:`planner.buildbuy.
-tco_arrays` is the build-vs-buy model itself. The tests check both against the scalar models.
+low, likely and high; ± ``tornado_percent`` around the base where the user gave no range).
+:func:`unit_economics_draws` prices each draw with :func:`planner.economics.evaluate`, the
+one model of the whole system; :func:`planner.buildbuy.tco_arrays` prices every draw of the
+build-vs-buy model in one vectorised pass.
 
 >>> from planner.scenario import Scenario, ToolingItem
 >>> s = Scenario(tooling=(ToolingItem(name="tracking", usd_per_month=300),))
@@ -41,6 +52,7 @@ tco_arrays` is the build-vs-buy model itself. The tests check both against the s
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
 import math
@@ -59,6 +71,7 @@ from planner import buildbuy
 from planner.business_case import (
     BuildVsBuy,
     BusinessCase,
+    ChangeValue,
     Distribution,
     Output,
     ParameterRange,
@@ -69,7 +82,7 @@ from planner.catalog import Catalog, PriceOverride, PriceTier, load_catalog
 from planner.economics import evaluate, requests_per_day
 from planner.errors import PlannerInputError
 from planner.formatting import usd
-from planner.scenario import Scenario, validated
+from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping, validated
 from planner.serving import Endpoint, ModelKind
 from planner.training import RunPricing, TrainingJob
 
@@ -224,7 +237,7 @@ def _unknown(key: str, why: str = "") -> PlannerInputError:
     return PlannerInputError(
         f"{key!r} is not a number in this scenario{': ' + why if why else ''}",
         fix=(
-            "name a field by its path, e.g. serving[0].requests_per_day or "
+            "name a field by its path, e.g. serving[0].traffic.requests_per_day or "
             "price[g4dn.xlarge].on_demand; the Sensitivity page lists the key assumptions"
         ),
     )
@@ -305,18 +318,19 @@ def parameter(scenario: Scenario, key: str) -> Parameter:
     PlannerInputError
         If ``key`` names nothing numeric in the scenario.
 
-    >>> from planner.scenario import Scenario, ServingWorkload
-    >>> s = Scenario(serving=(ServingWorkload(name="api", requests_per_day=1e6),))
-    >>> p = parameter(s, "serving[0].target_utilization")
+    >>> from planner.scenario import Scenario
+    >>> from planner.serving import Endpoint
+    >>> s = Scenario(serving=(Endpoint(name="api"),))
+    >>> p = parameter(s, "serving[0].cache_hit_rate")
     >>> p.label, p.upper, p.lower_open
-    ('Utilisation — endpoint “api”', 1.0, True)
-    >>> parameter(s, "serving[3].requests_per_day")
+    ('Cache hit rate — endpoint “api”', 0.99, False)
+    >>> parameter(s, "serving[3].cache_hit_rate")
     Traceback (most recent call last):
     ...
-    planner.errors.PlannerInputError: 'serving[3].requests_per_day' is not a number in this \
+    planner.errors.PlannerInputError: 'serving[3].cache_hit_rate' is not a number in this \
 scenario: serving has no item 3. To fix: name a field by its path, e.g. \
-serving[0].requests_per_day or price[g4dn.xlarge].on_demand; the Sensitivity page lists the \
-key assumptions.
+serving[0].traffic.requests_per_day or price[g4dn.xlarge].on_demand; the Sensitivity page \
+lists the key assumptions.
     """
     price = _PRICE_KEY.match(key)
     if price is not None:
@@ -419,11 +433,14 @@ def _replace_path(obj: Any, steps: Sequence[tuple[str, int | None]], value: Any)
     return replace(obj, **{name: new})
 
 
-def with_value(scenario: Scenario, key: str, value: float) -> Scenario:
-    """The scenario with parameter ``key`` set to ``value`` (rounded for whole numbers).
+def with_value(scenario: Scenario, key: str, value: ChangeValue) -> Scenario:
+    """The scenario with ``key`` set to ``value`` (rounded for whole numbers).
 
-    Not re-validated, so analyses can call it thousands of times; :func:`apply_changes`
-    validates. A price is written as a price override for that instance and tier.
+    A number for a field that holds one is not re-validated, so analyses can call this
+    thousands of times; :func:`apply_changes` validates. A price is written as a price
+    override for that instance and tier. Any other value (a lever: a word, a switch, a list)
+    goes through :func:`apply_changes`, since only the schema can turn ``"int8"`` into the
+    precision it names.
 
     >>> from planner.scenario import Scenario
     >>> with_value(Scenario(), "price[g4dn.xlarge].spot", 0.2).pricing.overrides
@@ -431,12 +448,19 @@ def with_value(scenario: Scenario, key: str, value: float) -> Scenario:
 spot_usd_per_hour=0.2, reserved_1y_usd_per_hour=None, reserved_3y_usd_per_hour=None),)
     """
     price = _PRICE_KEY.match(key)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (price is None and not _holds_number(scenario, key))
+    ):
+        return apply_changes(scenario, {key: value})
+    number = float(value)
     if price is not None:
         parameter(scenario, key)
         field = f"{price['tier']}_usd_per_hour"
         instance = price["instance"]
         overrides = scenario.pricing.overrides
-        changed: dict[str, Any] = {field: float(value)}
+        changed: dict[str, Any] = {field: number}
         if any(o.instance_type == instance for o in overrides):
             overrides = tuple(
                 replace(o, **changed) if o.instance_type == instance else o for o in overrides
@@ -445,22 +469,126 @@ spot_usd_per_hour=0.2, reserved_1y_usd_per_hour=None, reserved_3y_usd_per_hour=N
             overrides = (*overrides, PriceOverride(instance_type=instance, **changed))
         return replace(scenario, pricing=replace(scenario.pricing, overrides=overrides))
     objects, steps = _walk(scenario, key)
-    typed: float | int = round(value) if isinstance(objects[-1], int) else float(value)
+    typed: float | int = round(number) if isinstance(objects[-1], int) else number
     result: Scenario = _replace_path(scenario, steps, typed)
     return result
 
 
-def apply_changes(scenario: Scenario, changes: Mapping[str, float]) -> Scenario:
-    """The scenario with several parameters changed, checked against the schema.
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _holds_number(scenario: Scenario, key: str) -> bool:
+    try:
+        _walk(scenario, key)
+    except PlannerInputError:
+        return False
+    return True
+
+
+def apply_changes(scenario: Scenario, changes: Mapping[str, ChangeValue]) -> Scenario:
+    """The scenario with several inputs changed, checked against the schema.
+
+    A change is a number, or any other lever: a precision, a switch, an instance type, a
+    list of tiers. Levers (and numbers for fields that are unset) are written into the
+    scenario's mapping, which the schema then validates as it would a YAML file.
 
     Raises
     ------
     PlannerInputError
-        For an unknown parameter or a value the schema does not allow.
+        For a path that names no field, or a value the schema does not allow (naming the
+        field, the value as given and what is allowed).
+
+    >>> from planner.scenario import Scenario
+    >>> from planner.serving import Endpoint
+    >>> s = Scenario(serving=(Endpoint(name="api"),))
+    >>> changed = apply_changes(s, {"serving[0].model.precision": "int8",
+    ...                             "serving[0].autoscaling.enabled": True,
+    ...                             "serving[0].mix.tiers": ("on_demand", "spot")})
+    >>> str(changed.serving[0].model.precision), changed.serving[0].mix.tiers[1]
+    ('int8', <PriceTier.SPOT: 'spot'>)
+    >>> apply_changes(s, {"serving[0].model.precision": "int9"})
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: Invalid scenario: serving[0].model.precision ("api") = \
+'int9': Input should be 'fp16', 'int8' or 'int4'. To fix: correct the field named above.
     """
+    levers: dict[str, ChangeValue] = {}
     for key, value in changes.items():
-        scenario = with_value(scenario, key, value)
-    return validated(scenario)
+        if _is_number(value) and (_PRICE_KEY.match(key) or _holds_number(scenario, key)):
+            scenario = with_value(scenario, key, value)
+        else:
+            levers[key] = value
+    if not levers:
+        return validated(scenario)
+    data = scenario_to_mapping(scenario)
+    for key, value in levers.items():
+        _write_lever(scenario, data, key, value)
+    return scenario_from_mapping(data)
+
+
+def _not_a_field(key: str, why: str) -> PlannerInputError:
+    return PlannerInputError(
+        f"{key!r} is not a field of this scenario: {why}",
+        fix=(
+            "name a field by its path, e.g. serving[0].model.precision, "
+            "serving[0].autoscaling.enabled or training[0].mfu"
+        ),
+    )
+
+
+def _target(scenario: Scenario, key: str) -> tuple[Any, list[tuple[str, int | None]]]:
+    """The value at ``key`` (``None`` where unset) and the path's steps, for any field."""
+    steps = _steps(key)
+    current: Any = scenario
+    for position, (name, index) in enumerate(steps):
+        known = [f.name for f in fields(current)] if is_dataclass(current) else []
+        if name not in known:
+            where = ".".join(key.split(".")[:position]) or "the scenario"
+            near = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {near[0]!r})" if near else ""
+            raise _not_a_field(key, f"{where} has no field {name!r}{hint}")
+        current = getattr(current, name)
+        if index is not None:
+            if not isinstance(current, tuple) or index >= len(current):
+                raise _not_a_field(key, f"{name} has no item {index}")
+            current = current[index]
+        if current is None and position < len(steps) - 1:
+            raise _not_a_field(key, f"{name} is not set")
+    return current, steps
+
+
+def _write_lever(scenario: Scenario, data: dict[str, Any], key: str, value: ChangeValue) -> None:
+    """Set ``key`` to ``value`` in ``data``, the scenario's mapping; the schema checks it."""
+    if _PRICE_KEY.match(key):
+        raise PlannerInputError(
+            f"{key} = {value!r}: a price is a number of USD per hour",
+            fix="enter a number such as 0.526",
+        )
+    current, steps = _target(scenario, key)
+    if is_dataclass(current) or (isinstance(current, tuple) and any(map(is_dataclass, current))):
+        raise _not_a_field(key, "it is a section, not a value; name one of its fields")
+    node: Any = data
+    for name, index in steps[:-1]:
+        node = node[name] if index is None else node[name][index]
+    name, index = steps[-1]
+    written: Any = list(value) if isinstance(value, tuple) else value
+    if isinstance(value, float) and _whole_number_field(scenario, steps):
+        written = round(value)  # as with_value does: a whole-number field takes whole numbers
+    if index is None:
+        node[name] = written
+    else:
+        node[name][index] = written
+
+
+def _whole_number_field(scenario: Scenario, steps: Sequence[tuple[str, int | None]]) -> bool:
+    owner: Any = scenario
+    for name, index in steps[:-1]:
+        owner = getattr(owner, name)
+        if index is not None:
+            owner = owner[index]
+    kind: type = type(owner)
+    return _field_info(kind, steps[-1][0])[1]
 
 
 def _business_case(scenario: Scenario) -> BusinessCase:
@@ -485,6 +613,150 @@ def variant_scenario(scenario: Scenario, variant: Variant) -> Scenario:
     except PlannerInputError as error:
         raise PlannerInputError(f'Variant "{variant.name}": {error}') from None
     return replace(changed, title=f"{scenario.title} — {variant.name}")
+
+
+# Free text, run settings and shapes that a variant does not set as a lever.
+_NOT_LEVERS = frozenset(
+    {
+        "name",
+        "note",
+        "source",
+        "simulations",
+        "seed",
+        "demand_csv",
+        "daily_weights",
+        "weekly_weights",
+    }
+)
+_LEVER_SECTIONS = ("training", "serving", "storage", "data_transfer", "tooling", "business")
+
+
+@functools.cache
+def _holds_sections(owner: type, name: str) -> bool:
+    """Whether a field holds a section (a dataclass, or a tuple of them), set or not."""
+    pending = [typing.get_type_hints(owner)[name]]
+    while pending:
+        hint = pending.pop()
+        if isinstance(hint, type) and is_dataclass(hint):
+            return True
+        pending.extend(typing.get_args(hint))
+    return False
+
+
+def lever_keys(scenario: Scenario) -> tuple[str, ...]:
+    """Every path a variant can set in the jobs, endpoints, storage, transfer, tooling and
+    business sections: each field that holds a value rather than a section, unset ones
+    included, except names, notes and simulation settings.
+
+    >>> from planner.scenario import Scenario
+    >>> from planner.serving import Endpoint
+    >>> keys = lever_keys(Scenario(serving=(Endpoint(),)))
+    >>> [k for k in keys if k.endswith((".precision", ".enabled", ".tiers"))]
+    ['serving[0].model.precision', 'serving[0].autoscaling.enabled', \
+'serving[0].baseline.precision', 'serving[0].mix.tiers']
+    """
+    keys: list[str] = []
+
+    def visit(section: Any, prefix: str) -> None:
+        kind: type = type(section)
+        for field in fields(section):
+            value = getattr(section, field.name)
+            path = f"{prefix}.{field.name}"
+            if field.name in _NOT_LEVERS:
+                continue
+            if is_dataclass(value):
+                visit(value, path)
+            elif _holds_sections(kind, field.name):
+                for index, item in enumerate(value or ()):
+                    visit(item, f"{path}[{index}]")
+            else:
+                keys.append(path)
+
+    for name in _LEVER_SECTIONS:
+        value = getattr(scenario, name)
+        if isinstance(value, tuple):
+            for index, item in enumerate(value):
+                visit(item, f"{name}[{index}]")
+        else:
+            visit(value, name)
+    return tuple(keys)
+
+
+def lever_value(scenario: Scenario, key: str) -> ChangeValue | None:
+    """The scenario's value at any path, as a variant would hold it (``None``: unset).
+
+    Raises
+    ------
+    PlannerInputError
+        For a path that names no field.
+
+    >>> from planner.scenario import Scenario
+    >>> from planner.serving import Endpoint
+    >>> lever_value(Scenario(serving=(Endpoint(),)), "serving[0].mix.tiers")
+    ('on_demand',)
+    """
+    if _PRICE_KEY.match(key):
+        return value_of(scenario, key)
+    current, _ = _target(scenario, key)
+    if isinstance(current, tuple):
+        return tuple(str(item) for item in current)
+    if isinstance(current, enum.Enum):
+        return str(current)
+    result: ChangeValue | None = current
+    return result
+
+
+def parse_value(text: str) -> ChangeValue:
+    """A variant's value as the user typed it: a number, ``true`` or ``false``, a word, or a
+    list of words in brackets. Whether it suits its field is the schema's to say.
+
+    Raises
+    ------
+    PlannerInputError
+        For an empty value or one longer than 200 characters.
+
+    >>> parse_value("int8"), parse_value(" TRUE "), parse_value("1e6")
+    ('int8', True, 1000000.0)
+    >>> parse_value("[on_demand, spot]")
+    ('on_demand', 'spot')
+    """
+    stripped = text.strip()
+    if not stripped or len(stripped) > 200:
+        raise PlannerInputError(
+            f"{text[:40]!r} is not a value a variant can hold",
+            fix="write a number, true or false, a word such as int8, or a list such as "
+            "[on_demand, spot]",
+        )
+    if stripped.lower() in {"true", "false"}:
+        return stripped.lower() == "true"
+    try:
+        number = float(stripped.replace(",", "").replace("_", ""))
+    except ValueError:
+        pass
+    else:
+        if math.isfinite(number):
+            return number
+    if stripped.startswith("[") and stripped.endswith("]"):
+        items = (item.strip().strip("'\"") for item in stripped[1:-1].split(","))
+        return tuple(item for item in items if item)
+    return stripped
+
+
+def format_change(value: ChangeValue | None) -> str:
+    """A variant's value as :func:`parse_value` reads it back.
+
+    >>> format_change(True), format_change(("on_demand", "spot")), format_change(7.2e7)
+    ('true', '[on_demand, spot]', '72000000')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return f"[{', '.join(value)}]"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1223,10 +1495,22 @@ class Uncertainty:
     fan: pd.DataFrame | None
 
     def percentiles(self) -> pd.DataFrame:
-        """P10, P50 and P90 and the mean of each output."""
-        rows = []
+        """P10, P50 and P90 and the mean of each output, over the draws that could be priced
+        (NaN where none could)."""
+        rows: list[dict[str, str | float]] = []
         for name, values in self.outputs.items():
             finite = values[np.isfinite(values)]
+            if finite.size == 0:  # no draw could be priced: NaN says so, where NumPy would warn
+                rows.append(
+                    {
+                        "output": name,
+                        "p10": math.nan,
+                        "p50": math.nan,
+                        "p90": math.nan,
+                        "mean": math.nan,
+                    }
+                )
+                continue
             p10, p50, p90 = np.percentile(finite, PERCENTILES)
             rows.append(
                 {
@@ -1278,7 +1562,7 @@ def monte_carlo(
     if not 100 <= samples <= MAX_SAMPLES:
         raise PlannerInputError(
             f"{samples:,} Monte Carlo draws is outside 100 to {MAX_SAMPLES:,}",
-            fix="use 10,000",
+            fix=f"use {DEFAULT_SAMPLES:,}, the default, or up to {MAX_SAMPLES:,}",
         )
     catalog = catalog or load_catalog()
     rng = np.random.default_rng(seed)
