@@ -1,8 +1,12 @@
 from dataclasses import replace
 
-from planner.checks import Severity, _period_reading, check_scenario
+from planner.check import Severity
+from planner.checks import _period_reading, check_scenario
 from planner.economics import evaluate
-from planner.scenario import Scenario, ServingWorkload, StatedFigure, StatedUnit, TrainingWorkload
+from planner.scenario import Scenario
+from planner.stated import StatedFigure, StatedUnit
+from planner.training import TrainingBaseline, TrainingJob
+from tests.strategies import fixed_endpoint, stated_job
 
 
 def codes(scenario: Scenario) -> list[str]:
@@ -42,12 +46,10 @@ def test_agreeing_figures_raise_nothing():
 
 
 def test_lesson_02_implied_gpu_hour_price_is_flagged():
-    run = TrainingWorkload(name="ranker", instance_type="p4d.24xlarge", hours_per_run=72)
+    run = stated_job(name="ranker", instance_type="p4d.24xlarge", hours_per_run=72)
     scenario = Scenario(
         training=(run,),
-        stated=(
-            StatedFigure(name="run", value=37_748, unit=StatedUnit.USD_PER_RUN, workload="ranker"),
-        ),
+        stated=(StatedFigure(name="run", value=37_748, unit=StatedUnit.USD_PER_RUN, job="ranker"),),
     )
     checks = check_scenario(scenario, evaluate(scenario))
     implied = [c for c in checks if c.code == "implied_gpu_hour_price"]
@@ -55,7 +57,7 @@ def test_lesson_02_implied_gpu_hour_price_is_flagged():
     assert "$65.5" in implied[0].message
 
 
-def test_per_run_figure_without_a_workload_is_noted():
+def test_per_run_figure_without_a_job_is_noted():
     scenario = Scenario(stated=(StatedFigure(name="run", value=5000, unit=StatedUnit.USD_PER_RUN),))
     assert codes(scenario) == ["stated_figure_unlinked"]
 
@@ -63,7 +65,7 @@ def test_per_run_figure_without_a_workload_is_noted():
 def test_lesson_03_fleet_implied_by_cost_is_absurd():
     scenario = Scenario(
         serving=(
-            ServingWorkload(
+            fixed_endpoint(
                 name="api",
                 requests_per_day=10_000_000,
                 instance_type="g4dn.xlarge",
@@ -83,15 +85,41 @@ def test_period_reading():
 
 
 def test_a_per_run_gap_is_never_read_as_a_period_mix_up():
-    run = TrainingWorkload(name="ranker", instance_type="p4d.24xlarge", hours_per_run=1)
+    run = stated_job(name="ranker", instance_type="p4d.24xlarge", hours_per_run=1)
     scenario = Scenario(
         training=(run,),
-        stated=(
-            StatedFigure(name="run", value=2002, unit=StatedUnit.USD_PER_RUN, workload="ranker"),
-        ),
+        stated=(StatedFigure(name="run", value=2002, unit=StatedUnit.USD_PER_RUN, job="ranker"),),
     )
     checks = check_scenario(scenario, evaluate(scenario))
     vs_model = [c for c in checks if c.code == "stated_run_cost_vs_model"]
     assert len(vs_model) == 1
     assert "/run" in vs_model[0].message
     assert "mislabelled" not in vs_model[0].message
+
+
+def test_a_figure_about_the_baseline_is_checked_against_the_baseline_run():
+    job = TrainingJob(
+        name="ranker",
+        params=1e9,
+        tokens=2e10,
+        instance_type="p4d.24xlarge",
+        baseline=TrainingBaseline(params=4e9, tokens=8e10),
+    )
+    stated = StatedFigure(
+        name="old run", value=1.0, unit=StatedUnit.USD_PER_RUN, job="ranker", baseline=True
+    )
+    scenario = Scenario(training=(job,), stated=(stated,))
+    checks = check_scenario(scenario, evaluate(scenario))
+    vs_model = [c for c in checks if c.code == "stated_run_cost_vs_model"]
+    assert len(vs_model) == 1
+    assert "baseline run" in vs_model[0].message
+
+
+def test_a_baseline_figure_for_a_job_without_one_is_noted():
+    stated = StatedFigure(
+        name="old run", value=100, unit=StatedUnit.USD_PER_RUN, job="ranker", baseline=True
+    )
+    scenario = Scenario(training=(stated_job(name="ranker"),), stated=(stated,))
+    checks = check_scenario(scenario, evaluate(scenario))
+    assert [c.code for c in checks] == ["stated_figure_unlinked"]
+    assert "has none" in checks[0].message
