@@ -32,7 +32,7 @@ from planner.errors import PlannerInputError
 from planner.formatting import usd
 from planner.scenario import Scenario
 from planner.serving import Endpoint, Outcome, price_endpoint
-from planner.training import RunEstimate, estimate_run
+from planner.training import RunEstimate, commitment_note, estimate_run
 from planner.units import DAYS_PER_MONTH, HOURS_PER_MONTH
 
 _T = TypeVar("_T")
@@ -121,16 +121,19 @@ class UnitEconomics:
 def training_line(run: RunEstimate) -> CostLine:
     """The Overview's line for a training job: the run's expected cost × runs a month."""
     plan = run.plan
+    basis = (
+        f"{run.instance_hours:,.1f} instance-h/run ({run.size_basis}) on "
+        f"{plan.instance_count} × {plan.instance_type}, {plan.pricing.label} at "
+        f"{usd(run.price.usd_per_instance_hour)}/h ({run.price.basis}) × "
+        f"{run.runs_per_month:.4g} runs/month"
+    )
+    if run.commitment is not None:
+        basis += f"; {commitment_note(run.commitment)}"
     return CostLine(
         category=CostCategory.TRAINING,
         item=plan.name,
         usd_per_month=run.cost_per_month_usd,
-        basis=(
-            f"{run.instance_hours:,.1f} instance-h/run ({run.size_basis}) on "
-            f"{plan.instance_count} × {plan.instance_type}, {plan.pricing.label} at "
-            f"{usd(run.price.usd_per_instance_hour)}/h ({run.price.basis}) × "
-            f"{run.runs_per_month:.4g} runs/month"
-        ),
+        basis=basis,
     )
 
 

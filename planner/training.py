@@ -91,7 +91,7 @@ from planner.sizing import (
     optimal_for_compute,
     usd_at_least,
 )
-from planner.units import SECONDS_PER_HOUR
+from planner.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
 __all__ = [
     "MAX_SLOWDOWN",
@@ -1027,6 +1027,56 @@ class SpotOutcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TrainingCommitment:
+    """Reserved instances bought for a job: paid every hour of their term, used or not.
+
+    ``instances`` is the job's instance count × the sets its monthly hours need (runs that
+    do not fit in one set's 730 h a month overlap on another set).
+    """
+
+    instances: int
+    term_months: int
+    usd_per_month: float
+    utilisation: float  # run hours ÷ reserved hours
+
+    @property
+    def obligation_usd(self) -> float:
+        """What the commitment costs over its whole term."""
+        return self.usd_per_month * self.term_months
+
+
+_TERM_MONTHS = {RunPricing.RESERVED_1Y: 12, RunPricing.RESERVED_3Y: 36}
+
+
+def _commitment(
+    plan: TrainingJob, hours_per_run: float, usd_per_instance_hour: float
+) -> TrainingCommitment | None:
+    r"""The reservation a reserved job needs, or ``None`` for other pricing or no runs.
+
+    .. math:: S = \lceil R\,H / 730 \rceil, \qquad C = S\,n\,p \times 730
+
+    for ``R`` runs a month of ``H`` hours on ``n`` instances at ``p`` per instance-hour.
+
+    >>> job = TrainingJob(hours_per_run=56, instance_type="p4d.24xlarge", pricing="reserved_1y")
+    >>> c = _commitment(job, 56.0, 13.83)
+    >>> c.instances, round(c.usd_per_month, 2), round(c.utilisation, 4)
+    (1, 10095.9, 0.0767)
+    """
+    term = _TERM_MONTHS.get(plan.pricing)
+    runs = plan.models_per_month * plan.runs_per_model
+    if term is None or runs <= 0:
+        return None
+    sets = max(1, math.ceil(runs * hours_per_run / HOURS_PER_MONTH - 1e-9))
+    instances = sets * plan.instance_count
+    return TrainingCommitment(
+        instances=instances,
+        term_months=term,
+        usd_per_month=instances * usd_per_instance_hour * HOURS_PER_MONTH,
+        utilisation=runs * hours_per_run / (sets * HOURS_PER_MONTH),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunEstimate:
     """One run of a job, resolved and priced. Costs are expected values per run.
 
@@ -1047,6 +1097,7 @@ class RunEstimate:
     wall_clock_hours: float
     cost_usd: float
     spot: SpotOutcome | None
+    commitment: TrainingCommitment | None = None
 
     @property
     def params(self) -> float | None:
@@ -1380,6 +1431,11 @@ def estimate_run(
     else:
         hours = work
         cost = work * resolved.instance_count * price.usd_per_instance_hour
+    # Reserved instances are paid every hour of their term, so a run costs its share of the
+    # month's commitment, not its own hours.
+    commitment = _commitment(resolved, hours, price.usd_per_instance_hour)
+    if commitment is not None:
+        cost = commitment.usd_per_month / (resolved.models_per_month * resolved.runs_per_model)
     return RunEstimate(
         plan=resolved,
         size_basis=size_basis,
@@ -1394,6 +1450,7 @@ def estimate_run(
         wall_clock_hours=hours,
         cost_usd=cost,
         spot=spot,
+        commitment=commitment,
     )
 
 
@@ -1878,20 +1935,38 @@ def headline(report: TrainingReport) -> tuple[Figure, ...]:
     )
 
 
+def commitment_note(commitment: TrainingCommitment) -> str:
+    """A reserved job's commitment in words: paid all month, used or not.
+
+    >>> print(commitment_note(TrainingCommitment(
+    ...     instances=1, term_months=12, usd_per_month=10_098.0, utilisation=0.0767)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    reserved all month: 1 instance × 730 h = $10,098/month, 7.7% used;
+    $121,176 committed over 12 months
+    """
+    plural = "s" if commitment.instances != 1 else ""
+    return (
+        f"reserved all month: {commitment.instances} instance{plural} × {HOURS_PER_MONTH:g} h "
+        f"= {usd(commitment.usd_per_month)}/month, {commitment.utilisation:.1%} used; "
+        f"{usd(commitment.obligation_usd)} committed over {commitment.term_months} months"
+    )
+
+
 def basis_note(run: RunEstimate) -> str:
     """Where the run's numbers come from: model size, FLOPs, throughput, time and price."""
+    price = f"**Price:** {usd(run.price.usd_per_instance_hour)}/instance-hour ({run.price.basis})"
+    if run.commitment is not None:
+        price += f"; {commitment_note(run.commitment)}"
     if run.flops is None or run.throughput is None or run.params is None or run.tokens is None:
         return (
             f"**Hours:** {run.compute_hours:,.1f} h per run as stated, on "
-            f"{run.plan.instance_count} × {run.plan.instance_type} ({run.gpus} GPUs). "
-            f"**Price:** {usd(run.price.usd_per_instance_hour)}/instance-hour "
-            f"({run.price.basis})."
+            f"{run.plan.instance_count} × {run.plan.instance_type} ({run.gpus} GPUs). {price}."
         )
     return (
         f"**Model:** {human_count(run.params)} parameters on {human_count(run.tokens)} tokens "
         f"({run.size_basis}); {run.flops:.3g} FLOPs ({'8' if run.plan.recompute else '6'}·N·D). "
         f"**Throughput:** {run.throughput.basis}. **Uninterrupted:** {run.compute_hours:,.1f} h. "
-        f"**Price:** {usd(run.price.usd_per_instance_hour)}/instance-hour ({run.price.basis})."
+        f"{price}."
     )
 
 
