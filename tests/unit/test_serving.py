@@ -19,14 +19,15 @@ from planner.serving import (
     Autoscaling,
     CustomInstance,
     DemandChoice,
+    Endpoint,
     FleetMix,
     Lever,
     ModelKind,
     Precision,
     ServedModel,
     ServingBaseline,
-    ServingPlan,
     Traffic,
+    alternative_mix_problem,
     baseline_config,
     basis_lines,
     check_plan,
@@ -41,13 +42,15 @@ from planner.serving import (
     mix_headline,
     mix_hours_frame,
     mix_note,
-    mix_problem,
     mix_types_bought,
     overlap_note,
     plan_config,
+    price_endpoint,
     right_sizing_frame,
     right_sizing_providers,
     serve_summary,
+    starter_endpoint,
+    stated_notes,
     summary_note,
     traffic_profile,
     week_count,
@@ -55,9 +58,15 @@ from planner.serving import (
     week_shape,
 )
 from planner.serving_charts import waterfall_chart
+from tests.strategies import fixed_endpoint
 
-CASE = read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml")
-LLM = ServingPlan(
+CASE_SCENARIO = read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml")
+CASE = CASE_SCENARIO.serving[0]
+PRICING = CASE_SCENARIO.pricing
+# Every lever on: autoscaling and all four tiers (version 1's defaults, which these tests
+# were written against; version 2 starts with every lever off).
+ALL_TIERS = (PriceTier.ON_DEMAND, PriceTier.SPOT, PriceTier.RESERVED_1Y, PriceTier.RESERVED_3Y)
+LLM = Endpoint(
     traffic=Traffic(requests_per_day=2_000_000, peak_to_average=2.5, horizon_weeks=2),
     model=ServedModel(parameters_billion=8, precision=Precision.INT8, output_tokens=250),
     instance_type="g6.xlarge",
@@ -65,12 +74,9 @@ LLM = ServingPlan(
     latency_target_ms=20_000,
     cache_hit_rate=0.15,
     baseline=ServingBaseline(instance_type="g6e.xlarge"),
-    mix=FleetMix(spot_max_share=0.3),
+    autoscaling=Autoscaling(enabled=True),
+    mix=FleetMix(tiers=ALL_TIERS, spot_max_share=0.3),
 )
-
-
-def scenario(plan: ServingPlan) -> Scenario:
-    return Scenario(serving_plan=plan)
 
 
 # --------------------------------------------------------------------------- throughput
@@ -152,7 +158,7 @@ def test_a_measured_figure_overrides_the_model_and_calibrates_the_rest():
 
 
 def test_classic_batchability_gives_the_stated_batching_gain():
-    plan = CASE.serving_plan
+    plan = CASE
     one = instance_throughput(plan, "g4dn.xlarge", Precision.FP16, 1)
     sixteen = instance_throughput(plan, "g4dn.xlarge", Precision.FP16, 16)
     assert sixteen.requests_per_second / one.requests_per_second == pytest.approx(3.2, rel=1e-3)
@@ -162,7 +168,7 @@ def test_classic_batchability_gives_the_stated_batching_gain():
 
 
 def test_a_custom_instance_uses_its_measured_figures_and_stated_speedups():
-    plan = CASE.serving_plan
+    plan = CASE
     cpu = instance_throughput(plan, "m5.2xlarge", Precision.FP16, 1)
     assert cpu.requests_per_second == pytest.approx(3.2)
     assert instance_throughput(plan, "m5.2xlarge", Precision.INT8, 1).requests_per_second == (
@@ -243,7 +249,7 @@ def test_fixed_fleet_is_sized_for_the_peak_and_autoscaling_follows_demand():
 
 
 def test_unit_costs_follow_from_the_hourly_cost():
-    result = evaluate_serving(scenario(LLM))
+    result = evaluate_serving(LLM)
     out = result.optimised
     requests = result.demand.requests_per_second.sum() * 3600
     assert out.per_request_usd == pytest.approx(out.total_cost_usd / requests)
@@ -259,7 +265,7 @@ def test_unit_costs_follow_from_the_hourly_cost():
 
 
 def test_shapley_savings_add_up_to_baseline_minus_plan():
-    result = evaluate_serving(scenario(LLM))
+    result = evaluate_serving(LLM)
     total = sum(item.saving_usd_per_month for item in result.levers)
     assert total == pytest.approx(
         result.baseline.monthly_cost_usd - result.optimised.monthly_cost_usd
@@ -278,7 +284,7 @@ def test_shapley_is_symmetric_for_identical_levers_and_exact_for_one():
             cache_hit_rate=0.0,
         ),
     )
-    result = evaluate_serving(scenario(only_cache))
+    result = evaluate_serving(only_cache)
     assert [item.lever for item in result.levers] == [Lever.CACHING]
     item = result.levers[0]
     assert item.saving_usd_per_month == pytest.approx(item.solo_saving_usd_per_month)
@@ -287,7 +293,7 @@ def test_shapley_is_symmetric_for_identical_levers_and_exact_for_one():
 
 
 def test_shapley_values_do_not_depend_on_the_order_of_levers():
-    result = evaluate_serving(scenario(LLM))
+    result = evaluate_serving(LLM)
     values = result.coalitions
     levers = [item.lever for item in result.levers]
     rng = np.random.default_rng(0)
@@ -306,7 +312,7 @@ def test_shapley_values_do_not_depend_on_the_order_of_levers():
 
 
 def test_interactions_are_reported_pairwise():
-    result = evaluate_serving(CASE)
+    result = evaluate_serving(CASE, PRICING)
     frame = result.interactions
     assert len(frame) == 15  # 6 levers, pairs
     row = frame[(frame.lever_a == "Quantization") & (frame.lever_b == "Right-sizing the instance")]
@@ -322,7 +328,7 @@ def test_a_combination_that_cannot_run_takes_its_best_feasible_subset():
         instance_type="g6.xlarge",
         baseline=ServingBaseline(instance_type="g6e.xlarge"),
     )
-    result = evaluate_serving(scenario(big_model))
+    result = evaluate_serving(big_model)
     # 13B at fp16 needs 26 GB: it does not fit the L4 (right-sizing without quantization).
     assert frozenset({Lever.RIGHT_SIZING}) in result.substitutions
     assert any("cannot run as such" in note for note in result.notes)
@@ -334,10 +340,10 @@ def test_a_combination_that_cannot_run_takes_its_best_feasible_subset():
 
 
 def test_lesson_03_baseline_and_plan_as_the_description_says():
-    result = evaluate_serving(CASE)
+    result = evaluate_serving(CASE, PRICING)
     assert result.baseline.per_1k_requests_usd == pytest.approx(0.08, rel=0.01)
     assert result.optimised.per_1k_requests_usd < 0.02
-    description = " ".join(CASE.description.split())
+    description = " ".join(CASE_SCENARIO.description.split())
     monthly = [
         float(x.replace(",", "")) for x in re.findall(r"costs \$([0-9,]+) a month", description)
     ]
@@ -370,7 +376,7 @@ def test_lesson_03_baseline_and_plan_as_the_description_says():
 
 
 def test_the_serve_summary_has_the_contract_keys():
-    summary = serve_summary(evaluate_serving(CASE))
+    summary = serve_summary(evaluate_serving(CASE, PRICING))
     assert {"monthly_cost_usd", "per_request_usd", "per_1k_requests_usd", "levers"} <= set(summary)
     assert all({"name", "saving_usd_per_month"} <= set(lever) for lever in summary["levers"])
 
@@ -379,11 +385,11 @@ def test_the_serve_summary_has_the_contract_keys():
 
 
 def test_a_full_spot_cap_with_interruptions_is_refused():
-    plan = replace(LLM, mix=FleetMix(spot_max_share=1.0))
+    plan = replace(LLM, mix=FleetMix(tiers=ALL_TIERS, spot_max_share=1.0))
     with pytest.raises(PlannerInputError, match=r"spot cap of 100%.*17.5%|spot cap of 100%"):
         check_plan(plan)
-    check_plan(replace(plan, mix=FleetMix(spot_max_share=1.0, availability_target=0.95)))
-    check_plan(replace(plan, mix=FleetMix(spot_max_share=1.0, interruption_rate=0.0)))
+    check_plan(replace(plan, mix=replace(plan.mix, availability_target=0.95)))
+    check_plan(replace(plan, mix=replace(plan.mix, interruption_rate=0.0)))
 
 
 @pytest.mark.parametrize(
@@ -418,7 +424,7 @@ def test_no_instance_type_able_to_serve_is_explained_with_reasons():
         mix=FleetMix(instance_types=("g6.xlarge", "p5.48xlarge", "g5.xlarge")),
     )
     with pytest.raises(PlannerInputError, match="No instance type can serve") as error:
-        mix_problem(scenario(huge))
+        alternative_mix_problem(huge)
     message = str(error.value)
     assert "g6.xlarge" in message
     assert "A10G" in message
@@ -426,7 +432,7 @@ def test_no_instance_type_able_to_serve_is_explained_with_reasons():
 
 
 def test_mix_candidates_default_to_the_plans_provider_and_floor_at_min_replicas():
-    problem, skipped = mix_problem(CASE)
+    problem, skipped = alternative_mix_problem(CASE, PRICING)
     names = [option.name for option in problem.options]
     assert "g4dn.xlarge" in names
     assert "m5.2xlarge" in names  # the custom instance
@@ -437,7 +443,7 @@ def test_mix_candidates_default_to_the_plans_provider_and_floor_at_min_replicas(
 
 
 def test_right_sizing_lists_every_type_with_a_reason_when_it_cannot_serve():
-    frame = right_sizing_frame(CASE, providers=("aws", "custom"))
+    frame = right_sizing_frame(CASE, PRICING, providers=("aws", "custom"))
     assert frame.usd_per_million_requests.notna().any()
     reasons = frame.set_index("instance_type").why_not
     assert "A10G" in reasons["g5.xlarge"]
@@ -446,22 +452,20 @@ def test_right_sizing_lists_every_type_with_a_reason_when_it_cannot_serve():
 
 
 def test_the_section_round_trips_through_yaml():
-    text = dump_scenario_yaml(CASE)
-    assert parse_scenario_yaml(text) == CASE
-    plain = Scenario(serving_plan=ServingPlan())
-    assert dump_scenario_yaml(plain).splitlines() == ["schema_version: 1", "serving_plan: {}"]
+    text = dump_scenario_yaml(CASE_SCENARIO)
+    assert parse_scenario_yaml(text) == CASE_SCENARIO
+    plain = Scenario(serving=(Endpoint(),))
+    assert dump_scenario_yaml(plain).splitlines() == ["schema_version: 2", "serving:", "- {}"]
 
 
 def test_the_baseline_defaults_to_the_plans_instance():
-    plan = ServingPlan(autoscaling=Autoscaling(enabled=True))
+    plan = Endpoint(autoscaling=Autoscaling(enabled=True))
     assert baseline_config(plan).instance_type == plan.instance_type
     assert plan.model.kind is ModelKind.LLM
 
 
 def test_a_published_per_request_figure_is_read_as_per_1k_when_it_fits():
-    from planner.serving import stated_notes
-
-    notes = stated_notes(CASE, evaluate_serving(CASE))
+    notes = stated_notes(CASE_SCENARIO.stated, evaluate_serving(CASE, PRICING))
     assert len(notes) == 1
     assert "reads as a cost per 1,000 requests labelled per request" in notes[0]
 
@@ -469,15 +473,15 @@ def test_a_published_per_request_figure_is_read_as_per_1k_when_it_fits():
 # --------------------------------------------------------------------------- for the page
 
 
-def with_csv(name: str) -> Scenario:
-    return replace(CASE, serving_plan=replace(CASE.serving_plan, traffic=Traffic(demand_csv=name)))
+def with_csv(name: str) -> Endpoint:
+    return replace(CASE, traffic=Traffic(demand_csv=name))
 
 
 def test_the_demand_comes_from_the_upload_the_gallery_or_the_shape(tmp_path):
-    assert demand_choice(CASE, None, tmp_path) == DemandChoice(scenario=CASE)
+    assert demand_choice(CASE, None, tmp_path) == DemandChoice(endpoint=CASE)
     upload = DemandCsv(name="load.csv", values=(1.0, 2.0))
     chosen = demand_choice(with_csv("load.csv"), upload, tmp_path)
-    assert (chosen.scenario, chosen.csv_demand, chosen.notice) == (
+    assert (chosen.endpoint, chosen.csv_demand, chosen.notice) == (
         with_csv("load.csv"),
         (1.0, 2.0),
         None,
@@ -487,16 +491,18 @@ def test_the_demand_comes_from_the_upload_the_gallery_or_the_shape(tmp_path):
     assert shipped.csv_demand == (5.0, 6.0)
     missing = demand_choice(with_csv("gone.csv"), upload, tmp_path)
     assert missing.csv_demand is None
-    assert missing.scenario.serving_plan.traffic.demand_csv is None
+    assert missing.endpoint.traffic.demand_csv is None
     assert "'gone.csv', which is not part of the link" in missing.notice
     (tmp_path / "bad.csv").write_text("no numbers here\n")
     broken = demand_choice(with_csv("bad.csv"), None, tmp_path)
-    assert broken.notice.startswith("This plan's demand comes from the CSV file 'bad.csv'")
-    assert "Upload the CSV (Traffic tab) to use it. (" in broken.notice
+    assert broken.notice.startswith(
+        "Endpoint 'ML API' takes its demand from the CSV file 'bad.csv'"
+    )
+    assert "Upload the CSV (Serving page, Traffic tab) to use it. (" in broken.notice
 
 
 def test_the_headline_and_notes_of_lesson_03():
-    result = evaluate_serving(CASE)
+    result = evaluate_serving(CASE, PRICING)
     figures = {figure.label: figure for figure in headline(result)}
     assert list(figures) == [
         "Monthly cost",
@@ -519,16 +525,16 @@ def test_the_headline_and_notes_of_lesson_03():
 
 
 def test_the_capacity_frame_is_the_demand_on_the_model_with_headroom():
-    result = evaluate_serving(CASE)
+    result = evaluate_serving(CASE, PRICING)
     frame = result.capacity_frame()
     assert (frame["demand_rps"] == frame["served_rps"]).all()
     assert np.allclose(frame["required_rps"], frame["served_rps"] * 1.2)
-    assert week_count(len(frame)) == CASE.serving_plan.traffic.horizon_weeks
+    assert week_count(len(frame)) == CASE.traffic.horizon_weeks
     assert list(week_rows(frame, 2)["hour"].iloc[[0, -1]]) == [168, 335]
 
 
 def test_the_mix_as_the_page_shows_it():
-    problem, _ = mix_problem(CASE)
+    problem, _ = alternative_mix_problem(CASE, PRICING)
     plan = optimize_mix(problem)
     hours = mix_hours_frame(plan)
     assert {"demand_rps", "required_rps", "spot_capacity_rps"} <= set(hours.columns)
@@ -542,20 +548,73 @@ def test_the_mix_as_the_page_shows_it():
 
 
 def test_right_sizing_compares_the_plans_provider_or_every_one():
-    assert right_sizing_providers(CASE, load_catalog()) == ("aws", "custom")
-    assert right_sizing_providers(CASE, load_catalog(), every=True) is None
+    assert right_sizing_providers(CASE, PRICING, load_catalog()) == ("aws", "custom")
+    assert right_sizing_providers(CASE, PRICING, load_catalog(), every=True) is None
 
 
 def test_the_instance_choices_start_with_the_plans_own():
-    names = instance_choices(CASE.serving_plan, load_catalog())
+    names = instance_choices(CASE, load_catalog())
     assert names[0] == "m5.2xlarge"  # the custom baseline instance
     assert "g4dn.xlarge" in names
     assert len(names) == len(set(names))
 
 
 def test_the_waterfall_chart_per_1k_requests():
-    result = evaluate_serving(CASE)
+    result = evaluate_serving(CASE, PRICING)
     rows = next(iter(waterfall_chart(result, per_1k=True).to_dict()["datasets"].values()))
     assert rows[0]["label"] == usd(result.baseline.per_1k_requests_usd)
     assert rows[-1]["label"] == usd(result.optimised.per_1k_requests_usd)
     assert {row["kind"] for row in rows[1:-1]} <= {"saving", "increase"}
+
+
+# --------------------------------------------------------------------------- one pricing path
+
+
+def test_price_endpoint_is_the_plan_that_evaluate_serving_recommends():
+    priced = price_endpoint(CASE, PRICING)
+    result = evaluate_serving(CASE, PRICING)
+    assert priced.monthly_cost_usd == result.optimised.monthly_cost_usd
+    assert (priced.instances == result.optimised.instances).all()
+    assert serve_summary(result)["monthly_cost_usd"] == priced.monthly_cost_usd
+    assert serve_summary(result)["instance_types"] == ["g4dn.xlarge"]
+    assert serve_summary(result)["min_replicas"] == 2
+
+
+def test_a_starter_endpoint_has_every_lever_off():
+    endpoint = starter_endpoint("chat")
+    assert endpoint.name == "chat"
+    assert (endpoint.max_batch, endpoint.cache_hit_rate) == (1, 0.0)
+    assert not endpoint.autoscaling.enabled
+    assert endpoint.mix.tiers == (PriceTier.ON_DEMAND,)
+    result = evaluate_serving(endpoint)
+    assert result.total_saving_usd_per_month == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_replica_floor_holds_in_every_hour_of_the_priced_mix():
+    out = price_endpoint(CASE, PRICING)
+    assert out.fleet is not None
+    fleet = out.fleet
+    reserved = sum(fleet.reserved_1y) + sum(fleet.reserved_3y)
+    running = (
+        reserved + np.asarray(fleet.on_demand).sum(axis=1) + np.asarray(fleet.spot).sum(axis=1)
+    )
+    assert (running >= CASE.autoscaling.min_replicas).all()
+
+
+@pytest.mark.xfail(
+    raises=RuntimeError,
+    reason="planner bug: the instance-mix solver fails its own constraint check on a fixed "
+    "fleet of ~450,000 instances with reservations allowed",
+)
+def test_a_huge_fixed_fleet_with_reservations_prices():
+    endpoint = fixed_endpoint(
+        requests_per_day=6_000_222_141,
+        instance_type="p5en.48xlarge",
+        requests_per_second_per_instance=0.35,
+        target_utilization=0.5,
+        peak_to_average=1.1305,
+        min_instances=4,
+        tiers=(PriceTier.ON_DEMAND, PriceTier.RESERVED_1Y),
+    )
+    out = price_endpoint(endpoint)
+    assert out.monthly_cost_usd > 0
