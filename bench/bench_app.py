@@ -52,18 +52,14 @@ def bench_rerun(repeats: int, baseline_script: Path) -> tuple[float, float]:
     app.query_params["s"] = encode(read_scenario(scenario_path))
     app.run()
 
-    def edit_traffic(at: AppTest, i: int) -> None:
-        key = next(
-            (k for k in ("_serving_0", "_training_0") if k in at.session_state), "_serving_0"
-        )
-        column = "requests_per_day" if key == "_serving_0" else "runs_per_month"
-        at.session_state[key] = {
-            "edited_rows": {0: {column: 1000 + i}},
+    def edit_storage(at: AppTest, i: int) -> None:
+        at.session_state["_storage_0"] = {
+            "edited_rows": {0: {"gb": 1000 + i}},
             "added_rows": [],
             "deleted_rows": [],
         }
 
-    ours = median_rerun(app, edit_traffic, repeats)
+    ours = median_rerun(app, edit_storage, repeats)
     baseline = AppTest.from_file(str(baseline_script), default_timeout=60)
     baseline.run()
     base = median_rerun(baseline, lambda at, i: None, repeats)
