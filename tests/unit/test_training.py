@@ -9,16 +9,21 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from planner.catalog import PriceOverride, PriceTier, load_catalog
+from planner.catalog import (
+    PriceOverride,
+    PriceTier,
+    Pricing,
+    capacity_block_prices,
+    load_catalog,
+    spot_rate_default,
+)
 from planner.checks import check_scenario
-from planner.economics import evaluate, training_cost
+from planner.economics import evaluate
 from planner.errors import PlannerInputError
 from planner.formatting import usd
 from planner.io import GALLERY_DIR, read_scenario
 from planner.scenario import (
-    Pricing,
     Scenario,
-    TrainingWorkload,
     dump_scenario_yaml,
     parse_scenario_yaml,
     scenario_from_mapping,
@@ -29,11 +34,9 @@ from planner.training import (
     Precision,
     RunPricing,
     TrainingBaseline,
-    TrainingPlan,
-    as_workload,
+    TrainingJob,
     basis_note,
     best_segments,
-    capacity_block_prices,
     checkpoint_plan,
     daly_interval,
     estimate_run,
@@ -51,11 +54,9 @@ from planner.training import (
     simulate_spot,
     size_mode,
     spot_note,
-    spot_rate_default,
-    starter_plan,
+    starter_job,
     throughput,
     train_flops,
-    workload_link,
     young_interval,
 )
 from planner.training_charts import spot_charts, waterfall_chart
@@ -74,13 +75,13 @@ ROUND_PRICES = Pricing(
 )
 
 
-def scenario_with(plan: TrainingPlan, **fields) -> Scenario:
-    return Scenario(pricing=ROUND_PRICES, training_plan=plan, **fields)
+def scenario_with(plan: TrainingJob, **fields) -> Scenario:
+    return Scenario(pricing=ROUND_PRICES, training=(plan,), **fields)
 
 
-def simple_plan(**changes) -> TrainingPlan:
+def simple_plan(**changes) -> TrainingJob:
     """1B parameters on 20B tokens on one p4d at 50% MFU: 1.2e20 / 1.248e15 = 26.709 h."""
-    plan = TrainingPlan(
+    plan = TrainingJob(
         params=1e9, tokens=2e10, instance_type="p4d.24xlarge", precision=Precision.BF16, mfu=0.5
     )
     return replace(plan, **changes)
@@ -125,17 +126,17 @@ def test_mfu_outside_zero_one_is_refused(mfu):
 
 
 def test_mfu_outside_zero_one_is_refused_by_the_schema():
-    with pytest.raises(PlannerInputError, match=r"training_plan.mfu = 1.5: .*at most 1"):
-        scenario_from_mapping({"training_plan": {"params": 1e9, "tokens": 2e10, "mfu": 1.5}})
+    with pytest.raises(PlannerInputError, match=r"training\[0\].mfu = 1.5: .*at most 1"):
+        scenario_from_mapping({"training": [{"params": 1e9, "tokens": 2e10, "mfu": 1.5}]})
 
 
 def test_zero_budget_is_refused_by_the_schema():
     with pytest.raises(PlannerInputError, match=r"budget_usd = 0.*a budget must be above zero"):
-        scenario_from_mapping({"training_plan": {"budget_usd": 0}})
+        scenario_from_mapping({"training": [{"budget_usd": 0}]})
 
 
 def test_time_gpu_hours_and_cost_on_demand_by_hand():
-    run = estimate_run(simple_plan(), scenario_with(simple_plan()), CATALOG)
+    run = estimate_run(simple_plan(), ROUND_PRICES, CATALOG)
     assert run.compute_hours == pytest.approx(26.709401709, rel=1e-9)
     assert run.wall_clock_hours == run.compute_hours
     assert run.gpu_hours == pytest.approx(8 * 26.709401709, rel=1e-9)
@@ -145,7 +146,7 @@ def test_time_gpu_hours_and_cost_on_demand_by_hand():
 
 def test_runs_per_month_count_experiments():
     plan = simple_plan(models_per_month=2, experiments_per_model=3, experiment_fraction=0.5)
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     assert run.runs_per_month == pytest.approx(2 * 2.5)
     assert run.cost_per_model_usd == pytest.approx(2.5 * run.cost_usd)
     assert run.cost_per_month_usd == pytest.approx(5 * run.cost_usd)
@@ -153,7 +154,7 @@ def test_runs_per_month_count_experiments():
 
 def test_capacity_block_uses_the_published_block_price():
     plan = simple_plan(pricing=RunPricing.CAPACITY_BLOCK)
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     assert capacity_block_prices()["p4d.24xlarge"].usd_per_hour == 14.75
     assert run.cost_usd == pytest.approx(14.75 * WORK_HOURS)
     assert "Capacity Block" in run.price.basis
@@ -164,26 +165,63 @@ def test_no_capacity_block_price_names_the_instances_that_have_one():
     with pytest.raises(
         PlannerInputError, match=r"no published Capacity Block price.*p4d\.24xlarge"
     ):
-        estimate_run(plan, scenario_with(plan), CATALOG)
+        estimate_run(plan, ROUND_PRICES, CATALOG)
 
 
-def test_on_demand_and_spot_runs_cost_what_the_overview_charges_for_their_workload():
-    for pricing in (RunPricing.ON_DEMAND, RunPricing.SPOT, RunPricing.RESERVED_1Y):
-        plan = simple_plan(
-            pricing=pricing, models_per_month=3, interruptions_per_instance_hour=0.01
-        )
-        scenario = scenario_with(plan)
-        run = estimate_run(plan, scenario, CATALOG)
-        workload = as_workload(run)
-        assert workload is not None
-        assert training_cost(workload, scenario, CATALOG).usd_per_run == pytest.approx(run.cost_usd)
-        assert workload.runs_per_month == pytest.approx(run.runs_per_month)
+@pytest.mark.parametrize(
+    "pricing",
+    [RunPricing.ON_DEMAND, RunPricing.SPOT, RunPricing.RESERVED_1Y, RunPricing.MIXED],
+)
+def test_every_pricing_costs_on_the_overview_what_the_run_costs(pricing):
+    # Mixed and capacity-block runs had no single-tier workload in version 1; now the
+    # Overview prices the job itself.
+    plan = simple_plan(
+        pricing=pricing,
+        models_per_month=3,
+        interruptions_per_instance_hour=0.01,
+        deadline_hours=100,
+        simulations=500,
+    )
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
+    economics = evaluate(scenario_with(plan), CATALOG)
+    assert economics.training[0].cost_usd == run.cost_usd
+    assert economics.lines[0].usd_per_month == run.cost_per_month_usd
+    assert economics.training[0].runs_per_month == pytest.approx(3.0)
 
 
-def test_mixed_pricing_has_no_single_workload():
-    plan = simple_plan(pricing=RunPricing.MIXED, deadline_hours=100, simulations=500)
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
-    assert as_workload(run) is None
+# --------------------------------------------------------------------------- stated hours
+
+
+def test_a_job_with_stated_hours_costs_instances_times_hours_times_price():
+    job = TrainingJob(instance_type="p4d.24xlarge", instance_count=2, hours_per_run=10)
+    run = estimate_run(job, ROUND_PRICES, CATALOG)
+    assert (run.compute_hours, run.wall_clock_hours, run.instance_hours) == (10.0, 10.0, 20.0)
+    assert run.gpus == 16
+    assert run.gpu_hours == 160.0
+    assert run.cost_usd == 2 * 10 * 20.0
+    assert (run.flops, run.throughput, run.memory, run.params, run.tokens) == (None,) * 5
+    assert run.size_basis == "hours as stated"
+    assert basis_note(run).startswith("**Hours:** 10.0 h per run as stated, on 2 × p4d")
+    assert plan_checks(run, None) == []
+
+
+def test_a_stated_hours_job_on_spot_pays_for_its_restarts():
+    job = TrainingJob(
+        instance_type="p4d.24xlarge",
+        hours_per_run=10,
+        pricing=RunPricing.SPOT,
+        interruptions_per_instance_hour=0.05,
+    )
+    run = estimate_run(job, ROUND_PRICES, CATALOG)
+    assert run.wall_clock_hours > 10
+    assert run.cost_usd == pytest.approx(6.0 * run.wall_clock_hours)
+
+
+def test_a_stated_hours_job_has_no_frontier_and_says_why():
+    report = evaluate_plan(TrainingJob(hours_per_run=5), Pricing(), CATALOG)
+    assert report.frontier is None
+    assert "states its hours" in report.frontier_note
+    assert report.inference_sweep is None
 
 
 # --------------------------------------------------------------------------- memory
@@ -334,7 +372,7 @@ def test_spot_run_percentiles_and_deadline():
         deadline_hours=30,
         simulations=50_000,
     )
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     spot = run.spot
     assert spot is not None
     assert spot.expected_hours > run.compute_hours
@@ -350,12 +388,12 @@ def test_spot_run_percentiles_and_deadline():
 def test_a_rate_at_which_the_run_never_finishes_gives_the_largest_that_works():
     plan = simple_plan(pricing=RunPricing.SPOT, interruptions_per_instance_hour=20)
     with pytest.raises(PlannerInputError) as raised:
-        estimate_run(plan, scenario_with(plan), CATALOG)
+        estimate_run(plan, ROUND_PRICES, CATALOG)
     message = str(raised.value)
     assert "never finishes" in message
     largest = float(re.search(r"at most ([0-9.e+-]+) per instance-hour", message).group(1))
     ok = replace(plan, interruptions_per_instance_hour=largest * 0.99)
-    assert estimate_run(ok, scenario_with(ok), CATALOG, simulate=False).wall_clock_hours <= (
+    assert estimate_run(ok, ROUND_PRICES, CATALOG, simulate=False).wall_clock_hours <= (
         MAX_SLOWDOWN * WORK_HOURS
     )
 
@@ -363,47 +401,46 @@ def test_a_rate_at_which_the_run_never_finishes_gives_the_largest_that_works():
 def test_mixed_needs_a_deadline():
     plan = simple_plan(pricing=RunPricing.MIXED)
     with pytest.raises(PlannerInputError, match="needs a deadline"):
-        estimate_run(plan, scenario_with(plan), CATALOG)
+        estimate_run(plan, ROUND_PRICES, CATALOG)
 
 
 # --------------------------------------------------------------------------- sizing modes
 
 
 def test_one_of_params_or_tokens_gets_the_compute_optimal_other():
-    plan = TrainingPlan(params=1e9, instance_type="p4d.24xlarge")
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    plan = TrainingJob(params=1e9, instance_type="p4d.24xlarge")
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     assert run.tokens == pytest.approx(22.649e9, rel=1e-3)
-    plan = TrainingPlan(tokens=2e10, law="tokens20", instance_type="p4d.24xlarge")
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    plan = TrainingJob(tokens=2e10, law="tokens20", instance_type="p4d.24xlarge")
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     assert run.params == pytest.approx(1e9)
 
 
 def test_target_loss_mode():
-    plan = TrainingPlan(target_loss=2.6, instance_type="p4d.24xlarge")
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    plan = TrainingJob(target_loss=2.6, instance_type="p4d.24xlarge")
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     assert run.loss == pytest.approx(2.6, abs=1e-9)
     assert "cheapest model with loss 2.6" in run.size_basis
 
 
 def test_budget_mode_spends_the_budget_on_the_final_run():
-    plan = TrainingPlan(budget_usd=1000, instance_type="p4d.24xlarge")
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    plan = TrainingJob(budget_usd=1000, instance_type="p4d.24xlarge")
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     assert run.cost_usd == pytest.approx(1000, rel=1e-6)
 
 
 def test_a_budget_too_small_says_the_smallest_that_works():
-    plan = TrainingPlan(budget_usd=0.5, instance_type="p4d.24xlarge")
+    plan = TrainingJob(budget_usd=0.5, instance_type="p4d.24xlarge")
     with pytest.raises(PlannerInputError, match=r"too small.*raise the budget to at least \$"):
-        estimate_run(plan, scenario_with(plan), CATALOG)
+        estimate_run(plan, ROUND_PRICES, CATALOG)
 
 
 def test_right_sizing_keeps_the_baselines_predicted_loss_for_less():
-    plan = TrainingPlan(
+    plan = TrainingJob(
         instance_type="p4d.24xlarge",
         baseline=TrainingBaseline(params=3e9, tokens=5e9),
     )
-    scenario = scenario_with(plan)
-    run = estimate_run(plan, scenario, CATALOG)
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     fit = law_fit(plan.law)
     assert run.loss == pytest.approx(fit.loss(3e9, 5e9), abs=1e-9)
     assert run.flops < 6 * 3e9 * 5e9
@@ -411,9 +448,9 @@ def test_right_sizing_keeps_the_baselines_predicted_loss_for_less():
 
 
 def test_a_plan_without_a_size_says_how_to_give_one():
-    plan = TrainingPlan(instance_type="p4d.24xlarge")
+    plan = TrainingJob(instance_type="p4d.24xlarge")
     with pytest.raises(PlannerInputError, match="does not say how big the model is"):
-        estimate_run(plan, scenario_with(plan), CATALOG)
+        estimate_run(plan, ROUND_PRICES, CATALOG)
 
 
 def test_human_count():
@@ -424,8 +461,8 @@ def test_human_count():
 # --------------------------------------------------------------------------- report
 
 
-def lever_plan() -> TrainingPlan:
-    return TrainingPlan(
+def lever_plan() -> TrainingJob:
+    return TrainingJob(
         instance_type="p4d.24xlarge",
         pricing=RunPricing.SPOT,
         precision=Precision.BF16,
@@ -445,7 +482,7 @@ def lever_plan() -> TrainingPlan:
 
 
 def test_waterfall_steps_are_model_runs_that_add_up():
-    report = evaluate_plan(scenario_with(lever_plan()), CATALOG)
+    report = evaluate_plan(lever_plan(), ROUND_PRICES, CATALOG)
     steps = report.waterfall
     assert steps is not None
     assert list(steps["lever"]) == [
@@ -470,7 +507,7 @@ def test_waterfall_steps_are_model_runs_that_add_up():
 
 
 def test_comparison_has_on_demand_spot_and_mixed():
-    report = evaluate_plan(scenario_with(lever_plan()), CATALOG)
+    report = evaluate_plan(lever_plan(), ROUND_PRICES, CATALOG)
     table = report.comparison.set_index("pricing")
     assert list(table.index) == ["on_demand", "spot", "mixed"]
     assert table.loc["spot", "expected_cost_usd"] < table.loc["on_demand", "expected_cost_usd"]
@@ -478,60 +515,52 @@ def test_comparison_has_on_demand_spot_and_mixed():
     assert report.spot_run is report.run
 
 
-def test_no_plan_is_an_error_that_says_where_to_start():
-    with pytest.raises(PlannerInputError, match="no training plan"):
-        evaluate_plan(Scenario())
-
-
-def test_starter_plan_matches_the_first_workload():
-    scenario = read_scenario(GALLERY_DIR / "recommendation_cost_per_request.yaml")
-    plan = starter_plan(scenario, CATALOG)
-    run = estimate_run(plan, replace(scenario, training_plan=plan), CATALOG)
-    assert plan.workload == scenario.training[0].name
-    assert run.wall_clock_hours == pytest.approx(scenario.training[0].hours_per_run, rel=0.01)
-    assert starter_plan(Scenario()).params == 1e9
+def test_a_starter_job_is_a_small_model_on_demand_with_no_levers():
+    job = starter_job("nightly")
+    assert job.name == "nightly"
+    assert job.size == (1e9, 2e10)
+    assert (job.pricing, job.baseline, job.experiments_per_model) == (
+        RunPricing.ON_DEMAND,
+        None,
+        0.0,
+    )
+    assert estimate_run(job, Pricing(), CATALOG).cost_usd > 0
 
 
 # --------------------------------------------------------------------------- checks
 
 
-def codes(scenario: Scenario) -> list[str]:
-    return [check.code for check in plan_checks(scenario, evaluate(scenario), CATALOG)]
+def codes(plan: TrainingJob) -> list[str]:
+    run = estimate_run(plan, ROUND_PRICES, CATALOG, simulate=False)
+    base = plan.baseline_plan()
+    baseline = estimate_run(base, ROUND_PRICES, CATALOG, simulate=False) if base else None
+    return [check.code for check in plan_checks(run, baseline)]
 
 
 def test_checks_flag_a_run_that_does_not_fit_its_gpus():
     plan = simple_plan(params=30e9)
-    assert "training_memory_does_not_fit" in codes(scenario_with(plan))
+    assert "training_memory_does_not_fit" in codes(plan)
 
 
 def test_checks_flag_lost_quality_against_the_baseline():
     plan = simple_plan(baseline=TrainingBaseline(params=2e9, tokens=4e10))
-    assert "training_plan_loses_quality" in codes(scenario_with(plan))
+    assert "training_plan_loses_quality" in codes(plan)
 
 
-def test_checks_flag_a_missing_or_different_workload():
-    plan = simple_plan(workload="nightly")
-    assert "training_plan_workload_missing" in codes(scenario_with(plan))
-    different = TrainingWorkload(name="nightly", instance_type="p4d.24xlarge", hours_per_run=99)
-    message = plan_checks(
-        scenario_with(plan, training=(different,)),
-        evaluate(scenario_with(plan, training=(different,))),
-        CATALOG,
-    )
-    assert [c.code for c in message] == ["training_plan_workload_differs"]
-    assert "99.0 instance-hours per run against the plan's 26.7" in message[0].message
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
-    same = as_workload(run)
-    assert codes(scenario_with(plan, training=(same,))) == []
+def test_a_job_that_cannot_be_estimated_is_an_error_naming_it():
+    # The Overview now prices the job, so it cannot leave out a job it cannot price.
+    plan = simple_plan(name="nightly", pricing=RunPricing.MIXED)  # no deadline
+    with pytest.raises(PlannerInputError, match=r"nightly: mixed pricing .* needs a deadline"):
+        evaluate(scenario_with(plan), CATALOG)
 
 
-def test_checks_report_a_plan_that_cannot_be_estimated_without_raising():
-    plan = simple_plan(pricing=RunPricing.MIXED)  # no deadline
+def test_checks_report_a_baseline_that_cannot_be_estimated_without_raising():
+    plan = simple_plan(baseline=TrainingBaseline(pricing=RunPricing.MIXED))  # no deadline
     scenario = scenario_with(plan)
-    assert codes(scenario) == ["training_plan_invalid"]
-    assert any(
-        c.code == "training_plan_invalid" for c in check_scenario(scenario, evaluate(scenario))
-    )
+    checks = check_scenario(scenario, evaluate(scenario, CATALOG), CATALOG)
+    invalid = [c for c in checks if c.code == "training_baseline_invalid"]
+    assert len(invalid) == 1
+    assert "needs a deadline" in invalid[0].message
 
 
 def test_round_trip_of_a_plan_through_yaml():
@@ -541,12 +570,17 @@ def test_round_trip_of_a_plan_through_yaml():
 
 def test_a_reserved_plan_uses_the_derived_commitment_price():
     plan = simple_plan(pricing=RunPricing.RESERVED_3Y)
-    run = estimate_run(plan, scenario_with(plan), CATALOG)
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
     assert run.price.usd_per_instance_hour == pytest.approx(20.0 * (1 - 0.55))
     assert PriceTier.RESERVED_3Y is plan.pricing.price_tier
 
 
 # --------------------------------------------------------------------------- the gallery case
+
+
+def job_of(path) -> tuple[TrainingJob, Pricing]:
+    scenario = read_scenario(path)
+    return scenario.training[0], scenario.pricing
 
 
 def money(text: str) -> float:
@@ -555,7 +589,7 @@ def money(text: str) -> float:
 
 def test_the_lesson_02_case_says_what_the_model_computes():
     scenario = read_scenario(CASE)
-    report = evaluate_plan(scenario, CATALOG)
+    report = evaluate_plan(scenario.training[0], scenario.pricing, CATALOG)
     run, base = report.run, report.baseline
     assert base is not None
     text = " ".join(scenario.description.split())
@@ -586,21 +620,21 @@ def test_the_lesson_02_case_says_what_the_model_computes():
     assert "within 1% of what the model gives per YEAR" in text
 
 
-def test_the_lesson_02_overview_workload_costs_the_plans_run():
+def test_the_lesson_02_overview_prices_the_jobs_run():
     scenario = read_scenario(CASE)
-    report = evaluate_plan(scenario, CATALOG)
+    report = evaluate_plan(scenario.job("ranking model retrain"), scenario.pricing, CATALOG)
     economics = evaluate(scenario)
-    retrain = next(t for t in economics.training if t.name == "ranking model retrain")
-    assert retrain.usd_per_run == pytest.approx(report.run.cost_usd, rel=1e-5)
-    assert retrain.runs_per_month == pytest.approx(report.run.runs_per_month, rel=1e-6)
-    assert economics.monthly_cost_usd == pytest.approx(report.run.cost_per_month_usd, rel=1e-5)
-    assert plan_checks(scenario, economics, CATALOG) == []
+    retrain = next(t for t in economics.training if t.plan.name == "ranking model retrain")
+    assert retrain.cost_usd == report.run.cost_usd
+    assert retrain.runs_per_month == report.run.runs_per_month
+    assert economics.monthly_cost_usd == report.run.cost_per_month_usd
+    assert plan_checks(report.run, report.baseline) == []
     flagged = {c.code for c in check_scenario(scenario, economics)}
     assert "implied_gpu_hour_price" in flagged
 
 
 def test_more_lifetime_inference_makes_the_best_model_smaller_and_trained_longer():
-    report = evaluate_plan(read_scenario(CASE), CATALOG)
+    report = evaluate_plan(*job_of(CASE), CATALOG)
     sweep = report.inference_sweep
     assert sweep is not None
     assert sweep["inference_tokens"].is_monotonic_increasing
@@ -650,11 +684,11 @@ def test_memory_check_without_the_gpus_memory_cannot_say_whether_it_fits():
     ],
 )
 def test_the_size_mode_is_the_first_field_that_sizes_the_model(changes, mode):
-    assert size_mode(TrainingPlan(**changes)) == mode
+    assert size_mode(TrainingJob(**changes)) == mode
 
 
 def test_the_headline_compares_the_run_with_its_baseline():
-    report = evaluate_plan(read_scenario(CASE), CATALOG)
+    report = evaluate_plan(*job_of(CASE), CATALOG)
     run, base = report.run, report.baseline
     figures = {figure.label: figure for figure in headline(report)}
     assert list(figures) == [
@@ -675,12 +709,12 @@ def test_the_headline_compares_the_run_with_its_baseline():
 
 
 def test_the_notes_say_where_the_numbers_come_from():
-    report = evaluate_plan(read_scenario(CASE), CATALOG)
+    report = evaluate_plan(*job_of(CASE), CATALOG)
     run = report.run
     assert f"**Model:** {human_count(run.params)} parameters" in basis_note(run)
     assert "(6·N·D)" in basis_note(run)
     assert memory_note(run.memory).startswith("**Memory** fits")
-    too_big = estimate_run(simple_plan(params=30e9), scenario_with(simple_plan()), CATALOG)
+    too_big = estimate_run(simple_plan(params=30e9), ROUND_PRICES, CATALOG)
     assert memory_note(too_big.memory).startswith("Memory: 60.0 GB of state per GPU against 40 GB")
     spot = report.spot_run.spot
     assert f"{spot.simulations:,} simulated runs, seed {spot.seed}." in spot_note(spot)
@@ -695,44 +729,8 @@ def marks(chart) -> set[str]:
     return {row["mark"] for row in rows if "mark" in row}
 
 
-def test_the_run_already_costed_by_its_workload_needs_nothing():
-    scenario = read_scenario(CASE)
-    link = workload_link(scenario, evaluate_plan(scenario, CATALOG).run)
-    assert link.applied is None
-    assert "**ranking model retrain** costs this run" in link.message
-
-
-def test_applying_the_run_makes_its_workload_cost_it():
-    scenario = read_scenario(CASE)
-    scenario = replace(scenario, training_plan=replace(scenario.training_plan, mfu=0.5))
-    run = evaluate_plan(scenario, CATALOG).run
-    link = workload_link(scenario, run)
-    assert link.message == "Make the Overview's workload “ranking model retrain” cost this run"
-    applied = link.applied
-    assert applied is not None
-    workload = next(w for w in applied.training if w.name == "ranking model retrain")
-    assert workload.hours_per_run == round(run.wall_clock_hours, 4)
-    assert len(applied.training) == len(scenario.training)
-    assert workload_link(applied, evaluate_plan(applied, CATALOG).run).applied is None
-
-
-def test_a_new_workload_is_added_and_a_mixed_run_cannot_be_one():
-    plan = simple_plan(name="nightly")
-    link = workload_link(scenario_with(plan), estimate_run(plan, scenario_with(plan), CATALOG))
-    assert link.message == "Add this run to the Overview as training workload “nightly”"
-    assert [w.name for w in link.applied.training] == ["nightly"]
-    assert link.applied.training_plan.workload == "nightly"
-    mixed = simple_plan(pricing=RunPricing.MIXED, deadline_hours=100, simulations=500)
-    run = estimate_run(mixed, scenario_with(mixed), CATALOG)
-    link = workload_link(scenario_with(mixed), run)
-    assert link.applied is None
-    assert "mixed (spot, on-demand fallback) pricing has no single catalog tier" in link.message
-    with pytest.raises(PlannerInputError, match="no training plan"):
-        workload_link(Scenario(), run)
-
-
 def test_the_waterfall_chart_labels_each_lever_with_its_change():
-    steps = evaluate_plan(scenario_with(lever_plan()), CATALOG).waterfall
+    steps = evaluate_plan(lever_plan(), ROUND_PRICES, CATALOG).waterfall
     rows = next(iter(waterfall_chart(steps).to_dict()["datasets"].values()))
     assert [row["step"] for row in rows] == [
         "Baseline",
