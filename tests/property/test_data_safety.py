@@ -8,6 +8,7 @@ up to the bill to the cent is tested in test_attribution_properties.py.)
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import struct
 
@@ -20,13 +21,14 @@ from planner.report import build_report, to_html, to_markdown
 from planner.scenario import (
     DataTransferItem,
     Scenario,
-    ServingWorkload,
     StorageItem,
     ToolingItem,
     dump_scenario_yaml,
     parse_scenario_yaml,
 )
+from planner.serving import Autoscaling, Endpoint, ModelKind, ServedModel, Traffic
 from planner.share import decode, encode
+from planner.training import TrainingJob
 
 
 def floats(low: float, high: float, *, exclude_low: bool = False) -> st.SearchStrategy[float]:
@@ -75,14 +77,37 @@ def scenarios_with_raw_floats(draw: st.DrawFn) -> Scenario:
     serving = draw(
         st.lists(
             st.builds(
-                ServingWorkload,
+                Endpoint,
                 name=names,
-                requests_per_day=floats(0, 1e13),
-                requests_per_second_per_instance=floats(0, 1e7, exclude_low=True),
-                target_utilization=floats(0, 1, exclude_low=True),
-                peak_to_average=floats(1, 100),
+                traffic=st.builds(
+                    Traffic,
+                    requests_per_day=floats(0, 1e13),
+                    peak_to_average=st.none() | floats(1, 50),
+                    monthly_growth=floats(-0.5, 1),
+                ),
+                model=st.builds(
+                    ServedModel,
+                    kind=st.just(ModelKind.CLASSIC),
+                    measured_requests_per_second_per_instance=floats(0, 1e8, exclude_low=True),
+                ),
+                cache_hit_rate=floats(0, 0.99),
+                autoscaling=st.builds(Autoscaling, headroom=floats(0, 5)),
             ),
             max_size=2,
+            unique_by=lambda endpoint: endpoint.name,
+        )
+    )
+    training = draw(
+        st.lists(
+            st.builds(
+                TrainingJob,
+                name=names,
+                hours_per_run=floats(0, 100_000, exclude_low=True),
+                mfu=floats(0, 1, exclude_low=True),
+                models_per_month=floats(0, 10_000),
+            ),
+            max_size=2,
+            unique_by=lambda job: job.name,
         )
     )
     return Scenario(
@@ -92,17 +117,25 @@ def scenarios_with_raw_floats(draw: st.DrawFn) -> Scenario:
         storage=tuple(storage),
         data_transfer=tuple(transfer),
         serving=tuple(serving),
+        training=tuple(training),
     )
 
 
 def bits(scenario: Scenario) -> list[str]:
     """Every float in the scenario, as its exact bit pattern (so -0.0 and 0.0 differ)."""
-    out = []
-    for section in (scenario.tooling, scenario.storage, scenario.data_transfer, scenario.serving):
-        for item in section:
-            for value in (getattr(item, f) for f in item.__slots__):
-                if isinstance(value, float):
-                    out.append(struct.pack("<d", value).hex())
+    out: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, float):
+            out.append(struct.pack("<d", value).hex())
+        elif isinstance(value, tuple):
+            for item in value:
+                walk(item)
+        elif dataclasses.is_dataclass(value):
+            for field in dataclasses.fields(value):
+                walk(getattr(value, field.name))
+
+    walk(scenario)
     return out
 
 

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.scenario import Scenario, ServingWorkload
+from planner.scenario import Scenario
+from planner.serving import Endpoint, Traffic
 from planner.share import MAX_JSON_BYTES, MAX_TOKEN_CHARS, decode, encode
 from tests.conftest import ROOT
 
@@ -28,7 +29,9 @@ def _pack(raw: bytes, version: str = "1") -> str:
 VALID = encode(
     Scenario(
         title="fuzz base",
-        serving=(ServingWorkload(name="api", requests_per_day=1e6, instance_type="g5.xlarge"),),
+        serving=(
+            Endpoint(name="api", traffic=Traffic(requests_per_day=1e6), instance_type="g5.xlarge"),
+        ),
     )
 )
 
