@@ -9,11 +9,19 @@ drawn by vl-convert, with no scripts or external files, so it opens offline.
 Pluggable parts
 ---------------
 Each capability contributes a :class:`ReportPart`: a function ``(scenario, catalog) ->
-ReportPart | None`` (``None``: nothing to say about this scenario). :data:`PARTS` lists them
+ReportPart | tuple[ReportPart, ...] | None`` (a tuple: one part per training job or endpoint;
+``None``: nothing to say about this scenario). :data:`PARTS` lists them
 as ``"module:function"`` strings, imported only when a report is built, so a capability
 adds its part with one line here and this module imports no capability at load time. A
 part that raises :class:`~planner.errors.PlannerInputError` becomes a risk that quotes the
 error, so one broken section does not hide the rest.
+
+Scenario text
+-------------
+Titles, names, questions and sources come from whoever made the file or the link. The HTML
+escapes every text; the Markdown escapes Markdown syntax and writes ``<`` and ``>`` as
+entities, so a name cannot become raw HTML, a link, a remote image or LaTeX in a reader's
+viewer (:func:`md_inline`).
 
 >>> from planner.scenario import Scenario, ToolingItem
 >>> report = build_report(Scenario(title="Demo", tooling=(
@@ -28,8 +36,9 @@ from __future__ import annotations
 import datetime
 import html
 import importlib
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 import altair as alt
@@ -41,10 +50,11 @@ from planner.business_case import BusinessCase, Output
 from planner.catalog import Catalog, load_catalog
 from planner.check import Severity
 from planner.checks import check_scenario
-from planner.economics import evaluate
+from planner.economics import evaluate, projection
 from planner.errors import PlannerInputError
 from planner.formatting import usd
 from planner.share import DEFAULT_BASE_URL, link
+from planner.units import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
     from planner.scenario import Scenario
@@ -52,6 +62,9 @@ if TYPE_CHECKING:
 # One line per capability: "module:function" returning a ReportPart or None.
 PARTS: tuple[str, ...] = (
     "planner.report:unit_economics_part",
+    "planner.report_system:training_part",
+    "planner.report_system:serving_part",
+    "planner.report_system:finops_part",
     "planner.report:build_vs_buy_part",
     "planner.report:sensitivity_part",
 )
@@ -116,7 +129,9 @@ class ReportPart:
     risks: tuple[str, ...] = ()
 
 
-PartBuilder = Callable[["Scenario", Catalog], "ReportPart | None"]
+# A builder returns one part, one per item it covers (each training job, each endpoint), or
+# None when the scenario has nothing for it.
+PartBuilder = Callable[["Scenario", Catalog], "ReportPart | tuple[ReportPart, ...] | None"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,8 +189,10 @@ def build_report(
                 title=name.capitalize(),
                 risks=(f"The {name} section could not be computed: {error}",),
             )
-        if part is not None:
+        if isinstance(part, ReportPart):
             built.append(part)
+        elif part is not None:
+            built.extend(part)
     case = scenario.business_case
     questions = [p.question for p in built if p.question]
     question = (case.question if case is not None else "") or (
@@ -199,6 +216,28 @@ def build_report(
         share_link=link(scenario, base_url),
         generated_on=None if generated_on is None else generated_on.isoformat(),
         recommendations=tuple(p.recommendation for p in built if p.recommendation),
+    )
+
+
+def with_text(scenario: Scenario, *, title: str, question: str) -> Scenario:
+    """The scenario with the report's title and question as the user typed them.
+
+    The question lives in ``business_case``. A scenario without one gets one only for a
+    question that is not empty, so an untouched report leaves the scenario, and its link, as
+    they were. An empty question lets the report ask its own.
+
+    >>> from planner.scenario import Scenario
+    >>> plain = with_text(Scenario(), title="Chatbot", question="")
+    >>> plain.title, plain.business_case
+    ('Chatbot', None)
+    >>> with_text(plain, title="Chatbot", question="Build or buy?").business_case.question
+    'Build or buy?'
+    """
+    case = scenario.business_case
+    if case is None and not question:
+        return replace(scenario, title=title)
+    return replace(
+        scenario, title=title, business_case=replace(case or BusinessCase(), question=question)
     )
 
 
@@ -271,9 +310,17 @@ def unit_economics_part(scenario: Scenario, catalog: Catalog) -> ReportPart | No
         if economics.per_1k_requests_usd is not None
         else ""
     )
+    months = scenario.business.projection_months
+    growth = scenario.business.monthly_traffic_growth
+    horizon_usd = float(projection(scenario, catalog)["usd"].sum())
     headline = pd.DataFrame(
         [
             ("Monthly cost", usd(economics.monthly_cost_usd)),
+            ("Annual cost (12 × monthly)", usd(economics.monthly_cost_usd * MONTHS_PER_YEAR)),
+            (
+                f"Over the {months}-month projection ({growth:+.1%} traffic a month)",
+                usd(horizon_usd),
+            ),
             ("Per request", usd(economics.per_request_usd)),
             ("Per 1,000 requests", usd(economics.per_1k_requests_usd)),
             ("Per user per month", usd(economics.per_user_usd)),
@@ -290,6 +337,7 @@ def unit_economics_part(scenario: Scenario, catalog: Catalog) -> ReportPart | No
             "Category": lines["category"].str.replace("_", " "),
             "Item": lines["item"],
             "USD/month": [usd(v) for v in lines["usd_per_month"]],
+            "USD/year": [usd(v * MONTHS_PER_YEAR) for v in lines["usd_per_month"]],
             "How it is computed": lines["basis"],
         }
     )
@@ -550,56 +598,100 @@ def _assumptions_frame(report: Report) -> pd.DataFrame:
     )
 
 
-def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+# Markdown syntax that can change what a text shows: backslash, code, emphasis, strikethrough,
+# links and images ([ ]), table cells (|), and a $ that could open or close inline math. A $
+# before a digit is left alone: money reads "$1,200", and GitHub and pandoc never close math
+# on a $ followed by a digit, so without an unescaped closer no math can form. An underscore
+# inside a word (snake_case, URLs) never emphasises, so only one at a word's edge is escaped.
+_MD_SPECIAL = re.compile(r"[\\`*~\[\]|]|(?<!\w)_|_(?!\w)|\$(?!\d)")
+# What makes a line a heading, list item or thematic break when it starts a block.
+_MD_BLOCK_START = re.compile(r"^(?:([#+-])|(\d+)([.)]))")
+
+
+def md_inline(text: str) -> str:
+    """Text shown as written inside a Markdown line: one line, syntax escaped, and ``<``/``>``
+    as entities, which every Markdown renderer shows as text (some ignore ``\\<``).
+
+    >>> md_inline("<img src=x onerror=alert(1)> ![x](http://evil/x.png) $5 or x$")
+    '&lt;img src=x onerror=alert(1)&gt; !\\\\[x\\\\](http://evil/x.png) $5 or x\\\\$'
+    >>> md_inline("snake_case _emphasis_ a|b")
+    'snake_case \\\\_emphasis\\\\_ a\\\\|b'
+    """
+    escaped = _MD_SPECIAL.sub(lambda match: "\\" + match.group(0), " ".join(text.split()))
+    return escaped.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_block(text: str) -> str:
+    """A paragraph or list item shown as written: :func:`md_inline` on each paragraph, and a
+    leading ``#``, ``+``, ``-`` or ``1.`` escaped so it cannot start a heading or a list.
+
+    >>> md_block("# Not a heading"), md_block("1. not a list")
+    ('\\\\# Not a heading', '1\\\\. not a list')
+    """
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(
+        _MD_BLOCK_START.sub(
+            lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3),
+            md_inline(paragraph),
+        )
+        for paragraph in paragraphs
+    )
 
 
 def _md_table(frame: pd.DataFrame) -> str:
-    header = "| " + " | ".join(_md_cell(c) for c in frame.columns) + " |"
+    header = "| " + " | ".join(md_inline(str(c)) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     rows = [
-        "| " + " | ".join(_md_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+        "| " + " | ".join(md_inline(str(v)) for v in row) + " |"
+        for row in frame.itertuples(index=False)
     ]
     return "\n".join([header, rule, *rows])
+
+
+def _md_list(items: Sequence[str], empty: str) -> str:
+    return "\n".join(f"- {md_block(item)}" for item in items) or empty
 
 
 def _md_blocks(blocks: Sequence[Block]) -> list[str]:
     out = []
     for block in blocks:
         if isinstance(block, Paragraph):
-            out.append(block.text)
+            out.append(md_block(block.text))
         elif isinstance(block, Bullets):
-            out.append("\n".join(f"- {item}" for item in block.items))
+            out.append(_md_list(block.items, ""))
         elif isinstance(block, Table):
             out.append(
-                (f"**{block.caption}**\n\n" if block.caption else "") + _md_table(block.frame)
+                (f"**{md_inline(block.caption)}**\n\n" if block.caption else "")
+                + _md_table(block.frame)
             )
         else:
-            out.append(f"*Chart: {block.caption} (in the HTML version).*")
+            out.append(f"*Chart: {md_inline(block.caption)} (in the HTML version).*")
     return out
 
 
 def to_markdown(report: Report) -> str:
-    """The report as Markdown: tables instead of charts."""
-    out = [f"# {report.title}"]
+    """The report as Markdown: tables instead of charts, every text escaped."""
+    out = [f"# {md_inline(report.title)}"]
     if report.generated_on:
         out.append(f"Generated on {report.generated_on} by the ML cost planner.")
     if report.description:
-        out.append(report.description)
-    out += ["## Question", report.question, "## Recommendation"]
-    out.append("\n".join(f"- {r}" for r in report.recommendations) or "No costs to compare yet.")
+        out.append(md_block(report.description))
+    out += ["## Question", md_block(report.question), "## Recommendation"]
+    out.append(_md_list(report.recommendations, "No costs to compare yet."))
     out.append("## Costs and savings")
     for part in report.parts:
         if part.costs:
-            out.append(f"### {part.title}")
+            out.append(f"### {md_inline(part.title)}")
             out += _md_blocks(part.costs)
     out += ["## Assumptions", _md_table(_assumptions_frame(report))]
-    out += ["### Sources", "\n".join(f"- {s}" for s in report.sources) or "None given."]
-    out += ["### Assumption checks", "\n".join(f"- {c}" for c in report.checks) or "None fired."]
+    out += ["### Sources", _md_list(report.sources, "None given.")]
+    out += ["### Assumption checks", _md_list(report.checks, "None fired.")]
     out.append("## Sensitivity and risks")
     for part in report.parts:
         out += _md_blocks(part.sensitivity)
-    out += ["### Risks", "\n".join(f"- {r}" for r in report.risks) or "None found."]
+    out += ["### Risks", _md_list(report.risks, "None found.")]
+    # The link is the planner's own (build_report checks its base is http(s)), not scenario
+    # text, so it stays a link.
     out += ["## Share link", f"Open this scenario in the planner: <{report.share_link}>"]
     return "\n\n".join(out) + "\n"
 

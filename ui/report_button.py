@@ -1,6 +1,7 @@
-"""The "Download business case" buttons any page can show.
+"""The "Download business case" buttons any page can show, under the report's title and
+question, which the user can edit there.
 
-The report is built only when the button is pressed (a deferred download), so a page does
+The report is built only when a button is pressed (a deferred download), so a page does
 not pay for the Monte Carlo run and the SVG charts on every rerun.
 """
 
@@ -13,7 +14,11 @@ import streamlit as st
 
 from planner import report
 from planner.scenario import Scenario
-from ui import cache, state
+from ui import cache, page, state
+
+# The schema's own limits (Scenario.title, BusinessCase.question), so typing cannot exceed them.
+_TITLE_CHARS = 200
+_QUESTION_CHARS = 1000
 
 
 def _file_stem(title: str) -> str:
@@ -21,8 +26,44 @@ def _file_stem(title: str) -> str:
     return f"{slug or 'scenario'}-business-case"
 
 
+def _text_inputs(scenario: Scenario, key: str) -> None:
+    """The report's title and question. An edit replaces the scenario in a callback, before
+    the page runs again, so the page's header and the share link show it at once."""
+    title_key = page.widget_key(key, "title")
+    question_key = page.widget_key(key, "question")
+
+    def edited() -> None:
+        state.update(
+            report.with_text(
+                state.scenario(),
+                title=st.session_state[title_key],
+                question=st.session_state[question_key],
+            )
+        )
+
+    case = scenario.business_case
+    with st.expander("Title and question of the business case", icon=":material/edit:"):
+        st.text_input(
+            "Title",
+            value=scenario.title,
+            max_chars=_TITLE_CHARS,
+            key=title_key,
+            on_change=edited,
+        )
+        st.text_area(
+            "Question it answers",
+            value=case.question if case is not None else "",
+            max_chars=_QUESTION_CHARS,
+            key=question_key,
+            on_change=edited,
+            placeholder="Leave empty and the report asks what the system costs.",
+        )
+
+
 def report_download(scenario: Scenario, *, key: str = "report") -> None:
-    """Buttons that download the scenario's business case as HTML and as Markdown."""
+    """The report's title and question, then buttons that download the scenario's business
+    case as HTML and as Markdown."""
+    _text_inputs(scenario, key)
     catalog = cache.catalog()
     base_url = state.page_url()
     stem = _file_stem(scenario.title)
@@ -40,8 +81,9 @@ def report_download(scenario: Scenario, *, key: str = "report") -> None:
         mime="text/html",
         icon=":material/description:",
         key=f"_{key}_html",
-        help="A self-contained page: question, recommendation, costs, assumptions with "
-        "sources, sensitivity, risks and the share link. Charts are embedded; it opens offline.",
+        help="A self-contained page: question, recommendation, a section for each training "
+        "job, endpoint and FinOps plan, assumptions with sources, sensitivity, risks and the "
+        "share link. Charts are embedded; it opens offline.",
         on_click="ignore",
     )
     row.download_button(
