@@ -8,26 +8,29 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
+from planner.catalog import PriceTier
 from planner.errors import PlannerInputError
-from planner.scenario import Scenario
 from planner.serving import (
     Autoscaling,
+    Endpoint,
     FleetMix,
     Precision,
     ServedModel,
     ServingBaseline,
-    ServingPlan,
     Traffic,
     evaluate_serving,
+    price_endpoint,
 )
 
+# Every lever on (version 2 starts with them off): autoscaling and all four tiers.
+ALL_TIERS = (PriceTier.ON_DEMAND, PriceTier.SPOT, PriceTier.RESERVED_1Y, PriceTier.RESERVED_3Y)
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
-def plans(draw: st.DrawFn) -> ServingPlan:
+def plans(draw: st.DrawFn) -> Endpoint:
     precisions = st.sampled_from(list(Precision))
-    return ServingPlan(
+    return Endpoint(
         traffic=Traffic(
             requests_per_day=draw(st.floats(1e4, 5e7)),
             peak_to_average=draw(st.none() | st.floats(1.2, 4.0)),
@@ -45,6 +48,7 @@ def plans(draw: st.DrawFn) -> ServingPlan:
         latency_target_ms=60_000,
         cache_hit_rate=draw(st.floats(0.0, 0.5)),
         autoscaling=Autoscaling(
+            enabled=True,
             min_replicas=draw(st.integers(0, 3)),
             headroom=draw(st.floats(0.0, 0.5)),
             scale_up_lag_minutes=draw(st.floats(0.0, 90.0)),
@@ -54,13 +58,13 @@ def plans(draw: st.DrawFn) -> ServingPlan:
             precision=draw(precisions),
             max_batch=draw(st.integers(1, 8)),
         ),
-        mix=FleetMix(spot_max_share=draw(st.sampled_from([0.0, 0.3, 0.6]))),
+        mix=FleetMix(tiers=ALL_TIERS, spot_max_share=draw(st.sampled_from([0.0, 0.3, 0.6]))),
     )
 
 
-def _evaluate(plan: ServingPlan):
+def _evaluate(plan: Endpoint):
     try:
-        return evaluate_serving(Scenario(serving_plan=plan))
+        return evaluate_serving(plan)
     except PlannerInputError:
         reject()  # this random plan cannot serve its model: explained, never a crash
 
@@ -87,3 +91,12 @@ def test_more_traffic_never_lowers_the_plans_cost(plan, factor):
     more = _evaluate(busier)
     assert more.optimised.total_cost_usd >= result.optimised.total_cost_usd - 1e-6
     assert (more.optimised.instances >= result.optimised.instances).all()
+
+
+@SETTINGS
+@given(plans())
+def test_the_one_pricing_path_is_the_plan_serve_shows(plan):
+    result = _evaluate(plan)
+    priced = price_endpoint(plan)
+    assert priced.monthly_cost_usd == result.optimised.monthly_cost_usd
+    assert (priced.instances >= plan.autoscaling.min_replicas).all()

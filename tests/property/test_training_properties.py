@@ -9,9 +9,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.catalog import PriceOverride
+from planner.catalog import PriceOverride, Pricing
 from planner.errors import PlannerInputError
-from planner.scenario import Pricing, Scenario, dump_scenario_yaml, parse_scenario_yaml
+from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
 from planner.share import decode, encode
 from planner.sizing import (
     FlopPrice,
@@ -26,7 +26,7 @@ from planner.training import (
     Precision,
     RunPricing,
     TrainingBaseline,
-    TrainingPlan,
+    TrainingJob,
     best_segments,
     estimate_run,
     simulate_fallback,
@@ -119,12 +119,10 @@ def test_zero_interruptions_give_zero_overhead(hours, delta, r):
 @EXAMPLES
 @given(st.floats(1e8, 5e9), st.floats(1e9, 1e11), st.floats(0.0, 0.2), st.floats(1.0, 4.0))
 def test_a_higher_rate_never_lowers_a_plans_expected_cost(params, tokens, rate, factor):
-    scenario = Scenario(
-        pricing=Pricing(
-            overrides=(PriceOverride(instance_type="p4d.24xlarge", spot_usd_per_hour=6.0),)
-        )
+    pricing = Pricing(
+        overrides=(PriceOverride(instance_type="p4d.24xlarge", spot_usd_per_hour=6.0),)
     )
-    plan = TrainingPlan(
+    plan = TrainingJob(
         params=params,
         tokens=tokens,
         instance_type="p4d.24xlarge",
@@ -132,9 +130,9 @@ def test_a_higher_rate_never_lowers_a_plans_expected_cost(params, tokens, rate, 
         interruptions_per_instance_hour=rate,
     )
     try:
-        low = estimate_run(plan, scenario, simulate=False)
+        low = estimate_run(plan, pricing, simulate=False)
         high = estimate_run(
-            replace(plan, interruptions_per_instance_hour=rate * factor), scenario, simulate=False
+            replace(plan, interruptions_per_instance_hour=rate * factor), pricing, simulate=False
         )
     except PlannerInputError as error:  # a higher rate may never finish: not cheaper either
         message = str(error)
@@ -165,8 +163,8 @@ def test_mixed_always_meets_a_deadline_on_demand_meets(
     assert (spot + on_demand <= deadline + 1e-6).all()
 
 
-plans = st.builds(
-    TrainingPlan,
+sized_plans = st.builds(
+    TrainingJob,
     name=st.text(alphabet="abcdefgh -", min_size=1, max_size=10).filter(lambda s: s.strip()),
     params=st.floats(1e6, 1e12) | st.none(),
     tokens=st.floats(1e6, 1e14) | st.none(),
@@ -195,9 +193,21 @@ plans = st.builds(
 )
 
 
+stated_plans = st.builds(
+    TrainingJob,
+    name=st.text(alphabet="abcdefgh -", min_size=1, max_size=10).filter(lambda s: s.strip()),
+    hours_per_run=st.floats(0.01, 100_000),
+    instance_type=st.sampled_from(["p4d.24xlarge", "p5.48xlarge", "g6e.48xlarge"]),
+    instance_count=st.integers(1, 512),
+    pricing=st.sampled_from(list(RunPricing)),
+    models_per_month=st.floats(0, 30),
+)
+plans = sized_plans | stated_plans
+
+
 @EXAMPLES
 @given(plans)
 def test_a_plan_survives_the_share_link_and_yaml(plan):
-    scenario = Scenario(training_plan=plan)
+    scenario = Scenario(training=(plan,))
     assert decode(encode(scenario)).scenario == scenario
     assert parse_scenario_yaml(dump_scenario_yaml(scenario)) == scenario
