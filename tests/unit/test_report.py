@@ -92,6 +92,15 @@ def test_text_is_escaped_in_html():
     assert "<script>" not in html
 
 
+def test_text_is_escaped_in_markdown():
+    scenario = Scenario(title="<b>Bold & co</b>", sources=("<script>alert(1)</script> *not bold*",))
+    markdown = report.to_markdown(report.build_report(scenario))
+    assert "<b>" not in markdown
+    assert "<script>" not in markdown
+    assert "# &lt;b&gt;Bold & co&lt;/b&gt;\n" in markdown
+    assert "- &lt;script&gt;alert(1)&lt;/script&gt; \\*not bold\\*\n" in markdown
+
+
 def test_a_capability_adds_a_part(lesson):
     def extra(scenario, catalog):
         return report.ReportPart(
