@@ -457,13 +457,14 @@ def _endpoint_part(endpoint: serving.Endpoint, pricing: Pricing, catalog: Catalo
 def _lever_blocks(
     endpoint: serving.Endpoint, pricing: Pricing, catalog: Catalog, risks: list[str]
 ) -> list[Block]:
-    """The levers' Shapley savings from the baseline to the plan, when they differ."""
+    """The levers' Shapley savings from the baseline to the plan, when they save anything."""
     try:
         result = serving.evaluate_serving(endpoint, pricing, catalog)
     except PlannerInputError as error:
         risks.append(f"Endpoint “{endpoint.name}”: its levers could not be priced: {error}")
         return []
-    if not result.levers:
+    # A lever that saves nothing (commitments with on-demand the only tier) is not a finding.
+    if all(abs(item.saving_usd_per_month) < 0.005 for item in result.levers):
         return []
     saving = result.total_saving_usd_per_month
     frame = pd.DataFrame(

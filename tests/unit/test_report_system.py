@@ -284,3 +284,13 @@ def test_scenario_text_is_only_escaped_in_html(hostile):
 )
 def test_markdown_blocks_show_text_as_written(text, shown):
     assert report.md_block(text) == shown
+
+
+def test_the_levers_show_only_where_they_save(reports):
+    _, serving_case = reports["inference_8c_to_2c"]
+    endpoint = _part(serving_case, "Endpoint “ML API”")
+    levers = _table(endpoint, "Each lever's share of the saving")
+    assert "Right-sizing the instance" in levers["Lever"].tolist()
+    _, on_demand_only = reports["recommendation_cost_per_request"]
+    endpoint = _part(on_demand_only, "Endpoint “recommendation endpoint”")
+    assert not any(block.caption.startswith("Each lever") for block in endpoint.costs)
