@@ -604,6 +604,7 @@ def _assumptions_frame(report: Report) -> pd.DataFrame:
 # on a $ followed by a digit, so without an unescaped closer no math can form. An underscore
 # inside a word (snake_case, URLs) never emphasises, so only one at a word's edge is escaped.
 _MD_SPECIAL = re.compile(r"[\\`*~\[\]|]|(?<!\w)_|_(?!\w)|\$(?!\d)")
+_LINE_BREAKS = re.compile(r"\r\n?|\n")
 # What makes a line a heading, list item or thematic break when it starts a block.
 _MD_BLOCK_START = re.compile(r"^(?:([#+-])|(\d+)([.)]))")
 
@@ -617,7 +618,8 @@ def md_inline(text: str) -> str:
     >>> md_inline("snake_case _emphasis_ a|b")
     'snake_case \\\\_emphasis\\\\_ a\\\\|b'
     """
-    escaped = _MD_SPECIAL.sub(lambda match: "\\" + match.group(0), " ".join(text.split()))
+    # A line break would end a table row or list item; other spaces are kept as written.
+    escaped = _MD_SPECIAL.sub(lambda match: "\\" + match.group(0), _LINE_BREAKS.sub(" ", text))
     return escaped.replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -632,7 +634,8 @@ def md_block(text: str) -> str:
     return "\n\n".join(
         _MD_BLOCK_START.sub(
             lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3),
-            md_inline(paragraph),
+            # Leading spaces would make an indented code block of it.
+            md_inline(paragraph.strip()),
         )
         for paragraph in paragraphs
     )
