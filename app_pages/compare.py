@@ -1,7 +1,8 @@
 """Compare: two to four scenarios side by side, every figure with its difference.
 
-Variants are this scenario with a few assumptions changed. They are stored in the scenario
-(``business_case.variants``), so they live in the session and travel with the share link.
+Variants are this scenario with a few assumptions or levers changed. They are stored in the
+scenario (``business_case.variants``), so they live in the session and travel with the
+share link.
 """
 
 from dataclasses import replace
@@ -46,8 +47,9 @@ st.caption(
 st.subheader("Variants of this scenario")
 case = base.business_case or BusinessCase()
 st.caption(
-    "A variant is this scenario with a few assumptions changed. Variants are saved in the "
-    "scenario, so the share link and the YAML download carry them."
+    "A variant is this scenario with a few assumptions or levers changed (a number, a "
+    "precision, autoscaling on or off, an instance type, the tiers a fleet may buy). "
+    "Variants are saved in the scenario, so the share link and the YAML download carry them."
 )
 st.button(
     "Duplicate as variant",
@@ -63,10 +65,11 @@ if not case.variants:
 variant_problem = st.container()
 parameters = whatif.key_parameters(base)
 edited_variants = []
+typing_problems = []
 for index, variant in enumerate(case.variants):
     with st.expander(f"Variant: {variant.name}", expanded=index == len(case.variants) - 1):
         name = st.text_input("Name", variant.name, key=f"_variant_name_{index}_{revision}")
-        changes = business_inputs.variant_table(
+        changes, typed = business_inputs.variant_editor(
             base,
             {c.parameter: c.value for c in variant.changes},
             parameters,
@@ -79,11 +82,12 @@ for index, variant in enumerate(case.variants):
             args=(index,),
             icon=":material/delete:",
         )
-    edited_variants.append(
-        {"name": name, "changes": [{"parameter": k, "value": v} for k, v in changes.items()]}
-    )
+    if typed:
+        typing_problems.append(f'Variant "{name}": {typed}')
+    edited_variants.append({"name": name, "changes": changes})
 if case.variants:
     edited, problem = business_inputs.with_case_fields(base, variants=edited_variants)
+    problem = problem or (typing_problems[0] if typing_problems else None)
     if problem is None and edited is not None and edited != base:
         try:
             for variant in (edited.business_case or BusinessCase()).variants:
@@ -130,12 +134,25 @@ def _entry(key: str) -> tuple[str, Scenario]:
     return gallery[ref].title, gallery[ref].scenario
 
 
-try:
-    entries = tuple(_entry(key) for key in chosen)
-    comparison = whatif_cache.compare(entries)
-except PlannerInputError as error:
-    st.error(str(error), icon=":material/error:")
+# A variant with no changes yet is this scenario: say so calmly rather than refuse it.
+empty = [
+    case.variants[int(key.partition(":")[2])].name
+    for key in chosen
+    if key.startswith("variant:") and not case.variants[int(key.partition(":")[2])].changes
+]
+comparison = None
+if empty and (_CURRENT in chosen or len(empty) > 1):
+    st.info(
+        f"{empty[0]} has no changes yet, so it is the same as this scenario: change an "
+        "assumption or a lever in its tables above to see what it does.",
+        icon=":material/edit:",
+    )
 else:
+    try:
+        comparison = whatif_cache.compare(tuple(_entry(key) for key in chosen))
+    except PlannerInputError as error:
+        st.error(str(error), icon=":material/error:")
+if comparison is not None:
     st.dataframe(comparison.frame(), hide_index=True, width="stretch")
     headline = comparison.headline()
     if len(headline) and headline["usd"].abs().sum() > 0:

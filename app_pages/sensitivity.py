@@ -1,13 +1,19 @@
-"""Sensitivity and uncertainty: tornado, one-way sweeps, and Monte Carlo percentiles."""
+"""Sensitivity and uncertainty: tornado, one-way sweeps, and Monte Carlo percentiles.
+
+Every analysis prices the whole system with the one model, so its cost grows with the draws:
+the Monte Carlo panel offers counts up to ``whatif.MAX_SAMPLES`` and says what it is doing
+while it works. ``python -m planner sensitivity FILE --json`` prints the same numbers.
+"""
 
 import streamlit as st
 
 from planner import whatif, whatif_charts
 from planner.business_case import BusinessCase, Output
 from planner.errors import PlannerInputError
+from planner.scenario import Scenario
 from ui import business_inputs, page, report_button, state, whatif_cache
 
-SAMPLE_CHOICES = [1_000, 10_000, 100_000]
+SAMPLE_CHOICES = sorted({500, whatif.DEFAULT_SAMPLES, 5_000, whatif.MAX_SAMPLES})
 
 base = page.start()
 revision = state.revision()
@@ -63,7 +69,11 @@ tornado_tab, sweep_tab, uncertainty_tab = st.tabs(["Tornado", "Sweep", "Uncertai
 
 with tornado_tab:
     try:
-        tornado = whatif_cache.tornado(scenario, output)
+        with st.spinner(
+            f"Tornado: pricing the system with each of {len(parameters)} assumptions at its "
+            "low and its high value…"
+        ):
+            tornado = whatif_cache.tornado(scenario, output)
     except PlannerInputError as error:
         st.error(str(error), icon=":material/error:")
     else:
@@ -84,7 +94,8 @@ with tornado_tab:
                     "tab shows its shape."
                 )
         if output is Output.TCO_DIFFERENCE:
-            switches = whatif.switches_table(whatif_cache.switching_values(scenario))
+            with st.spinner("Switching values: searching each assumption's range…"):
+                switches = whatif.switches_table(whatif_cache.switching_values(scenario))
             if len(switches):
                 st.markdown("**Where the answer turns around** (each assumption alone)")
                 st.dataframe(switches, hide_index=True, width="stretch")
@@ -95,7 +106,8 @@ with sweep_tab:
         if output is Output.TCO_DIFFERENCE
         else whatif.Scope.UNIT_ECONOMICS
     )
-    relevant = [p for p in parameters if p.scope is wanted]
+    # Any number of the scenario can be swept, the key assumptions first.
+    relevant = [p for p in whatif.all_parameters(scenario) if p.scope is wanted]
     if not relevant:
         st.info("No assumption feeds this measure.")
     else:
@@ -120,7 +132,8 @@ with sweep_tab:
         )
         points = c.slider("Points", 5, 101, 25, key=f"_sweep_points_{revision}")
         try:
-            swept = whatif.sweep(scenario, key, output, low, high, points=points)
+            with st.spinner(f"Sweep: pricing the system at {points} values of {param.label}…"):
+                swept = whatif.sweep(scenario, key, output, low, high, points=points)
         except PlannerInputError as error:
             st.error(str(error), icon=":material/error:")
         else:
@@ -129,43 +142,54 @@ with sweep_tab:
                 width="stretch",
             )
 
-with uncertainty_tab:
+
+@st.fragment
+def uncertainty_panel(scenario: Scenario, output: Output) -> None:
+    """Monte Carlo, a fragment: choosing another draw count reruns only this panel."""
     samples = st.segmented_control(
         "Draws",
         SAMPLE_CHOICES,
-        default=10_000,
+        default=whatif.DEFAULT_SAMPLES,
         format_func=lambda n: f"{n:,}",
         key="_mc_samples",
         required=True,
+        help="Each draw prices the whole system once, so 20,000 draws take ten times as long "
+        "as 2,000.",
     )
-    try:
-        uncertainty = whatif_cache.monte_carlo(scenario, samples or 10_000)
-    except PlannerInputError as error:
-        st.error(str(error), icon=":material/error:")
-    else:
-        name = {
-            Output.MONTHLY_COST: "monthly_cost",
-            Output.COST_PER_REQUEST: "cost_per_request",
-            Output.TCO_DIFFERENCE: "tco_difference",
-        }[output]
-        table = uncertainty.percentiles().set_index("output")
-        if name in table.index:
-            row = table.loc[name]
-            cols = st.columns(4)
-            for col, label in zip(cols, ["p10", "p50", "p90"], strict=False):
-                col.metric(label.upper(), whatif.format_output(output, float(row[label])))
-            chance = uncertainty.probability_build_cheaper
-            if chance is not None:
-                cols[3].metric("Draws where building is cheaper", f"{chance:.0%}")
-            st.altair_chart(
-                whatif_charts.distribution_chart(uncertainty.outputs[name], output.label, output),
-                width="stretch",
-            )
-        if uncertainty.fan is not None:
-            st.altair_chart(whatif_charts.fan_chart(uncertainty.fan), width="stretch")
-        st.caption(
-            f"{uncertainty.samples:,} draws; each assumption independently from its range "
-            "(triangular or PERT), or ± percent around the scenario's value where it has none."
+    samples = samples or whatif.DEFAULT_SAMPLES
+    with st.status(f"Monte Carlo: pricing {samples:,} draws of the whole system…") as status:
+        try:
+            uncertainty = whatif_cache.monte_carlo(scenario, samples)
+        except PlannerInputError as error:
+            status.update(label="Monte Carlo could not run", state="error")
+            st.error(str(error), icon=":material/error:")
+            return
+        status.update(
+            label=f"Monte Carlo: {samples:,} draws priced", state="complete", expanded=False
         )
+    table = uncertainty.percentiles().set_index("output")
+    name = str(output)
+    if name in table.index:
+        row = table.loc[name]
+        cols = st.columns(4)
+        for col, label in zip(cols, ["p10", "p50", "p90"], strict=False):
+            col.metric(label.upper(), whatif.format_output(output, float(row[label])))
+        chance = uncertainty.probability_build_cheaper
+        if chance is not None:
+            cols[3].metric("Draws where building is cheaper", f"{chance:.0%}")
+        st.altair_chart(
+            whatif_charts.distribution_chart(uncertainty.outputs[name], output.label, output),
+            width="stretch",
+        )
+    if uncertainty.fan is not None:
+        st.altair_chart(whatif_charts.fan_chart(uncertainty.fan), width="stretch")
+    st.caption(
+        f"{uncertainty.samples:,} draws; each assumption independently from its range "
+        "(triangular or PERT), or ± percent around the scenario's value where it has none."
+    )
+
+
+with uncertainty_tab:
+    uncertainty_panel(scenario, output)
 
 report_button.report_download(scenario)

@@ -799,7 +799,10 @@ def _endpoint_keys(i: int, endpoint: Endpoint) -> list[str]:
     elif model.measured_tokens_per_second_per_gpu is not None:
         keys.append(f"{p}.model.measured_tokens_per_second_per_gpu")
     elif model.kind is ModelKind.LLM:
-        keys += [f"{p}.model.{n}" for n in ("parameters_billion", "input_tokens", "output_tokens")]
+        # A preset (or the default model) sizes the model itself; a size of one's own varies.
+        if model.parameters_billion is not None:
+            keys.append(f"{p}.model.parameters_billion")
+        keys += [f"{p}.model.{n}" for n in ("input_tokens", "output_tokens")]
     else:
         keys.append(f"{p}.model.latency_ms")
     if endpoint.cache_hit_rate:
@@ -860,6 +863,23 @@ def key_parameters(scenario: Scenario) -> tuple[Parameter, ...]:
     if case is not None and case.build_vs_buy is not None:
         keys += _build_vs_buy_keys(scenario)
     return tuple(parameter(scenario, key) for key in keys)
+
+
+def all_parameters(scenario: Scenario) -> tuple[Parameter, ...]:
+    """The key parameters, then every other number of the scenario's sections that a sweep
+    can move (a latency target, a horizon, a batchability...), each by its path.
+
+    >>> from planner.scenario import Scenario
+    >>> from planner.serving import Endpoint
+    >>> keys = [p.key for p in all_parameters(Scenario(serving=(Endpoint(),)))]
+    >>> keys[0], "serving[0].latency_target_ms" in keys
+    ('serving[0].traffic.requests_per_day', True)
+    """
+    params = {p.key: p for p in key_parameters(scenario)}
+    for key in lever_keys(scenario):
+        if key not in params and _holds_number(scenario, key):
+            params[key] = parameter(scenario, key)
+    return tuple(params.values())
 
 
 def _build_vs_buy_keys(scenario: Scenario) -> list[str]:

@@ -6,13 +6,14 @@ message as in a YAML file, and the last valid scenario stays in force until it i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from planner import whatif
-from planner.business_case import BusinessCase, Distribution
+from planner.business_case import BusinessCase, ChangeValue, Distribution
 from planner.catalog import load_catalog
 from planner.errors import PlannerInputError
 from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
@@ -268,27 +269,52 @@ def with_case_fields(scenario: Scenario, **changes: Any) -> tuple[Scenario | Non
     return changed, None
 
 
-def variant_table(
+def variant_editor(
     scenario: Scenario,
-    changes: dict[str, float],
+    changes: Mapping[str, ChangeValue],
+    parameters: tuple[whatif.Parameter, ...],
+    key: str,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A variant's changes as two tables: the key assumptions with the scenario's value and
+    the variant's, and any other lever (a precision, a switch, an instance type, tiers).
+
+    Returns the changes as plain data for the schema (in their original order, new ones
+    last) and the problem with a typed value, if any. A lever row without a value yet is
+    left out until it has one, so adding a row shows no error.
+    """
+    numbers = _number_table(scenario, changes, parameters, f"{key}_numbers")
+    st.caption(
+        "Any other lever: add a row, pick its path and type the variant's value, e.g. "
+        "`serving[0].model.precision` = `int8`, `serving[0].autoscaling.enabled` = `true`, "
+        "`serving[0].mix.tiers` = `[on_demand, spot]`, `training[0].pricing` = `spot`."
+    )
+    levers, problem = _lever_table(scenario, changes, {p.key for p in parameters}, f"{key}_levers")
+    edited = {**numbers, **levers}
+    ordered = {k: edited.pop(k) for k in changes if k in edited}
+    ordered.update(edited)
+    return [{"parameter": k, "value": v} for k, v in ordered.items()], problem
+
+
+def _number_table(
+    scenario: Scenario,
+    changes: Mapping[str, ChangeValue],
     parameters: tuple[whatif.Parameter, ...],
     key: str,
 ) -> dict[str, float]:
-    """A table of the key assumptions: the scenario's value and the variant's, editable.
-
-    Returns the variant's changes: the rows whose value differs from the scenario's, and the
-    changes to parameters not in the table (set in YAML), in their original order.
-    """
+    """The key assumptions' rows whose variant value differs from the scenario's."""
     rows = []
     for param in parameters:
         base = whatif.value_of(scenario, param.key)
+        value = changes.get(param.key, base)
         rows.append(
             {
                 "key": param.key,
                 "assumption": param.label,
                 "unit": param.unit,
                 "base": base,
-                "variant": changes.get(param.key, base),
+                # A lever set in YAML on a number (a word, say) shows as unchanged here; the
+                # schema's message about it comes when the variant is applied.
+                "variant": value if isinstance(value, int | float) else base,
             }
         )
     number = st.column_config.NumberColumn
@@ -305,11 +331,61 @@ def variant_table(
         width="stretch",
         key=key,
     )
-    from_table: dict[str, float | None] = {}
+    result: dict[str, float] = {}
     for row in edited.to_dict("records"):
         value = plain(row["variant"])
-        differs = value is not None and float(value) != float(row["base"])
-        from_table[str(row["key"])] = float(value) if differs else None
-    result = {k: from_table.pop(k, v) for k, v in changes.items()}
-    result.update(from_table)
-    return {k: v for k, v in result.items() if v is not None}
+        if value is not None and float(value) != float(row["base"]):
+            result[str(row["key"])] = float(value)
+    return result
+
+
+def _lever_table(
+    scenario: Scenario, changes: Mapping[str, ChangeValue], numbers: set[str], key: str
+) -> tuple[dict[str, ChangeValue], str | None]:
+    """Changes to anything outside the key assumptions, each typed as text."""
+    rows = [
+        {
+            "parameter": k,
+            "scenario": _shown(scenario, k),
+            "value": whatif.format_change(v),
+        }
+        for k, v in changes.items()
+        if k not in numbers
+    ]
+    options = [k for k in whatif.lever_keys(scenario) if k not in numbers]
+    options += [row["parameter"] for row in rows if row["parameter"] not in options]
+    edited = st.data_editor(
+        pd.DataFrame(rows, columns=["parameter", "scenario", "value"]),
+        column_config={
+            "parameter": st.column_config.SelectboxColumn(
+                "Lever (path)", options=options, width="large"
+            ),
+            "scenario": st.column_config.TextColumn("Scenario value", disabled=True),
+            "value": st.column_config.TextColumn(
+                "Variant value",
+                help="A number, true or false, a word such as int8 or g5.xlarge, or a list "
+                "such as [on_demand, spot].",
+            ),
+        },
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key=key,
+    )
+    result: dict[str, ChangeValue] = {}
+    for row in edited.to_dict("records"):
+        parameter, text = plain(row["parameter"]), plain(row["value"])
+        if not parameter or text is None or not str(text).strip():
+            continue  # not filled in yet
+        try:
+            result[str(parameter)] = whatif.parse_value(str(text))
+        except PlannerInputError as error:
+            return result, f"{parameter}: {error}"
+    return result, None
+
+
+def _shown(scenario: Scenario, key: str) -> str:
+    try:
+        return whatif.format_change(whatif.lever_value(scenario, key))
+    except PlannerInputError:
+        return "(not in this scenario)"

@@ -25,7 +25,8 @@ def switching_values(scenario: Scenario) -> tuple[whatif.Switch, ...]:
     return whatif.switching_values(scenario, cache.catalog())
 
 
-@st.cache_data(max_entries=16, show_spinner="Drawing the Monte Carlo samples…")
+# The page shows each panel's stage itself (st.status, st.spinner).
+@st.cache_data(max_entries=16, show_spinner=False)
 def monte_carlo(scenario: Scenario, samples: int) -> whatif.Uncertainty:
     return whatif.monte_carlo(scenario, cache.catalog(), samples=samples)
 

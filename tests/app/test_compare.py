@@ -1,14 +1,26 @@
-"""AppTest of the Compare page: variants, side by side, and comparing a scenario with itself."""
+"""AppTest of the Compare page: variants with numbers and levers, side by side, and
+comparing a scenario with itself."""
 
 from __future__ import annotations
 
+import pytest
+
 from planner import whatif
 from planner.io import GALLERY_DIR, gallery, read_scenario
+from planner.scenario import Scenario
+from planner.serving import Endpoint, Traffic
 from planner.share import encode
 from tests.app.conftest import open_app
 
 PAGE = "app_pages/compare.py"
 LESSON = read_scenario(GALLERY_DIR / "build_vs_buy_mlflow_wandb.yaml")
+# An LLM endpoint busy enough that its precision moves its fleet.
+CHAT = Scenario(
+    title="chat",
+    serving=(
+        Endpoint(name="chat", traffic=Traffic(requests_per_day=2e6, horizon_weeks=1), max_batch=16),
+    ),
+)
 
 
 def slot(at, index: int):
@@ -28,16 +40,65 @@ def test_the_lesson_compares_with_its_first_variant():
     assert "−$72,000" in text
 
 
-def test_duplicate_as_variant_then_comparing_it_with_the_base_is_refused():
-    at = open_app({"s": encode(LESSON)}, PAGE)
+def duplicate(at):
     next(b for b in at.button if b.label == "Duplicate as variant").click().run()
     assert not at.exception
+
+
+def test_duplicate_as_variant_then_comparing_it_with_the_base_says_it_has_no_changes():
+    at = open_app({"s": encode(LESSON)}, PAGE)
+    duplicate(at)
     variants = at.session_state["scenario"].business_case.variants
     assert [v.name for v in variants][-1] == "Variant 3"
     assert at.query_params["s"] == encode(at.session_state["scenario"])
     slot(at, 1).select("variant:2").run()
-    assert any("is the same as scenario 1" in e.value for e in at.error)
     assert not at.exception
+    assert not at.error
+    assert any("Variant 3 has no changes yet" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("entry", gallery(), ids=lambda e: e.key)
+def test_duplicate_as_variant_shows_no_error_straight_away(entry):
+    at = open_app({"s": encode(entry.scenario)}, PAGE)
+    duplicate(at)
+    assert not at.error
+
+
+def add_lever(at, index: int, parameter: str, value: str):
+    at.session_state[f"_variant_{index}_0_levers"] = {
+        "edited_rows": {},
+        "added_rows": [{"parameter": parameter, "value": value}],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+
+
+def test_a_lever_in_a_variant_changes_the_monthly_cost():
+    at = open_app({"s": encode(CHAT)}, PAGE)
+    duplicate(at)
+    add_lever(at, 0, "serving[0].model.precision", "int8")
+    assert not at.error
+    variant = at.session_state["scenario"].business_case.variants[0]
+    assert [(c.parameter, c.value) for c in variant.changes] == [
+        ("serving[0].model.precision", "int8")
+    ]
+    frame = next(d.value for d in at.dataframe if "Figure" in d.value.columns)
+    monthly = frame.set_index("Figure").loc["Monthly cost"]
+    assert monthly["Δ Variant 1"].startswith("−$")
+    assert at.query_params["s"] == encode(at.session_state["scenario"])
+
+
+def test_a_bad_lever_value_is_explained_and_not_kept():
+    at = open_app({"s": encode(CHAT)}, PAGE)
+    duplicate(at)
+    before = at.session_state["scenario"]
+    add_lever(at, 0, "serving[0].model.precision", "int9")
+    message = " ".join(e.value for e in at.error)
+    assert "serving[0].model.precision" in message
+    assert "'int9'" in message
+    assert "'fp16', 'int8' or 'int4'" in message
+    assert at.session_state["scenario"] == before
 
 
 def test_the_same_scenario_twice_is_refused():
@@ -52,7 +113,7 @@ def test_editing_a_variant_records_the_change():
     next(b for b in at.button if b.label == "Duplicate as variant").click().run()
     rows = [p.key for p in whatif.key_parameters(LESSON)]
     row = rows.index("business_case.build_vs_buy.usd_per_engineer_hour")
-    at.session_state["_variant_2_0"] = {
+    at.session_state["_variant_2_0_numbers"] = {
         "edited_rows": {row: {"variant": 100.0}},
         "added_rows": [],
         "deleted_rows": [],
@@ -67,7 +128,7 @@ def test_editing_a_variant_records_the_change():
 
 def test_a_variant_value_out_of_range_is_explained():
     at = open_app({"s": encode(LESSON)}, PAGE)
-    at.session_state["_variant_0_0"] = {
+    at.session_state["_variant_0_0_numbers"] = {
         "edited_rows": {0: {"variant": -4.0}},  # team size
         "added_rows": [],
         "deleted_rows": [],

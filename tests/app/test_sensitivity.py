@@ -11,6 +11,8 @@ from tests.app.conftest import open_app
 
 PAGE = "app_pages/sensitivity.py"
 LESSON = read_scenario(GALLERY_DIR / "build_vs_buy_mlflow_wandb.yaml")
+TRAINING = read_scenario(GALLERY_DIR / "training_50k_to_18k.yaml")
+SERVING = read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml")
 
 
 def metric(at, label: str) -> str:
@@ -37,6 +39,51 @@ def test_the_lesson_tornado_switching_values_and_percentiles():
     p10, p50, p90 = (metric(at, p) for p in ("P10", "P50", "P90"))
     assert all(v.startswith(("+$", "−$")) for v in (p10, p50, p90))
     assert "Draws where building is cheaper" in [m.label for m in at.metric]
+
+
+def tornado_rows(at) -> list[str]:
+    frame = next(d.value for d in at.dataframe if "Output at low" in d.value.columns)
+    return frame["Assumption"].tolist()
+
+
+def captions(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_the_training_tornado_and_monte_carlo_move_mfu():
+    at = open_app({"s": encode(TRAINING)}, PAGE)
+    assert not at.exception
+    assert "MFU — job “ranking model retrain”" in tornado_rows(at)
+    assert all(metric(at, p).startswith("$") for p in ("P10", "P50", "P90"))
+    spreads = whatif.monte_carlo(TRAINING, samples=100).spreads
+    assert "training[0].mfu" in {s.parameter.key for s in spreads}
+
+
+def test_the_serving_tornado_moves_the_cache_hit_rate_and_a_sweep_reaches_any_number():
+    at = open_app({"s": encode(SERVING)}, PAGE)
+    assert not at.exception
+    assert "Cache hit rate — endpoint “ML API”" in tornado_rows(at)
+    sweep = at.selectbox(key="_sweep_param_0")
+    assert "serving[0].latency_target_ms" in sweep.options or any(
+        "Latency target" in option for option in sweep.options
+    )
+    at.selectbox(key="_sweep_param_0").set_value("serving[0].cache_hit_rate").run()
+    assert not at.exception
+    assert not at.error
+
+
+def test_the_draws_stay_within_the_limit_and_say_what_they_do():
+    at = open_app({"s": encode(TRAINING)}, PAGE)
+    draws = next(b for b in at.button_group if b.key == "_mc_samples")
+    counts = [int(option.replace(",", "")) for option in draws.options]
+    assert max(counts) <= whatif.MAX_SAMPLES
+    assert whatif.DEFAULT_SAMPLES in counts
+    assert f"{whatif.DEFAULT_SAMPLES:,} draws;" in captions(at)
+    status = next(e for e in at.main if type(e).__name__ == "Status")
+    assert status.label == f"Monte Carlo: {whatif.DEFAULT_SAMPLES:,} draws priced"
+    draws.set_value(500).run()
+    assert not at.exception
+    assert "500 draws;" in captions(at)
 
 
 def _edit_ranges(at, row: int, **cells):
