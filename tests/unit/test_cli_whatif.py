@@ -136,3 +136,42 @@ def test_a_range_with_low_above_high_is_explained(tmp_path, capsys):
     assert status == 2
     assert out == ""
     assert "has its low value 20 above its high value 12: swap them" in capsys.readouterr().err
+
+
+LEVER_CASE = """\
+title: chat
+serving:
+  - name: chat
+    traffic: {requests_per_day: 2000000, horizon_weeks: 1}
+    max_batch: 16
+business_case:
+  variants:
+    - name: INT8
+      changes:
+        - parameter: serving[0].model.precision
+          value: %s
+"""
+
+
+def test_compare_a_variant_that_sets_a_lever(tmp_path):
+    path = tmp_path / "chat.yaml"
+    path.write_text(LEVER_CASE % "int8", encoding="utf-8")
+    status, text = run("compare", str(path), "--variants", "--json")
+    assert status == 0
+    base, variant = json.loads(text)["scenarios"]
+    assert variant["name"] == "INT8"
+    assert variant["deltas"]["monthly_cost_usd"] < 0
+    assert variant["figures"]["monthly_cost_usd"] < base["figures"]["monthly_cost_usd"]
+
+
+def test_a_bad_lever_in_a_variant_names_the_field_and_what_is_allowed(tmp_path, capsys):
+    path = tmp_path / "chat.yaml"
+    path.write_text(LEVER_CASE % "int9", encoding="utf-8")
+    status, text = run("compare", str(path), "--variants", "--json")
+    err = capsys.readouterr().err
+    assert status == 2
+    assert text == ""
+    assert 'Variant "INT8"' in err
+    assert "serving[0].model.precision" in err
+    assert "'int9'" in err
+    assert "'fp16', 'int8' or 'int4'" in err
