@@ -124,20 +124,24 @@ training = st.builds(
     instance_type=st.sampled_from(PRICED),
     instance_count=st.integers(1, 64),
     hours_per_run=st.floats(0.1, 2000, allow_nan=False),
-    models_per_month=st.floats(0, 60, allow_nan=False),
+    # Not subnormal: a reserved job's cost per run is its month ÷ runs, which overflows
+    # (see test_training.py, test_a_reserved_job_with_almost_no_runs_costs_its_commitment).
+    models_per_month=st.just(0.0) | st.floats(1e-3, 60),
     pricing=run_pricings,
 )
 serving = st.builds(
     fixed_endpoint,
     name=names,
-    # At most about 70,000 instances at the peak: the instance-mix solver fails on fleets
-    # of ~450,000 (see test_serving.py, test_a_huge_fixed_fleet_with_reservations_prices).
-    requests_per_day=st.floats(0, 1e9, allow_nan=False),
+    # At most about 500 instances at the peak, 15,000 after three years of the fastest
+    # growth drawn below: the instance-mix solver fails on fleets of ~450,000 (see
+    # test_serving.py, test_a_huge_fixed_fleet_with_reservations_prices).
+    requests_per_day=st.floats(0, 1e7, allow_nan=False),
     instance_type=st.sampled_from(PRICED),
     requests_per_second_per_instance=st.floats(5, 5000, allow_nan=False),
     # Headroom 1/u - 1 is at most 5, so utilisation is at least 1/6.
     target_utilization=st.floats(0.17, 1.0, allow_nan=False),
-    peak_to_average=st.floats(1.0, 5.0, allow_nan=False),
+    # The default shape peaks at 4.31 × its mean at most.
+    peak_to_average=st.floats(1.0, 4.3, allow_nan=False),
     min_instances=st.integers(0, 10),
     tiers=fleet_tiers,
 )
@@ -184,7 +188,8 @@ scenarios = st.builds(
         Business,
         monthly_active_users=st.floats(1, 1e8) | st.none(),
         price_per_request_usd=st.floats(0.0001, 1) | st.none(),
-        monthly_traffic_growth=st.floats(-0.5, 1.0),
+        # The projection re-prices every endpoint each month: 1.1^35 is a 28-fold fleet.
+        monthly_traffic_growth=st.floats(-0.5, 0.1),
         projection_months=st.integers(12, 36),
     ),
 )

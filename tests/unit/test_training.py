@@ -743,3 +743,21 @@ def test_the_waterfall_chart_labels_each_lever_with_its_change():
     assert [row["kind"] for row in rows[1:5]] == ["saving"] * 4
     change = steps["change_usd_per_month"].iloc[2]
     assert rows[2]["label"] == f"−{usd(-change)}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="planner bug: a reserved job's cost per run is its month's commitment ÷ its runs, "
+    "so a subnormal models_per_month (5e-324) makes cost_usd and the month inf",
+)
+def test_a_reserved_job_with_almost_no_runs_costs_its_commitment():
+    job = TrainingJob(
+        instance_type="p4d.24xlarge",
+        hours_per_run=10,
+        models_per_month=5e-324,
+        pricing=RunPricing.RESERVED_1Y,
+    )
+    run = estimate_run(job, ROUND_PRICES, CATALOG)
+    assert math.isfinite(run.cost_per_month_usd)
+    assert run.commitment is not None
+    assert run.cost_per_month_usd == pytest.approx(run.commitment.usd_per_month)
