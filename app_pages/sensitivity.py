@@ -70,8 +70,7 @@ tornado_tab, sweep_tab, uncertainty_tab = st.tabs(["Tornado", "Sweep", "Uncertai
 with tornado_tab:
     try:
         with st.spinner(
-            f"Tornado: pricing the system with each of {len(parameters)} assumptions at its "
-            "low and its high value…"
+            "Tornado: pricing the system with each assumption at its low and its high value…"
         ):
             tornado = whatif_cache.tornado(scenario, output)
     except PlannerInputError as error:

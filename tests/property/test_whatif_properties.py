@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from planner import buildbuy, report, whatif
-from planner.business_case import Output
+from planner.business_case import BusinessCase, Change, Output, Variant
 from planner.economics import evaluate
 from planner.scenario import dump_scenario_yaml, parse_scenario_yaml
+from planner.serving import Precision
 from planner.share import decode, encode
-from tests.strategies import CATALOG, scenarios
+from tests.strategies import CATALOG, fleet_tiers, scenarios
 from tests.strategies_business import any_scenarios, build_vs_buy_scenarios
 
 # WHATIF_EXAMPLES raises the example count for a longer local search.
@@ -147,3 +149,22 @@ def test_tco_items_add_up_and_break_even_is_consistent(scenario):
 def test_business_case_round_trips(scenario):
     assert decode(encode(scenario)).scenario == scenario
     assert parse_scenario_yaml(dump_scenario_yaml(scenario)) == scenario
+
+
+@SLOW
+@given(scenarios, st.sampled_from(list(Precision)), st.booleans(), fleet_tiers)
+def test_a_variant_of_levers_round_trips_and_applies(scenario, precision, enabled, tiers):
+    assume(scenario.serving)
+    changes = (
+        Change(parameter="serving[0].model.precision", value=str(precision)),
+        Change(parameter="serving[0].autoscaling.enabled", value=enabled),
+        Change(parameter="serving[0].mix.tiers", value=tuple(str(t) for t in tiers)),
+    )
+    case = BusinessCase(variants=(Variant(name="levers", changes=changes),))
+    with_case = replace(scenario, business_case=case)
+    assert decode(encode(with_case)).scenario == with_case
+    assert parse_scenario_yaml(dump_scenario_yaml(with_case)) == with_case
+    endpoint = whatif.variant_scenario(with_case, case.variants[0]).serving[0]
+    assert endpoint.model.precision is precision
+    assert endpoint.autoscaling.enabled is enabled
+    assert endpoint.mix.tiers == tiers
