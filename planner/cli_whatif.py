@@ -286,7 +286,7 @@ def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"\nMonte Carlo, {uncertainty.samples:,} draws (seed {args.seed}):\n")
     for row in uncertainty.percentiles().to_dict("records"):
         shown = (
-            f"{name.upper()} {whatif.format_figure('usd', row[name])}"
+            f"{name.upper() if name != 'mean' else name} {whatif.format_figure('usd', row[name])}"
             for name in ("p10", "p50", "p90", "mean")
         )
         out.write(f"  {whatif.OUTPUT_NAMES[row['output']]}: {', '.join(shown)}\n")
