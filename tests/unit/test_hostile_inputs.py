@@ -39,7 +39,13 @@ from planner.errors import PlannerInputError
 from planner.fleet import InstanceOption, MixProblem, MixStatus, optimize_mix
 from planner.focus_sample import SampleSpec, generate_focus
 from planner.io import GALLERY_DIR, read_scenario
-from planner.scenario import MAX_YAML_DEPTH, parse_scenario_yaml
+from planner.scenario import (
+    MAX_YAML_DEPTH,
+    Scenario,
+    dump_scenario_yaml,
+    parse_scenario_yaml,
+    scenario_from_mapping,
+)
 
 HEADER = "BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,Tags"
 ROW = '10.50,10.50,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,"{""team"":""search""}"'
@@ -122,6 +128,101 @@ def test_nesting_within_the_limit_still_loads():
     nested = "description: " + "[" * (MAX_YAML_DEPTH - 5) + "]" * (MAX_YAML_DEPTH - 5)
     with pytest.raises(PlannerInputError, match="description"):  # a list is not text
         parse_scenario_yaml(nested)
+
+
+# ------------------------------------------------- YAML 1.2 rules and messages (issue 15)
+
+PLAN = "training_plan:\n  name: run\n  params: 1e9\n  tokens: 2e10\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("title: NO\n", lambda s: s.title == "NO"),  # YAML 1.1: false
+        ("title: yes\n", lambda s: s.title == "yes"),  # YAML 1.1: true
+        ("title: 2024-01-01\n", lambda s: s.title == "2024-01-01"),  # YAML 1.1: a date
+        ("title: 1_000\n", lambda s: s.title == "1_000"),  # YAML 1.1: the int 1000
+        ("business:\n  requests_per_day: 010\n", lambda s: s.business.requests_per_day == 10),
+        ("business:\n  requests_per_day: 0o10\n", lambda s: s.business.requests_per_day == 8),
+        ("business:\n  requests_per_day: 0x10\n", lambda s: s.business.requests_per_day == 16),
+        ("business:\n  requests_per_day: 1e12\n", lambda s: s.business.requests_per_day == 1e12),
+        ("business:\n  requests_per_day: ~\n", lambda s: s.business.requests_per_day is None),
+        (PLAN + "  recompute: TRUE\n", lambda s: s.training_plan.recompute is True),
+    ],
+)
+def test_yaml_is_read_by_the_yaml_1_2_core_schema(text, read):
+    assert read(parse_scenario_yaml(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "not_shown"),
+    [
+        # YAML 1.1 read 1:30 as 90 (base 60) and 010 as 8 (octal).
+        ("business:\n  projection_months: 1:30\n", "projection_months (line 2) = 1:30:", "90"),
+        ("business:\n  projection_months: 010\n", "projection_months (line 2) = 010:", "= 8"),
+        ("business:\n  projection_months: 2024-01-01\n", "= 2024-01-01:", "datetime"),
+        (PLAN + "  mfu: NO\n", "training_plan.mfu (line 5) = NO:", "False"),
+        ("serving:\n  - name: false\n    requests_per_day: 1\n", "name (line 2) = false", "False"),
+        ('business:\n  projection_months: "x"\n', 'projection_months (line 2) = "x":', "'x'"),
+    ],
+)
+def test_a_yaml_message_shows_the_value_as_written_and_its_line(text, shown, not_shown):
+    with pytest.raises(PlannerInputError) as error:
+        parse_scenario_yaml(text)
+    message = short(error)
+    assert shown in message
+    assert not_shown not in message
+
+
+def test_a_link_message_shows_json_values_not_python_reprs():
+    with pytest.raises(PlannerInputError) as error:
+        scenario_from_mapping({"title": False, "business": {"projection_months": None}})
+    message = short(error)
+    assert "title = false:" in message
+    assert "projection_months = null:" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "title: a\ndescription: b\ntitle: c\n",
+            "line 3: title is given twice in the same section (first on line 1)",
+        ),
+        (
+            "serving:\n  - name: a\n    requests_per_day: 1\n    requests_per_day: 2\n",
+            "line 4: requests_per_day is given twice in the same section (first on line 3)",
+        ),
+        ("{title: a, title: b}\n", "line 1: title is given twice"),
+    ],
+)
+def test_a_key_given_twice_is_refused_with_its_line(text, expected):
+    with pytest.raises(PlannerInputError, match="To fix: keep one of them") as error:
+        parse_scenario_yaml(text)
+    assert expected in short(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("business:\n  projection_months: !!int abc\n", "line 2: abc is not a whole number"),
+        ("title: !!bool yes\n", "line 1: yes is not true or false"),
+        ("title: !!float 1:30\n", "line 1: 1:30 is not a number"),
+        ("title: !!timestamp 2024-01-01\n", "could not determine a constructor"),
+        ("title: !!binary aGk=\n", "could not determine a constructor"),
+        ("a: {title: t}\nb:\n  !!merge <<: {title: u}\n", "could not determine a constructor"),
+    ],
+)
+def test_an_explicit_tag_outside_the_core_schema_is_refused(text, expected):
+    # !!int abc used to escape as a bare ValueError: a traceback in the app.
+    with pytest.raises(PlannerInputError) as error:
+        parse_scenario_yaml(text)
+    assert expected in short(error)
+
+
+@pytest.mark.parametrize("title", ["1e5", "0o17", "+.5", "1E+3", "NO", "1:30", "2024-01-01", ""])
+def test_text_that_looks_like_a_number_is_written_so_it_reads_back_as_text(title):
+    assert parse_scenario_yaml(dump_scenario_yaml(Scenario(title=title))).title == title
 
 
 # ---------------------------------------------------------------------- billing exports
