@@ -288,21 +288,21 @@ def _describe(error: ValidationError, data: object, source: tuple[str, yaml.Node
         path = _field_path(loc)
         if len(path) > 100:
             path = path[:97] + "..."
-        where = _name_for(data, loc)
+        path += _name_for(data, loc)
         node = _node_at(source[1], loc) if source is not None else None
         if node is not None:
-            where += f" (line {node.start_mark.line + 1})"
+            path = f"line {node.start_mark.line + 1}: {path}"
         if item["type"] in {"unexpected_keyword_argument", "extra_forbidden"}:
-            lines.append(f"{path}{where}: unknown field")
+            lines.append(f"{path}: unknown field")
             continue
         if item["type"] == "missing" or item["type"] == "missing_keyword_argument":
-            lines.append(f"{path}{where}: required field is missing")
+            lines.append(f"{path}: required field is missing")
             continue
         if source is not None and node is not None:
             shown = _clip(source[0][node.start_mark.index : node.end_mark.index])
         else:
             shown = _plain(item.get("input"))
-        lines.append(f"{path}{where} = {shown}: {item['msg']}")
+        lines.append(f"{path} = {shown}: {item['msg']}")
     if len(items) > MAX_PROBLEMS_SHOWN:
         lines.append(f"and {len(items) - MAX_PROBLEMS_SHOWN:,} more problems")
     return "; ".join(lines)
@@ -531,7 +531,7 @@ def parse_scenario_yaml(text: str) -> Scenario:
     >>> parse_scenario_yaml("business:\\n  projection_months: 1:30")
     Traceback (most recent call last):
     ...
-    planner.errors.PlannerInputError: Invalid scenario: business.projection_months (line 2) = \
+    planner.errors.PlannerInputError: Invalid scenario: line 2: business.projection_months = \
 1:30: Input should be a valid integer, unable to parse string as an integer. To fix: correct \
 the field named above.
     """

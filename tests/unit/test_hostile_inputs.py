@@ -158,12 +158,28 @@ def test_yaml_is_read_by_the_yaml_1_2_core_schema(text, read):
     ("text", "shown", "not_shown"),
     [
         # YAML 1.1 read 1:30 as 90 (base 60) and 010 as 8 (octal).
-        ("business:\n  projection_months: 1:30\n", "projection_months (line 2) = 1:30:", "90"),
-        ("business:\n  projection_months: 010\n", "projection_months (line 2) = 010:", "= 8"),
+        (
+            "business:\n  projection_months: 1:30\n",
+            "line 2: business.projection_months = 1:30:",
+            "90",
+        ),
+        (
+            "business:\n  projection_months: 010\n",
+            "line 2: business.projection_months = 010:",
+            "= 8",
+        ),
         ("business:\n  projection_months: 2024-01-01\n", "= 2024-01-01:", "datetime"),
-        (PLAN + "  mfu: NO\n", "training_plan.mfu (line 5) = NO:", "False"),
-        ("serving:\n  - name: false\n    requests_per_day: 1\n", "name (line 2) = false", "False"),
-        ('business:\n  projection_months: "x"\n', 'projection_months (line 2) = "x":', "'x'"),
+        (PLAN + "  mfu: NO\n", "line 5: training_plan.mfu = NO:", "False"),
+        (
+            "serving:\n  - name: false\n    requests_per_day: 1\n",
+            "line 2: serving[0].name = false",
+            "False",
+        ),
+        (
+            'business:\n  projection_months: "x"\n',
+            'line 2: business.projection_months = "x":',
+            "'x'",
+        ),
     ],
 )
 def test_a_yaml_message_shows_the_value_as_written_and_its_line(text, shown, not_shown):
