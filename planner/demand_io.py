@@ -43,6 +43,7 @@ from planner.fleet import MAX_HOURS
 __all__ = [
     "MAX_CSV_BYTES",
     "DemandCsv",
+    "check_csv_size",
     "gallery_demand_csv",
     "parse_demand_csv",
     "read_demand_csv",
@@ -89,8 +90,7 @@ and one of 'hour' or 'timestamp'. To fix: name the columns hour (or timestamp) a
 (requests per second).
     """
     if isinstance(data, bytes):
-        if len(data) > MAX_CSV_BYTES:
-            raise _too_big(name, len(data))
+        check_csv_size(len(data), name)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -155,6 +155,19 @@ and one of 'hour' or 'timestamp'. To fix: name the columns hour (or timestamp) a
     else:
         start = _check_timestamps(times, lines, name, quote_cells)
     return DemandCsv(name=name, values=tuple(values), start=start)
+
+
+def check_csv_size(size: int, name: str) -> None:
+    """Refuse a demand CSV larger than :data:`MAX_CSV_BYTES` (an upload, before reading it).
+
+    >>> check_csv_size(3 * 1024 * 1024, "load.csv")
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: load.csv is 3.0 MB; a demand CSV is at most 2 MB (a year \
+hourly is about 0.3 MB). To fix: keep one row per hour for at most a year (8,784 rows).
+    """
+    if size > MAX_CSV_BYTES:
+        raise _too_big(name, size)
 
 
 def _too_big(name: str, size: int | None) -> PlannerInputError:

@@ -24,17 +24,29 @@ class GalleryEntry:
     scenario: Scenario
 
 
+def check_scenario_size(size: int, name: str) -> None:
+    """Refuse a scenario file larger than :data:`MAX_YAML_BYTES` before reading it.
+
+    >>> check_scenario_size(300 * 1024, "big.yaml")
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: big.yaml is larger than 256 KiB. To fix: a scenario \
+file is a few KiB; check that this is the right file.
+    """
+    if size > MAX_YAML_BYTES:
+        raise PlannerInputError(
+            f"{name} is larger than {MAX_YAML_BYTES // 1024} KiB",
+            fix="a scenario file is a few KiB; check that this is the right file",
+        )
+
+
 def read_scenario(path: str | Path) -> Scenario:
     """Load a scenario YAML file, with a clear message for every way that can fail."""
     path = Path(path)
     try:
         if path.is_dir():
             raise PlannerInputError(f"{path} is a folder", fix="pass a scenario .yaml file")
-        if path.stat().st_size > MAX_YAML_BYTES:
-            raise PlannerInputError(
-                f"{path} is larger than {MAX_YAML_BYTES // 1024} KiB",
-                fix="a scenario file is a few KiB; check that this is the right file",
-            )
+        check_scenario_size(path.stat().st_size, str(path))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PlannerInputError(
