@@ -1,21 +1,30 @@
-"""The server and its sessions: upload limits, the page icon, the address.
+"""The server and its sessions: upload limits, the page icon, the address, shared caches.
 
 Each test is about what one user (or any client of the server, not only a browser) can do
-to the server and the others: upload more than an uploader takes, for one.
+to the others: upload more than an uploader takes, empty every cache with Streamlit's
+clear-cache message, or learn another session's file name from a shared cache.
 """
 
 from __future__ import annotations
 
+import io
 import tomllib
+from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from streamlit.commands import page_config
+from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from planner import billing_io, training
+from planner.attribution import AttributionSettings
+from planner.focus_sample import SampleSpec, generate_focus
 from planner.io import GALLERY_DIR, read_scenario
 from planner.share import encode
 from tests.app.conftest import open_app
 from tests.conftest import ROOT
+from ui import cache, whatif_cache
 
 MIB = 1024 * 1024
 SERVING = {"s": encode(read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml"))}
@@ -99,3 +108,75 @@ def test_the_server_address_is_stated():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     # Every interface, deliberately (docs/threat-model.md); tests pass 127.0.0.1 explicitly.
     assert config["server"]["address"] == "0.0.0.0"  # noqa: S104 - chosen, documented
+
+
+# ---------------------------------------------------------------------- shared caches
+
+
+def clear_cache_message() -> None:
+    """What Streamlit 1.67 does when any client sends the ``clear_cache`` back message."""
+    AppSession._handle_clear_cache_request(
+        SimpleNamespace(_session_state=SimpleNamespace(clear=dict))
+    )  # type: ignore[arg-type]
+
+
+def test_no_cache_of_the_app_is_one_the_clear_cache_message_empties():
+    for module in (cache, whatif_cache):
+        for name, value in vars(module).items():
+            if callable(value) and hasattr(value, "clear") and not isinstance(value, type):
+                pytest.fail(f"{module.__name__}.{name} is a Streamlit cache")
+
+
+def test_the_clear_cache_message_does_not_make_the_server_simulate_again(monkeypatch):
+    runs: list[object] = []
+    evaluate = training.evaluate_plan
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        runs.append(args)
+        return evaluate(*args)
+
+    monkeypatch.setattr(training, "evaluate_plan", counted)
+    base = read_scenario(GALLERY_DIR / "training_50k_to_18k.yaml")
+    scenario = replace(base, training_plan=replace(base.training_plan, seed=9_191))  # unseen
+    first = cache.training_report(scenario)
+    clear_cache_message()
+    second = cache.training_report(scenario)
+    assert len(runs) == 1
+    assert second.run.wall_clock_hours == first.run.wall_clock_hours
+
+
+def test_a_cached_result_is_each_callers_own_copy():
+    scenario = read_scenario(GALLERY_DIR / "recommendation_cost_per_request.yaml")
+    # As with st.cache_data: one session writing into its result does not change another's.
+    frame = cache.projection(scenario)
+    column = frame.columns[-1]
+    frame[column] = -1
+    assert (cache.projection(scenario)[column] != -1).all()
+
+
+def test_a_bounded_cache_keeps_its_last_entries_only():
+    calls: list[int] = []
+
+    @cache.bounded(2)
+    def square(x: int) -> int:
+        calls.append(x)
+        return x * x
+
+    assert [square(x) for x in (1, 2, 1, 3, 1, 2)] == [1, 4, 1, 9, 1, 4]
+    assert calls == [1, 2, 3, 2]  # 2 was the least recently used when 3 came in
+
+
+def test_a_cached_attribution_never_shows_another_sessions_file_name():
+    buffer = io.StringIO()
+    generate_focus(SampleSpec(months=1, seed=11)).to_csv(buffer, index=False)
+    data = buffer.getvalue().encode()
+    alice = billing_io.read_billing_bytes(data, "alice-layoffs-2026.csv")
+    bob = billing_io.read_billing_bytes(data, "bob.csv")
+    assert alice.fingerprint == bob.fingerprint  # the same bytes: one cache entry
+    settings = AttributionSettings()
+    first = cache.attribution(alice, alice.fingerprint, settings)
+    second = cache.attribution(bob, bob.fingerprint, settings)
+    assert any("alice-layoffs-2026.csv" in note for note in first.notes)
+    assert any("bob.csv" in note for note in second.notes)
+    assert not any("alice" in note for note in second.notes), second.notes
+    assert second.total_cents == first.total_cents
