@@ -13,7 +13,8 @@ A scenario file can come from anyone (a colleague's link becomes YAML with ``sho
 so the file it names is confined: a relative path inside the scenario's folder (no absolute
 path, no ``..``, no symlink out of it), a regular file (not a device, FIFO or folder), read
 with a cap of ``MAX_CSV_BYTES + 1`` bytes whatever ``stat()`` says. Its messages give the line
-and the column at fault but never a cell: the file may not be the user's own.
+and the column at fault, and the numbers they parsed (hours, a negative demand), but never a
+cell's text (a header, a word, a timestamp): the file may not be the user's own.
 
 >>> csv = parse_demand_csv("hour,demand\\n0,10\\n1,12.5\\n2,9\\n", name="d.csv")
 >>> csv.values, csv.hours
@@ -30,14 +31,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 import pandas as pd
 
 from planner.errors import PlannerInputError
+from planner.files import read_capped
 from planner.fleet import MAX_HOURS
 
 __all__ = [
@@ -72,8 +72,9 @@ def parse_demand_csv(
 ) -> DemandCsv:
     """Check and read the text of a demand CSV.
 
-    ``quote_cells=False`` leaves every cell out of the messages (for a file a scenario
-    names, which may not be the user's own); they still name the line and the column.
+    ``quote_cells=False`` leaves the cells' text out of the messages (for a file a scenario
+    names, which may not be the user's own); they still name the line, the column, and the
+    whole numbers of the hour column.
 
     Raises
     ------
@@ -198,6 +199,8 @@ def _cell(text: str, quote: bool) -> str:
 
 
 def _number(raw: str, name: str, line: int, quote: bool) -> float:
+    """The demand on ``line``; ``quote`` shows the cell's text when it is not a number (a
+    number it did parse, such as a negative demand, is always shown)."""
     text = raw.strip()
     try:
         value = float(text)
@@ -213,7 +216,7 @@ def _number(raw: str, name: str, line: int, quote: bool) -> float:
         )
     if value < 0:
         raise PlannerInputError(
-            f"{name} line {line}: demand is {f'{value:g}, ' if quote else ''}below 0",
+            f"{name} line {line}: demand is {value:g}, below 0",
             fix="demand is requests per second, 0 or more",
         )
     return value
@@ -229,12 +232,6 @@ def _check_hours(times: list[str], lines: list[int], name: str, quote: bool) -> 
                 f"{name} line {line}: hour{_cell(raw, quote)} is not a whole number",
                 fix="number the hours 0, 1, 2, ...",
             ) from None
-        if previous is not None and hour != previous + 1 and not quote:
-            raise PlannerInputError(
-                f"{name} line {line}: the hour is not one more than the hour before "
-                "(missing, repeated or out of order)",
-                fix="give every hour one row, in order, with no gaps (0 demand for idle hours)",
-            )
         if previous is not None and hour != previous + 1:
             if hour <= previous:
                 problem = f"hour {hour} comes after hour {previous} (repeated or out of order)"
@@ -288,16 +285,18 @@ def _is_time(text: str) -> bool:
 
 
 def read_demand_csv(path: str | Path) -> DemandCsv:
-    """Read a demand CSV file: a regular file, read up to ``MAX_CSV_BYTES + 1`` bytes.
-
-    ``stat()`` is not trusted for the size (it is 0 for ``/dev/zero``), and the file is
-    opened without blocking, so a FIFO is refused instead of waiting for a writer. Messages
-    leave the file's cells out.
-    """
+    """Read a demand CSV file: a regular file, read up to ``MAX_CSV_BYTES + 1`` bytes
+    (see :func:`~planner.files.read_capped`). Messages leave the file's cells out."""
     path = Path(path)
     try:
-        # O_NOFOLLOW: the caller resolved the path; a symlink put there since is refused.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        # No symlinks: the caller resolved the path; a symlink put there since is refused.
+        data = read_capped(
+            path,
+            MAX_CSV_BYTES,
+            shown=path.name,
+            fix="point demand_csv at a .csv file",
+            follow_symlinks=False,
+        )
     except FileNotFoundError:
         raise PlannerInputError(
             f"No such demand file: {path.name}",
@@ -305,23 +304,6 @@ def read_demand_csv(path: str | Path) -> DemandCsv:
         ) from None
     except OSError as error:
         raise PlannerInputError(f"Cannot read {path.name}: {error.strerror}") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise PlannerInputError(
-                f"{path.name} is a folder", fix="point demand_csv at a .csv file"
-            )
-        if not stat.S_ISREG(mode):
-            raise PlannerInputError(
-                f"{path.name} is not a regular file (a device, pipe or socket)",
-                fix="point demand_csv at a .csv file",
-            )
-        with open(fd, "rb", closefd=False) as file:
-            data = file.read(MAX_CSV_BYTES + 1)
-    except OSError as error:
-        raise PlannerInputError(f"Cannot read {path.name}: {error.strerror}") from None
-    finally:
-        os.close(fd)
     if len(data) > MAX_CSV_BYTES:
         raise _too_big(path.name, None)
     return parse_demand_csv(data, name=path.name, quote_cells=False)

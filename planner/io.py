@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import PlannerInputError
+from planner.files import read_capped
 from planner.scenario import MAX_YAML_BYTES, Scenario, parse_scenario_yaml
 
 GALLERY_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -44,10 +45,9 @@ def read_scenario(path: str | Path) -> Scenario:
     """Load a scenario YAML file, with a clear message for every way that can fail."""
     path = Path(path)
     try:
-        if path.is_dir():
-            raise PlannerInputError(f"{path} is a folder", fix="pass a scenario .yaml file")
-        check_scenario_size(path.stat().st_size, str(path))
-        text = path.read_text(encoding="utf-8")
+        data = read_capped(path, MAX_YAML_BYTES, shown=str(path), fix="pass a scenario .yaml file")
+        check_scenario_size(len(data), str(path))
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise PlannerInputError(
             f"No such file: {path}", fix="check the path, e.g. scenarios/blank.yaml"

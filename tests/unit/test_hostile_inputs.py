@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import os
 import random
 import struct
 import tempfile
@@ -58,6 +59,7 @@ from planner.training import (
     simulate_spot,
     spot_note,
 )
+from tests.conftest import run_capped
 
 HEADER = "BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,Tags"
 ROW = '10.50,10.50,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,"{""team"":""search""}"'
@@ -133,6 +135,33 @@ def test_a_10_mb_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_text", lambda *a, **k: pytest.fail("the file was read"))
     with pytest.raises(PlannerInputError, match="larger than 256 KiB"):
         read_scenario(path)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/proc/self/pagemap"])
+def test_a_scenario_file_whose_stat_size_lies_is_read_only_to_the_cap(device):
+    # stat() says 0 bytes for both; trusting it, `planner evaluate /dev/zero` read forever.
+    if not Path(device).exists():
+        pytest.skip(f"no {device} here")
+    done = run_capped(
+        "from planner.io import read_scenario\n"
+        "from planner.errors import PlannerInputError\n"
+        f"try:\n    read_scenario({device!r})\nexcept PlannerInputError as error:\n"
+        "    print(error)\n"
+    )
+    expected = "is not a regular file" if device == "/dev/zero" else "is larger than 256 KiB"
+    assert f"{device} {expected}" in done.stdout, (done.stdout, done.stderr[-500:])
+
+
+def test_a_scenario_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "plan.yaml"
+    os.mkfifo(fifo)
+    done = run_capped(  # in a child: reading a FIFO used to wait for a writer for ever
+        "from planner.io import read_scenario\n"
+        "from planner.errors import PlannerInputError\n"
+        f"try:\n    read_scenario({str(fifo)!r})\nexcept PlannerInputError as error:\n"
+        "    print(error)\n"
+    )
+    assert f"{fifo} is not a regular file" in done.stdout, done.stderr[-500:]
 
 
 def test_nesting_within_the_limit_still_loads():
