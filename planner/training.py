@@ -105,6 +105,7 @@ __all__ = [
     "daly_interval",
     "estimate_run",
     "evaluate_plan",
+    "expected_interruptions",
     "expected_run_hours",
     "memory_check",
     "plan_checks",
@@ -1436,7 +1437,7 @@ def _spot_outcome(
             )
         # A mixed run leaves spot by the deadline: at most rate × deadline interruptions
         # (plus the last try), and the simulation loops once per interruption.
-        runs, note = _simulation_runs(
+        mixed_runs, note = _simulation_runs(
             max(runs, MIN_MIXED_SIMULATIONS),
             min(per_run, rate * deadline) + 1,
             minimum=MIN_MIXED_SIMULATIONS,
@@ -1453,7 +1454,7 @@ def _spot_outcome(
             restart,
             segments,
             deadline,
-            runs=runs,
+            runs=mixed_runs,
             seed=plan.seed,
         )
         hours = spot_h + od_h
