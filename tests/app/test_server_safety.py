@@ -1,4 +1,5 @@
-"""The server and its sessions: upload limits, the page icon, the address, shared caches.
+"""The server and its sessions: upload limits, the page icon, the address, shared caches,
+and one short link's work.
 
 Each test is about what one user (or any client of the server, not only a browser) can do
 to the others: upload more than an uploader takes, empty every cache with Streamlit's
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import io
 import tomllib
+import tracemalloc
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -22,7 +24,9 @@ from planner import billing_io, training
 from planner.attribution import AttributionSettings
 from planner.focus_sample import SampleSpec, generate_focus
 from planner.io import GALLERY_DIR, read_scenario
+from planner.scenario import Scenario
 from planner.share import encode
+from planner.training import Precision, RunPricing, TrainingPlan
 from tests.app.conftest import open_app
 from tests.conftest import ROOT
 from ui import cache, whatif_cache
@@ -180,3 +184,33 @@ def test_a_cached_attribution_never_shows_another_sessions_file_name():
     assert any("bob.csv" in note for note in second.notes)
     assert not any("alice" in note for note in second.notes), second.notes
     assert second.total_cents == first.total_cents
+
+
+# ----------------------------------------------------------------- one link, bounded work
+
+
+def test_a_short_link_to_a_hostile_spot_plan_renders_in_bounded_memory_with_a_note():
+    # 5 interruptions an instance-hour, 200,000 simulations: about 900 MiB before the bound.
+    plan = TrainingPlan(
+        params=1e9,
+        tokens=2e10,
+        instance_type="p4d.24xlarge",
+        precision=Precision.BF16,
+        mfu=0.5,
+        pricing=RunPricing.SPOT,
+        interruptions_per_instance_hour=5.0,
+        checkpoint_minutes=0.6,
+        restart_minutes=0.0,
+        simulations=200_000,
+    )
+    link = encode(Scenario(training_plan=plan))
+    assert len(link) < 300
+    tracemalloc.start()
+    try:
+        at = open_app({"s": link}, page="app_pages/training.py")
+        peak_mib = tracemalloc.get_traced_memory()[1] / MIB
+    finally:
+        tracemalloc.stop()
+    assert not at.exception
+    assert peak_mib < 128, f"{peak_mib:.0f} MiB"  # the whole page run, Streamlit included
+    assert any("not the plan's 200,000" in caption.value for caption in at.caption)
