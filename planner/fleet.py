@@ -115,7 +115,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -140,14 +140,16 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+SmallIntArray = npt.NDArray[np.int32]  # indices kept by the million
+_Payload = TypeVar("_Payload", IntArray, SmallIntArray)
 
 MAX_HOURS = 8_784  # a leap year, hourly
 MAX_TYPES = 60
 _RESERVED_TIERS = (PriceTier.RESERVED_1Y, PriceTier.RESERVED_3Y)
 _CANDIDATES = 400_000  # combinations one staircase enumeration may hold before it gives up
-_WHOLE_HOUR_BUNDLES = 200  # spot bundles an exact whole-hour model may hold (hours x bundles)
-_MARGIN = 1  # instances per LP variable left to the remainder, when hours are not whole
-_REMAINDER_TYPES = 3  # weighted spot types the remainder bundles vary (4**3 bundles at most)
+_BUNDLES = 1_000  # spot bundles an hour model may hold (their Pareto filter is quadratic)
+_CLASS_POINTS = 2_500_000  # points of all the classes Phi_j together (32 bytes each)
+_REMAINDER_TYPES = 3  # weighted spot types a fallback remainder varies, 0-3 copies each
 _REMAINDER_STEPS = 24  # staircase steps costed when hours are not solved exactly
 _FOCUS_COPIES = 64  # copies of the best item either side of the LP optimum, in a restriction
 _EPS = 1e-9
@@ -642,8 +644,8 @@ class _Stairs:
 
 
 def _frontier(
-    cap: FloatArray, cost: FloatArray, counts: IntArray, span: float
-) -> tuple[FloatArray, FloatArray, IntArray]:
+    cap: FloatArray, cost: FloatArray, counts: _Payload, span: float
+) -> tuple[FloatArray, FloatArray, _Payload]:
     """Keep the points that no other point beats on capacity (up to ``span``) and cost."""
     effective = np.minimum(cap, span)
     order = np.lexsort((cost, -effective))  # capacity descending, then cost ascending
@@ -727,17 +729,6 @@ def _stairs(
     return _Stairs(capacity=cap, cost=cost, counts=counts, span=span, complete=False)
 
 
-def _lookup(stairs: _Stairs, need: FloatArray, best_cap: float) -> tuple[IntArray, IntArray]:
-    """For each capacity ``need``, the cheapest step that covers it, and how many extra
-    copies of the best item (width ``best_cap``) cover what lies beyond the staircase."""
-    top = float(stairs.capacity[-1])
-    over = np.maximum(need - top, 0.0)
-    extra = np.ceil(over / best_cap).astype(np.int64)
-    rest = need - extra * best_cap
-    step = np.searchsorted(stairs.capacity, rest - _tolerance(need), side="left")
-    return np.minimum(step, stairs.capacity.shape[0] - 1), extra
-
-
 def _tolerance(required: FloatArray) -> FloatArray:
     """Floating-point slack on capacity sums: covered means within 1e-9 relative."""
     return np.asarray(1e-9 * np.maximum(1.0, np.abs(required)), dtype=float)
@@ -757,18 +748,25 @@ class _Bundles:
 
 
 def _pareto3(cap: FloatArray, weight: FloatArray, cost: FloatArray) -> npt.NDArray[np.bool_]:
-    """Mask of the points no other point beats on capacity (higher), weight and cost (lower)."""
+    """Mask of the points no other point beats on capacity (higher), weight and cost (lower).
+
+    Points are taken cheapest first, in blocks; each is checked against the points kept so
+    far and the earlier ones of its block, so the work grows with points x kept points.
+    """
     n = cap.shape[0]
     order = np.lexsort((-cap, weight, cost))
     c, w = cap[order], weight[order]
-    dominated = np.zeros(n, dtype=bool)
-    for start in range(0, n, 256):
-        stop = min(start + 256, n)
-        earlier = np.arange(stop)[None, :] < np.arange(start, stop)[:, None]
-        beaten = (c[None, :stop] >= c[start:stop, None]) & (w[None, :stop] <= w[start:stop, None])
-        dominated[start:stop] = (beaten & earlier).any(axis=1)
+    kept_c, kept_w = np.zeros(0), np.zeros(0)
     keep = np.zeros(n, dtype=bool)
-    keep[order[~dominated]] = True
+    for start in range(0, n, 256):
+        bc, bw = c[start : start + 256], w[start : start + 256]
+        beaten = ((kept_c[None, :] >= bc[:, None]) & (kept_w[None, :] <= bw[:, None])).any(axis=1)
+        inside = (bc[None, :] >= bc[:, None]) & (bw[None, :] <= bw[:, None])
+        inside &= np.tri(bc.shape[0], k=-1, dtype=bool)  # only earlier points of the block
+        survivors = ~beaten & ~inside.any(axis=1)
+        keep[order[start : start + 256][survivors]] = True
+        kept_c = np.concatenate([kept_c, bc[survivors]])
+        kept_w = np.concatenate([kept_w, bw[survivors]])
     return keep
 
 
@@ -801,12 +799,14 @@ def _bundles(
         cost = cost[parent] + offsets * p
         counts = counts[parent]
         counts[:, t] += offsets
-        if cap.shape[0] > 64 * limit:
+        if cap.shape[0] > 64 * limit:  # too many to filter quickly
             return None
         keep = _pareto3(cap, weight, cost)
         cap, weight, cost, counts = cap[keep], weight[keep], cost[keep], counts[keep]
-        if cap.shape[0] > limit:
+        if cap.shape[0] > 4 * limit:  # later types rarely thin the set out again
             return None
+    if cap.shape[0] > limit:
+        return None
     return _Bundles(capacity=cap, weight=weight, cost=cost, counts=counts)
 
 
@@ -814,14 +814,105 @@ def _bundles(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Classes:
+    """Phi_j(x): the cheapest cover of capacity x by one of the j lightest spot bundles plus
+    free items (on-demand, and spot without a limit), for every j, flattened.
+
+    An hour whose spot budget admits the j lightest bundles reads Phi_j at its residual, so
+    one sorted lookup costs every hour for a given reserved capacity. Points ascend in
+    capacity (capped at ``span``) and descend in cost within a class; ``key`` orders them
+    across classes as ``class * stride + capacity``.
+    """
+
+    weight: FloatArray  # bundle weights, ascending: class j admits weight[0..j]
+    start: IntArray  # (classes + 1,) where each class begins in the flat arrays
+    capacity: FloatArray
+    key: FloatArray
+    cost: FloatArray
+    bundle: SmallIntArray  # bundle of each point
+    free_step: SmallIntArray  # step of the free staircase of each point
+    stride: float
+
+
+_Steps = tuple[FloatArray, FloatArray, SmallIntArray]
+
+
+def _merge(a: _Steps, b: _Steps) -> _Steps:
+    """The staircase of the union of two staircases (capacity and cost strictly ascending).
+
+    In a staircase the cheapest point of capacity at least c is the first one at or above c,
+    so each point is checked against one point of the other staircase; ties keep ``a``.
+    """
+    a_cap, a_cost, a_pay = a
+    b_cap, b_cost, b_pay = b
+    i = np.searchsorted(b_cap, a_cap, side="left")  # first b at or above each a
+    i_ok = i < b_cap.shape[0]
+    i = np.minimum(i, b_cap.shape[0] - 1)
+    a_lost = i_ok & ((b_cost[i] < a_cost) | ((b_cost[i] == a_cost) & (b_cap[i] > a_cap)))
+    k = np.searchsorted(a_cap, b_cap, side="left")  # first a at or above each b
+    k_ok = k < a_cap.shape[0]
+    k = np.minimum(k, a_cap.shape[0] - 1)
+    b_lost = k_ok & (a_cost[k] <= b_cost)
+    cap = np.concatenate([a_cap[~a_lost], b_cap[~b_lost]])
+    order = np.argsort(cap, kind="stable")  # two sorted runs: a merge
+    cost = np.concatenate([a_cost[~a_lost], b_cost[~b_lost]])[order]
+    pay = np.concatenate([a_pay[~a_lost], b_pay[~b_lost]])[order]
+    return cap[order], cost, pay
+
+
+def _classes(free: _Stairs, bundles: _Bundles, limit: int) -> _Classes | None:
+    """Build Phi_j for every j by merging one bundle at a time; ``None`` past ``limit`` points."""
+    order = np.argsort(bundles.weight, kind="stable")  # the empty bundle (weight 0) first
+    span = free.span
+    steps = np.arange(free.capacity.shape[0], dtype=np.int32)
+    cap = free.capacity
+    cost = free.cost + bundles.cost[order[0]]
+    payload = np.stack([np.zeros_like(steps), steps], axis=1)
+    caps, costs, payloads, starts = [cap], [cost], [payload], [0, cap.shape[0]]
+    for j in range(1, order.shape[0]):
+        e = order[j]
+        shifted = np.minimum(free.capacity + bundles.capacity[e], span)
+        last = int(np.searchsorted(shifted, span, side="left")) + 1  # one step at the span
+        cap, cost, payload = _merge(
+            (cap, cost, payload),
+            (
+                shifted[:last],
+                free.cost[:last] + bundles.cost[e],
+                np.stack([np.full(last, j, dtype=np.int32), steps[:last]], axis=1),
+            ),
+        )
+        caps.append(cap)
+        costs.append(cost)
+        payloads.append(payload)
+        starts.append(starts[-1] + cap.shape[0])
+        if starts[-1] > limit:
+            return None
+    stride = 2.0 * span + 1.0
+    flat_cap = np.concatenate(caps)
+    start = np.asarray(starts, dtype=np.int64)
+    klass = np.repeat(np.arange(order.shape[0]), np.diff(start))
+    flat_payload = np.concatenate(payloads)
+    return _Classes(
+        weight=bundles.weight[order],
+        start=start,
+        capacity=flat_cap,
+        key=klass * stride + flat_cap,
+        cost=np.concatenate(costs),
+        bundle=order[flat_payload[:, 0]].astype(np.int32),
+        free_step=flat_payload[:, 1],
+        stride=stride,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class _HourModel:
     """How one hour's flexible fleet is chosen for a given reserved capacity K.
 
     Each hour buys a spot bundle (weighted spot: it uses the spot budget) and covers the
-    rest with the staircase of *free* items (on-demand, and spot without a limit). With
-    ``whole_hours`` both lists are complete up to the peak, so each hour is solved exactly.
-    Otherwise (large fleets) each hour first fixes the integer part of its LP solution less
-    ``_MARGIN`` instances per type, and the lists cover what is left.
+    rest with the staircase of *free* items (on-demand, and spot without a limit), through
+    :class:`_Classes`. With ``exact`` both lists are complete up to the peak, so each hour
+    is solved exactly. Otherwise (large fleets) each hour first fixes the integer part of its
+    LP solution, and the lists cover what is left (less than one instance per variable).
     """
 
     free: _Stairs
@@ -829,6 +920,7 @@ class _HourModel:
     free_is_spot: npt.NDArray[np.bool_]
     free_best: int  # the free item with the best price per capacity
     bundles: _Bundles
+    classes: _Classes
     exact: bool  # whole hours from complete lists: each hour's flexible cost is its optimum
 
 
@@ -848,40 +940,48 @@ def _hour_model(prep: _Prep, gamma: _Gamma) -> _HourModel:
     best = int(np.argmin(prices / caps))
     weighted = np.flatnonzero(np.isfinite(prep.p_spot) & (prep.omega > 0))
     peak = float(np.max(prep.required)) if prep.required.size else 0.0
+
+    def model(free: _Stairs, bundles: _Bundles, *, exact: bool) -> _HourModel | None:
+        classes = _classes(free, bundles, _CLASS_POINTS)
+        if classes is None:
+            return None
+        return _HourModel(
+            free=free,
+            free_type=types,
+            free_is_spot=is_spot,
+            free_best=best,
+            bundles=bundles,
+            classes=classes,
+            exact=exact,
+        )
+
     whole = _enumerate(caps, prices, peak, np.arange(caps.shape[0]))
     if whole is not None:
-        bundles = _bundles(prep, weighted, peak, peak, math.inf, _WHOLE_HOUR_BUNDLES)
-        if bundles is not None:
-            return _HourModel(
-                free=_Stairs(
-                    capacity=whole[0], cost=whole[1], counts=whole[2], span=peak, complete=True
-                ),
-                free_type=types,
-                free_is_spot=is_spot,
-                free_best=best,
-                bundles=bundles,
-                exact=True,
-            )
-    # What is left after fixing the LP's integer part less _MARGIN per variable is at most
-    # (_MARGIN + 1) instances of each variable the LP uses.
+        free = _Stairs(capacity=whole[0], cost=whole[1], counts=whole[2], span=peak, complete=True)
+        bundles = _bundles(prep, weighted, peak, peak, math.inf, _BUNDLES)
+        exact = None if bundles is None else model(free, bundles, exact=True)
+        if exact is not None:
+            return exact
+    # What is left after fixing the integer part of each hour's LP solution is less than one
+    # instance of each variable the LP uses. The bundles vary every weighted spot type, up to
+    # a weight of that span (the budget of an hour that size): the LP's spot types are often
+    # the wrong ones for a remainder of a few instances (one p4d.24xlarge is 1,678 req/s of a
+    # 40% share). If there are too many, the LP's heaviest few types, 0-3 copies of each.
     lp_spot = np.flatnonzero(gamma.spot.max(axis=0) > 0)
-    lp_weighted = np.intersect1d(lp_spot, weighted)
-    heavy = lp_weighted[np.argsort(-gamma.spot.max(axis=0)[lp_weighted])][:_REMAINDER_TYPES]
-    span = (_MARGIN + 1) * (float(prep.cap[prep.od_best]) + float(prep.cap[lp_spot].sum()))
-    span += float(caps.max())
+    span = float(prep.cap[prep.od_best]) + float(prep.cap[lp_spot].sum()) + float(caps.max())
     free = _stairs(caps, prices, span)
-    # 0 .. 2 _MARGIN + 1 extra copies of each: the LP's value lies within that range.
-    remainder = _bundles(prep, np.sort(heavy), span, math.inf, 2 * _MARGIN + 1, 4**_REMAINDER_TYPES)
-    if remainder is None:  # pragma: no cover - at most 4**_REMAINDER_TYPES bundles
-        raise AssertionError("remainder bundles")
-    return _HourModel(
-        free=free,
-        free_type=types,
-        free_is_spot=is_spot,
-        free_best=best,
-        bundles=remainder,
-        exact=False,
-    )
+    remainder = _bundles(prep, weighted, span, span, math.inf, _BUNDLES)
+    found = None if remainder is None else model(free, remainder, exact=False)
+    if found is None:
+        most = 3
+        lp_weighted = np.intersect1d(lp_spot, weighted)
+        use = gamma.spot.max(axis=0)[lp_weighted]
+        heavy = np.sort(lp_weighted[np.argsort(-use)][:_REMAINDER_TYPES])
+        remainder = _bundles(prep, heavy, span, math.inf, most, (most + 1) ** _REMAINDER_TYPES)
+        found = None if remainder is None else model(free, remainder, exact=False)
+    if found is None:  # pragma: no cover - (most + 1) ** _REMAINDER_TYPES bundles at most
+        raise AssertionError("no remainder model")
+    return found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -910,44 +1010,47 @@ def _solve_hours(
             * required[:, None]
         )
         spot_cap[:, ~np.isfinite(prep.p_spot)] = 0.0
-        fixed_spot = np.maximum(np.floor(spot_cap / prep.cap) - _MARGIN, 0).astype(np.int64)
+        fixed_spot = np.floor(spot_cap / prep.cap).astype(np.int64)
         od_need = np.maximum(residual - spot_cap.sum(axis=1), 0.0)
         best = prep.od_best
-        fixed_od = np.maximum(np.floor(od_need / prep.cap[best]) - _MARGIN, 0).astype(np.int64)
+        fixed_od = np.floor(od_need / prep.cap[best]).astype(np.int64)
         spot_prices = np.where(np.isfinite(prep.p_spot), prep.p_spot, 0.0)
         fixed_cost = fixed_spot @ spot_prices + fixed_od * prep.p_od[best]
         residual = residual - fixed_spot @ prep.cap - fixed_od * prep.cap[best]
         weights = np.where(np.isfinite(prep.omega), prep.omega, 0.0) * prep.cap
         budget = budget - fixed_spot @ weights
-    bundles, free = model.bundles, model.free
+    classes = model.classes
     best_type = int(model.free_type[model.free_best])
     best_cap = float(prep.cap[best_type])
     best_price = float(
         prep.p_spot[best_type] if model.free_is_spot[model.free_best] else prep.p_od[best_type]
     )
     tol = _tolerance(required)
-    need = np.maximum(residual[:, None] - bundles.capacity[None, :], 0.0)
-    step, extra = _lookup(free, need, best_cap)
-    flex = bundles.cost[None, :] + free.cost[step] + extra * best_price
-    # The empty bundle is always allowed, even if rounding left a hair of negative budget.
-    allowed = (bundles.weight[None, :] <= budget[:, None] + tol[:, None]) | (
-        bundles.weight[None, :] == 0
-    )
-    flex = np.where(allowed, flex, np.inf)
-    choice = np.argmin(flex, axis=1)
-    rows = np.arange(n_hours)
-    cost = fixed_cost + flex[rows, choice]
+    # The lightest class (the empty bundle) is always allowed, even if rounding left a hair
+    # of negative budget.
+    klass = np.maximum(np.searchsorted(classes.weight, budget + tol, side="right") - 1, 0)
+    extra = np.ceil(np.maximum(residual - model.free.span, 0.0) / best_cap).astype(np.int64)
+    need = residual - extra * best_cap - tol
+    query = klass * classes.stride + need
+    order = np.argsort(query)  # sorted queries make the search far faster (cache)
+    point = np.empty(n_hours, dtype=np.int64)
+    point[order] = np.searchsorted(classes.key, query[order], side="left")
+    # Guard against the float keys: stay in the class, and on a point that covers the need.
+    top = classes.start[klass + 1] - 1
+    point = np.minimum(point, top)
+    point = np.where(classes.capacity[point] >= need, point, top)
+    cost = fixed_cost + classes.cost[point] + extra * best_price
     if not recover:
         return _Hours(cost=cost)
-    spot = fixed_spot + bundles.counts[choice]
+    spot = fixed_spot + model.bundles.counts[classes.bundle[point]]
     od = np.zeros((n_hours, n_types), dtype=np.int64)
     od[:, prep.od_best] += fixed_od
-    chosen = free.counts[step[rows, choice]]  # (H, free items)
+    chosen = model.free.counts[classes.free_step[point]]  # (H, free items)
     for item in range(model.free_type.shape[0]):
         target = spot if model.free_is_spot[item] else od
         target[:, model.free_type[item]] += chosen[:, item]
     best_target = spot if model.free_is_spot[model.free_best] else od
-    best_target[:, best_type] += extra[rows, choice]
+    best_target[:, best_type] += extra
     return _Hours(cost=cost, od=od, spot=spot)
 
 
