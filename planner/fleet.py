@@ -44,7 +44,7 @@ the cheaper of the allowed terms is ever used for a type.
 Decomposition (why it is fast, and exact where it says so)
 ----------------------------------------------------------
 The reserved vector enters each hour only through its capacity
-:math:`K = \sum_t c_t (R^{1y}_t + R^{3y}_t)`. Given *K* the hours decouple into tiny
+:math:`K = \sum_t c_t (R^{1y}_t + R^{3y}_t)`. Given *K* the hours decouple into small
 integer programs :math:`G_h(K)` (cover :math:`D_h - K` with on-demand and spot under the spot
 constraint), each non-increasing in *K*. So
 
@@ -53,6 +53,8 @@ constraint), each non-increasing in *K*. So
 where :math:`C_R(K)` is the cheapest reserved vector of capacity at least *K* (an unbounded
 covering knapsack). Only the steps of :math:`C_R` (the *reserved staircase*) can be optimal,
 because a vector that is dearer than a staircase step of no less capacity is dominated.
+All of it is computed with the true capacities, in floating point with a relative
+tolerance of 1e-9 on cover: nothing is rounded to a grid.
 
 1. **LP bound.** Relaxing integrality, :math:`G_h(K) = D_h\,\gamma(1 - K/D_h)`, where
    :math:`\gamma` is one convex piecewise-linear function on [0, 1] (the best on-demand price
@@ -61,43 +63,52 @@ because a vector that is dearer than a staircase step of no less capacity is dom
    curve in *K* (the load-duration-curve argument), and the LP relaxation of the whole MILP
    is its minimum plus :math:`H \rho_R K` at the best reserved price per capacity
    :math:`\rho_R`. Cost: sorting :math:`H \cdot |T|` breakpoints.
-2. **Reserved staircase.** The Pareto frontier of reserved combinations (capacity up,
-   cost up), enumerated exactly while it stays small (a handful of instances), else from a
-   1-D knapsack table over a capacity grid (exact when the grid divides every capacity).
-3. **Hours, exactly.** :math:`G_h` is read from a 2-D dynamic-programming table
-   :math:`f(x, y)`: the cheapest on-demand + spot mix of capacity at least *x* and spot weight
-   at most *y*. One table answers every hour and every *K* by lookup. On a grid that divides
-   every capacity the table is exact; otherwise a *restricted* table (capacities rounded
-   down: feasible plans) and a *relaxed* one (rounded up: valid bounds) bracket the optimum,
-   and the best few plans are polished hour by hour in exact arithmetic (1-for-1 swaps and
-   removals). When the table cannot span whole hours (hundreds of instances), each hour
-   keeps the integer part of its LP solution less one instance per type and tier, and the
-   table solves the remainder exactly.
+2. **Staircases.** The Pareto frontier of combinations (capacity up, cost up), enumerated
+   exactly, one type at a time, while it stays small (a few hundred instances at the top).
+   Past that the reserved staircase is *restricted*: n copies of the type with the best
+   price per capacity, plus, near the LP's optimal *K*, exact combinations of the others.
+   Its steps are real vectors with their true capacities (so plans stay feasible), but it
+   is marked incomplete and no bound is drawn from it.
+3. **Hours.** An hour's fleet is a *spot bundle* (weighted spot instances: a point of the
+   3-D Pareto set of capacity, spot weight and cost) plus *free* instances (on-demand, and
+   spot without a limit) from their staircase. For each j, :math:`\Phi_j(x)` is the
+   cheapest such cover of capacity *x* using one of the j lightest bundles; an hour whose
+   budget admits j bundles costs :math:`\Phi_j(D_h - K)`, one sorted lookup for all hours.
+   *Whole hours*: when both lists reach the peak hour, this is each hour's exact optimum.
+   *Large fleets*: each hour first fixes the integer part of its LP solution, and the lists
+   (every weighted type, up to a few instances) cover what is left; the plan is then
+   polished hour by hour by exact 1-for-1 swaps and removals.
 4. **Branch and bound over K.** Staircase steps are visited in order of their lower bound
-   :math:`H C_R(K) + \sum_h G^{LP}_h(K)` (or the relaxed table's integer bound) and pruned
-   once that bound reaches the incumbent. With remainder tables (large fleets, where the LP
-   is tight) at most 24 steps are costed; ``time_limit_seconds`` caps the search.
+   :math:`H C_R(K) + \sum_h G^{LP}_h(K)` and pruned once that bound reaches the incumbent.
+   Without whole hours (large fleets, where the LP is tight) at most 24 steps are costed;
+   ``time_limit_seconds`` caps the search.
 
-The reported lower bound is the best proven one: the LP relaxation, raised by the
-branch-and-bound to the minimum over all staircase steps of each step's best bound when the
-staircase is complete (with whole-hour tables, the integer optimum). The gap is
+The reported lower bound is the tightest one proven: the LP relaxation, raised, when the
+reserved staircase is complete, to the minimum over its steps of each step's best bound
+(its exact cost once costed with whole hours, else its LP bound); with whole hours and a
+search that ran to the end, that is the integer optimum. The gap is
 ``(cost - bound) / cost``. ``solve_full_milp`` states the same problem naively for HiGHS;
 ``bench/bench_fleet.py`` compares the two on year-long profiles with 10 types.
 
 Statuses
 --------
 ``optimal``
-    The plan's cost equals the proven lower bound (gap below 1e-9).
+    The plan's cost equals the proven lower bound (gap below 1e-9): whole hours and a
+    complete reserved staircase, searched to the end.
 ``feasible``
-    A plan that covers every hour, with the gap to the proven bound. When the search stopped
-    at ``time_limit_seconds`` the message says so, and ``details["time_limit_reached"]``.
+    A plan that covers every hour and keeps the spot constraint, with the gap to the proven
+    bound. When the search stopped at ``time_limit_seconds`` the message says so, and
+    ``details["time_limit_reached"]``.
 ``infeasible``
     A budget below the cheapest plan found. The plan is still the cheapest one; the result
     carries ``min_budget_usd`` and ``served_fraction``.
 
-Invalid input (empty or negative demand, no usable instance type, a 100% spot cap with a
-nonzero interruption rate...) raises :class:`~planner.errors.PlannerInputError` from
-:func:`check_problem`, with a "To fix" hint.
+Validation is apart from solving (as scipy's ``_milp_iv`` feeds ``milp``):
+:func:`optimize_mix` reads :func:`check_problem`, then solves, then wraps the result. Invalid
+input (empty or negative demand, no usable instance type, a 100% spot cap with a nonzero
+interruption rate...) raises :class:`~planner.errors.PlannerInputError` from
+:func:`check_problem`, with a "To fix" hint. Valid input never raises: every status above
+is a result.
 
 Examples
 --------
@@ -689,10 +700,11 @@ def _stairs(
     """The staircase of C up to ``span`` over the items with a finite price.
 
     Exact while the enumeration stays small (a few hundred instances at the top). Beyond
-    that, C is restricted to n copies of the best item per capacity, plus, for the n within
-    ``_FOCUS_COPIES`` of ``focus`` (where the LP puts the optimum), one step of the exact
-    staircase of the other items up to twice its capacity. Every step is a real vector with
-    its true capacity (no rounding), but C may be cheaper between them: ``complete`` is False.
+    that, C is restricted to n copies of the best item per capacity (every n within
+    ``_FOCUS_COPIES`` of ``focus``, where the LP puts the optimum, and 257 spread over the
+    rest), plus, for the n near the focus, one step of the exact staircase of the other items
+    up to twice its capacity. Every step is a real vector with its true capacity (no
+    rounding), but C may be cheaper between them: ``complete`` is False.
     """
     usable = np.flatnonzero(np.isfinite(prices))
     n_items = caps.shape[0]
@@ -716,9 +728,12 @@ def _stairs(
             break
     if rest is None:
         rest = (np.zeros(1), np.zeros(1), np.zeros((1, n_items), dtype=np.int64))
-    copies = np.arange(math.ceil(span / c_best) + 1)
-    centre = len(copies) // 2 if focus is None else round(focus / c_best)
-    near = copies[np.abs(copies - centre) <= _FOCUS_COPIES]
+    # All copies near the focus, and a coarse sample of the rest (a fleet may run to
+    # millions of instances).
+    top = math.ceil(span / c_best)
+    centre = top // 2 if focus is None else min(top, round(focus / c_best))
+    near = np.arange(max(0, centre - _FOCUS_COPIES), min(top, centre + _FOCUS_COPIES) + 1)
+    copies = np.unique(np.concatenate([near, np.round(np.linspace(0, top, 257))])).astype(np.int64)
     cap = np.concatenate([copies * c_best, (near[:, None] * c_best + rest[0][None, :]).ravel()])
     cost = np.concatenate([copies * p_best, (near[:, None] * p_best + rest[1][None, :]).ravel()])
     counts = np.concatenate(
@@ -860,7 +875,7 @@ def _merge(a: _Steps, b: _Steps) -> _Steps:
     return cap[order], cost, pay
 
 
-def _classes(free: _Stairs, bundles: _Bundles, limit: int) -> _Classes | None:
+def _classes(free: _Stairs, bundles: _Bundles, limit: float) -> _Classes | None:
     """Build Phi_j for every j by merging one bundle at a time; ``None`` past ``limit`` points."""
     order = np.argsort(bundles.weight, kind="stable")  # the empty bundle (weight 0) first
     span = free.span
@@ -941,9 +956,11 @@ def _hour_model(prep: _Prep, gamma: _Gamma) -> _HourModel:
     weighted = np.flatnonzero(np.isfinite(prep.p_spot) & (prep.omega > 0))
     peak = float(np.max(prep.required)) if prep.required.size else 0.0
 
-    def model(free: _Stairs, bundles: _Bundles, *, exact: bool) -> _HourModel | None:
-        classes = _classes(free, bundles, _CLASS_POINTS)
-        if classes is None:
+    def model(
+        free: _Stairs, bundles: _Bundles | None, *, exact: bool, limit: float = _CLASS_POINTS
+    ) -> _HourModel | None:
+        classes = None if bundles is None else _classes(free, bundles, limit)
+        if bundles is None or classes is None:
             return None
         return _HourModel(
             free=free,
@@ -958,28 +975,30 @@ def _hour_model(prep: _Prep, gamma: _Gamma) -> _HourModel:
     whole = _enumerate(caps, prices, peak, np.arange(caps.shape[0]))
     if whole is not None:
         free = _Stairs(capacity=whole[0], cost=whole[1], counts=whole[2], span=peak, complete=True)
-        bundles = _bundles(prep, weighted, peak, peak, math.inf, _BUNDLES)
-        exact = None if bundles is None else model(free, bundles, exact=True)
-        if exact is not None:
-            return exact
+        found = model(free, _bundles(prep, weighted, peak, peak, math.inf, _BUNDLES), exact=True)
+        if found is not None:
+            return found
     # What is left after fixing the integer part of each hour's LP solution is less than one
     # instance of each variable the LP uses. The bundles vary every weighted spot type, up to
     # a weight of that span (the budget of an hour that size): the LP's spot types are often
     # the wrong ones for a remainder of a few instances (one p4d.24xlarge is 1,678 req/s of a
-    # 40% share). If there are too many, the LP's heaviest few types, 0-3 copies of each.
+    # 40% share). If there are too many, the LP's heaviest few types, 0-3 copies of each;
+    # failing that, the remainder is bought on demand.
     lp_spot = np.flatnonzero(gamma.spot.max(axis=0) > 0)
     span = float(prep.cap[prep.od_best]) + float(prep.cap[lp_spot].sum()) + float(caps.max())
     free = _stairs(caps, prices, span)
-    remainder = _bundles(prep, weighted, span, span, math.inf, _BUNDLES)
-    found = None if remainder is None else model(free, remainder, exact=False)
+    found = model(free, _bundles(prep, weighted, span, span, math.inf, _BUNDLES), exact=False)
     if found is None:
-        most = 3
         lp_weighted = np.intersect1d(lp_spot, weighted)
         use = gamma.spot.max(axis=0)[lp_weighted]
         heavy = np.sort(lp_weighted[np.argsort(-use)][:_REMAINDER_TYPES])
-        remainder = _bundles(prep, heavy, span, math.inf, most, (most + 1) ** _REMAINDER_TYPES)
-        found = None if remainder is None else model(free, remainder, exact=False)
-    if found is None:  # pragma: no cover - (most + 1) ** _REMAINDER_TYPES bundles at most
+        found = model(
+            free, _bundles(prep, heavy, span, math.inf, 3, 4**_REMAINDER_TYPES), exact=False
+        )
+    if found is None:
+        none = np.zeros(0, dtype=np.int64)
+        found = model(free, _bundles(prep, none, span, span, 0, 1), exact=False, limit=math.inf)
+    if found is None:  # pragma: no cover - one class, the free staircase itself
         raise AssertionError("no remainder model")
     return found
 
