@@ -156,7 +156,6 @@ _Payload = TypeVar("_Payload", IntArray, SmallIntArray)
 
 MAX_HOURS = 8_784  # a leap year, hourly
 MAX_TYPES = 60
-_RESERVED_TIERS = (PriceTier.RESERVED_1Y, PriceTier.RESERVED_3Y)
 _CANDIDATES = 400_000  # combinations one staircase enumeration may hold before it gives up
 _BUNDLES = 1_000  # spot bundles an hour model may hold (their Pareto filter is quadratic)
 _CLASS_POINTS = 2_500_000  # points of all the classes Phi_j together (32 bytes each)
@@ -1076,8 +1075,8 @@ def _solve_hours(
 def _polish(prep: _Prep, reserved_cap: float, od: IntArray, spot: IntArray) -> None:
     """Improve each hour in place by exact 1-for-1 swaps and removals (real arithmetic).
 
-    Only needed when the hourly tables are approximate: rounding on the grid can miss a mix
-    that fits with little slack. Each round applies, in every hour, the best move that keeps
+    Only needed when hours are not solved whole: fixing the LP's integer part can leave a
+    cheaper mix one swap away. Each round applies, in every hour, the best move that keeps
     cover and the spot constraint; it stops when no move saves money.
     """
     n_types = prep.cap.shape[0]
