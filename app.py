@@ -4,11 +4,18 @@ It opens the scenario in the link once per session, runs the chosen page, then w
 scenario back into the address bar so that the link always shows what is on screen.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import state
 
-st.set_page_config(page_title="ML cost planner", page_icon=":material/savings:", layout="wide")
+# A file of the app's own (Streamlit inlines an SVG as a data URL): a ":material/..." page
+# icon makes every browser fetch the favicon from fonts.gstatic.com (Streamlit 1.67), which
+# leaks each visit to Google and fails on an intranet without internet access.
+PAGE_ICON = Path(__file__).parent / "assets" / "page_icon.svg"
+
+st.set_page_config(page_title="ML cost planner", page_icon=PAGE_ICON, layout="wide")
 
 state.start_session()
 page = st.navigation(

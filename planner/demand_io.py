@@ -9,6 +9,13 @@ This is the serving planner's io module: the only one of its modules that touche
 Every way a CSV can be wrong (gaps, negative or non-numeric values, wrong columns, too many
 rows, not text) raises :class:`~planner.errors.PlannerInputError` naming the line and value.
 
+A scenario file can come from anyone (a colleague's link becomes YAML with ``show-link``),
+so the file it names is confined: a relative path inside the scenario's folder (no absolute
+path, no ``..``, no symlink out of it), a regular file (not a device, FIFO or folder), read
+with a cap of ``MAX_CSV_BYTES + 1`` bytes whatever ``stat()`` says. Its messages give the line
+and the column at fault, and the numbers they parsed (hours, a negative demand), but never a
+cell's text (a header, a word, a timestamp): the file may not be the user's own.
+
 >>> csv = parse_demand_csv("hour,demand\\n0,10\\n1,12.5\\n2,9\\n", name="d.csv")
 >>> csv.values, csv.hours
 ((10.0, 12.5, 9.0), 3)
@@ -25,16 +32,18 @@ import csv
 import io
 import math
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pandas as pd
 
 from planner.errors import PlannerInputError
+from planner.files import read_capped
 from planner.fleet import MAX_HOURS
 
 __all__ = [
     "MAX_CSV_BYTES",
     "DemandCsv",
+    "check_csv_size",
     "gallery_demand_csv",
     "parse_demand_csv",
     "read_demand_csv",
@@ -58,8 +67,14 @@ class DemandCsv:
         return len(self.values)
 
 
-def parse_demand_csv(data: bytes | str, *, name: str = "demand.csv") -> DemandCsv:
+def parse_demand_csv(
+    data: bytes | str, *, name: str = "demand.csv", quote_cells: bool = True
+) -> DemandCsv:
     """Check and read the text of a demand CSV.
+
+    ``quote_cells=False`` leaves the cells' text out of the messages (for a file a scenario
+    names, which may not be the user's own); they still name the line, the column, and the
+    whole numbers of the hour column.
 
     Raises
     ------
@@ -76,8 +91,7 @@ and one of 'hour' or 'timestamp'. To fix: name the columns hour (or timestamp) a
 (requests per second).
     """
     if isinstance(data, bytes):
-        if len(data) > MAX_CSV_BYTES:
-            raise _too_big(name, len(data))
+        check_csv_size(len(data), name)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -100,9 +114,9 @@ and one of 'hour' or 'timestamp'. To fix: name the columns hour (or timestamp) a
     columns = [cell.strip().lower() for cell in header]
     time_column = next((c for c in _TIME_COLUMNS if c in columns), None)
     if "demand" not in columns or time_column is None:
-        shown = [cell.strip() for cell in header][:8]
+        shown = f"columns {[cell.strip() for cell in header][:8]}" if quote_cells else "a header"
         raise PlannerInputError(
-            f"{name} has columns {shown}; it needs 'demand' and one of 'hour' or 'timestamp'",
+            f"{name} has {shown}; it needs 'demand' and one of 'hour' or 'timestamp'",
             fix="name the columns hour (or timestamp) and demand (requests per second)",
         )
     if columns.count("demand") > 1 or columns.count(time_column) > 1:
@@ -128,7 +142,7 @@ and one of 'hour' or 'timestamp'. To fix: name the columns hour (or timestamp) a
                     fix="give every row the same columns as the header",
                 )
             times.append(row[t_index].strip())
-            values.append(_number(row[d_index], name, line))
+            values.append(_number(row[d_index], name, line, quote_cells))
             lines.append(line)
     except csv.Error as error:
         raise PlannerInputError(
@@ -138,41 +152,66 @@ and one of 'hour' or 'timestamp'. To fix: name the columns hour (or timestamp) a
         raise PlannerInputError(f"{name} has a header but no rows", fix="add one row per hour")
     start = None
     if time_column == "hour":
-        _check_hours(times, lines, name)
+        _check_hours(times, lines, name, quote_cells)
     else:
-        start = _check_timestamps(times, lines, name)
+        start = _check_timestamps(times, lines, name, quote_cells)
     return DemandCsv(name=name, values=tuple(values), start=start)
 
 
-def _too_big(name: str, size: int) -> PlannerInputError:
+def check_csv_size(size: int, name: str) -> None:
+    """Refuse a demand CSV larger than :data:`MAX_CSV_BYTES` (an upload, before reading it).
+
+    >>> check_csv_size(3 * 1024 * 1024, "load.csv")
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: load.csv is 3.0 MB; a demand CSV is at most 2 MB (a year \
+hourly is about 0.3 MB). To fix: keep one row per hour for at most a year (8,784 rows).
+    """
+    if size > MAX_CSV_BYTES:
+        raise _too_big(name, size)
+
+
+def _too_big(name: str, size: int | None) -> PlannerInputError:
+    """``size`` is ``None`` for a file read only up to the cap, whose size is unknown."""
+    limit = f"{MAX_CSV_BYTES // 1024 // 1024} MB"
+    problem = (
+        f"{name} is larger than {limit}, the most a demand CSV may be"
+        if size is None
+        else f"{name} is {size / 1024 / 1024:,.1f} MB; a demand CSV is at most {limit}"
+    )
     return PlannerInputError(
-        f"{name} is {size / 1024 / 1024:,.1f} MB; a demand CSV is at most "
-        f"{MAX_CSV_BYTES // 1024 // 1024} MB (a year hourly is about 0.3 MB)",
+        f"{problem} (a year hourly is about 0.3 MB)",
         fix=f"keep one row per hour for at most a year ({MAX_HOURS:,} rows)",
     )
 
 
-def _clip(text: str) -> str:
-    """A cell as a message shows it: at most 30 characters.
+def _cell(text: str, quote: bool) -> str:
+    """A cell as a message shows it: at most 30 characters, or nothing.
 
-    >>> _clip("9" * 100)
-    '999999999999999999999999999...'
+    >>> _cell("9" * 100, True)
+    " '999999999999999999999999999...'"
+    >>> _cell("root:x:0:0", False)
+    ''
     """
-    return text if len(text) <= 30 else text[:27] + "..."
+    if not quote:
+        return ""
+    return f" {text if len(text) <= 30 else text[:27] + '...'!r}"
 
 
-def _number(raw: str, name: str, line: int) -> float:
+def _number(raw: str, name: str, line: int, quote: bool) -> float:
+    """The demand on ``line``; ``quote`` shows the cell's text when it is not a number (a
+    number it did parse, such as a negative demand, is always shown)."""
     text = raw.strip()
     try:
         value = float(text)
     except ValueError:
         raise PlannerInputError(
-            f"{name} line {line}: demand {_clip(text)!r} is not a number",
+            f"{name} line {line}: demand{_cell(text, quote)} is not a number",
             fix="write requests per second as a plain number, e.g. 12.5",
         ) from None
     if not math.isfinite(value):
         raise PlannerInputError(
-            f"{name} line {line}: demand {_clip(text)!r} is not a finite number",
+            f"{name} line {line}: demand{_cell(text, quote)} is not a finite number",
             fix="write requests per second as a plain number, e.g. 12.5",
         )
     if value < 0:
@@ -183,14 +222,14 @@ def _number(raw: str, name: str, line: int) -> float:
     return value
 
 
-def _check_hours(times: list[str], lines: list[int], name: str) -> None:
+def _check_hours(times: list[str], lines: list[int], name: str, quote: bool) -> None:
     previous: int | None = None
     for raw, line in zip(times, lines, strict=True):
         try:
             hour = int(raw)
         except ValueError:
             raise PlannerInputError(
-                f"{name} line {line}: hour {_clip(raw)!r} is not a whole number",
+                f"{name} line {line}: hour{_cell(raw, quote)} is not a whole number",
                 fix="number the hours 0, 1, 2, ...",
             ) from None
         if previous is not None and hour != previous + 1:
@@ -209,21 +248,24 @@ def _check_hours(times: list[str], lines: list[int], name: str) -> None:
         previous = hour
 
 
-def _check_timestamps(times: list[str], lines: list[int], name: str) -> str:
+def _check_timestamps(times: list[str], lines: list[int], name: str, quote: bool) -> str:
     try:
         stamps = pd.to_datetime(pd.Series(times), format="ISO8601", utc=True)
     except (ValueError, TypeError):
         bad = next((t for t in times if not _is_time(t)), times[0])
         line = lines[times.index(bad)]
+        shown = f" {bad[:40]!r}" if quote else ""
         raise PlannerInputError(
-            f"{name} line {line}: timestamp {bad[:40]!r} is not an ISO 8601 date and time",
+            f"{name} line {line}: timestamp{shown} is not an ISO 8601 date and time",
             fix="write timestamps like 2026-01-05T13:00:00Z",
         ) from None
     steps = stamps.diff().dt.total_seconds().to_numpy()[1:]
     for index, step in enumerate(steps, start=1):
         if step != 3600:
             line = lines[index]
-            before, after = times[index - 1], times[index]
+            before, after = (
+                (times[index - 1], times[index]) if quote else ("the one before", "the timestamp")
+            )
             if step > 3600:
                 problem = f"{after} follows {before}: {int(step // 3600) - 1} hour(s) are missing"
                 fix = "give every hour one row, with no gaps (0 demand for idle hours)"
@@ -243,29 +285,77 @@ def _is_time(text: str) -> bool:
 
 
 def read_demand_csv(path: str | Path) -> DemandCsv:
-    """Read a demand CSV file, with a clear message for every way that can fail."""
+    """Read a demand CSV file: a regular file, read up to ``MAX_CSV_BYTES + 1`` bytes
+    (see :func:`~planner.files.read_capped`). Messages leave the file's cells out."""
     path = Path(path)
     try:
-        if path.is_dir():
-            raise PlannerInputError(f"{path} is a folder", fix="point demand_csv at a .csv file")
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise _too_big(path.name, path.stat().st_size)
-        data = path.read_bytes()
+        # No symlinks: the caller resolved the path; a symlink put there since is refused.
+        data = read_capped(
+            path,
+            MAX_CSV_BYTES,
+            shown=path.name,
+            fix="point demand_csv at a .csv file",
+            follow_symlinks=False,
+        )
     except FileNotFoundError:
         raise PlannerInputError(
-            f"No such demand file: {path}",
+            f"No such demand file: {path.name}",
             fix="demand_csv is relative to the scenario file; check the name",
         ) from None
     except OSError as error:
-        raise PlannerInputError(f"Cannot read {path}: {error.strerror}") from None
-    return parse_demand_csv(data, name=path.name)
+        raise PlannerInputError(f"Cannot read {path.name}: {error.strerror}") from None
+    if len(data) > MAX_CSV_BYTES:
+        raise _too_big(path.name, None)
+    return parse_demand_csv(data, name=path.name, quote_cells=False)
+
+
+def _inside(folder: Path, relative: str) -> Path:
+    """``relative`` under ``folder``, refused if it is absolute, has ``..`` or leaves it.
+
+    >>> _inside(Path("/srv/plans"), "/etc/passwd")
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: demand_csv '/etc/passwd' is an absolute path; it must \
+name a file in the scenario's folder. To fix: put the CSV next to the scenario file and give \
+its name, e.g. demand.csv.
+    """
+    fix = "put the CSV next to the scenario file and give its name, e.g. demand.csv"
+    given = PurePath(relative)
+    if given.is_absolute():
+        raise PlannerInputError(
+            f"demand_csv '{relative}' is an absolute path; it must name a file in the "
+            "scenario's folder",
+            fix=fix,
+        )
+    if ".." in given.parts:
+        raise PlannerInputError(
+            f"demand_csv '{relative}' goes up a folder (..); it must name a file in the "
+            "scenario's folder",
+            fix=fix,
+        )
+    root = folder.resolve()
+    try:
+        target = (root / given).resolve(strict=True)
+    except FileNotFoundError:
+        raise PlannerInputError(
+            f"No such demand file: {relative}",
+            fix="demand_csv is relative to the scenario file; check the name",
+        ) from None
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop
+        raise PlannerInputError(f"Cannot read {relative}: {error}", fix=fix) from None
+    if not target.is_relative_to(root):
+        raise PlannerInputError(
+            f"demand_csv '{relative}' is a link to a file outside the scenario's folder",
+            fix=fix,
+        )
+    return target
 
 
 def resolve_demand_csv(demand_csv: str | None, scenario_file: str | Path) -> DemandCsv | None:
-    """The CSV a scenario file's serving plan points at (relative to that file), if any."""
+    """The CSV a scenario file's serving plan points at (inside that file's folder), if any."""
     if demand_csv is None:
         return None
-    return read_demand_csv(Path(scenario_file).resolve().parent / demand_csv)
+    return read_demand_csv(_inside(Path(scenario_file).resolve().parent, demand_csv))
 
 
 def gallery_demand_csv(demand_csv: str | None, gallery_dir: Path) -> DemandCsv | None:
@@ -282,7 +372,6 @@ def gallery_demand_csv(demand_csv: str | None, gallery_dir: Path) -> DemandCsv |
     name = demand_csv.strip()
     if not name.endswith(".csv") or Path(name).name != name or name.startswith(".") or "\\" in name:
         return None
-    path = gallery_dir / name
-    if not path.is_file():
+    if not (gallery_dir / name).exists():
         return None
-    return read_demand_csv(path)
+    return read_demand_csv(_inside(gallery_dir, name))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import PlannerInputError
+from planner.files import read_capped
 from planner.scenario import MAX_YAML_BYTES, Loaded, Scenario, read_scenario_yaml
 
 GALLERY_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -24,6 +25,22 @@ class GalleryEntry:
     scenario: Scenario
 
 
+def check_scenario_size(size: int, name: str) -> None:
+    """Refuse a scenario file larger than :data:`MAX_YAML_BYTES` before reading it.
+
+    >>> check_scenario_size(300 * 1024, "big.yaml")
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: big.yaml is larger than 256 KiB. To fix: a scenario \
+file is a few KiB; check that this is the right file.
+    """
+    if size > MAX_YAML_BYTES:
+        raise PlannerInputError(
+            f"{name} is larger than {MAX_YAML_BYTES // 1024} KiB",
+            fix="a scenario file is a few KiB; check that this is the right file",
+        )
+
+
 def read_scenario(path: str | Path) -> Scenario:
     """:func:`load_scenario_file` without the upgrade notes."""
     return load_scenario_file(path).scenario
@@ -34,14 +51,9 @@ def load_scenario_file(path: str | Path) -> Loaded:
     clear message for every way that can fail."""
     path = Path(path)
     try:
-        if path.is_dir():
-            raise PlannerInputError(f"{path} is a folder", fix="pass a scenario .yaml file")
-        if path.stat().st_size > MAX_YAML_BYTES:
-            raise PlannerInputError(
-                f"{path} is larger than {MAX_YAML_BYTES // 1024} KiB",
-                fix="a scenario file is a few KiB; check that this is the right file",
-            )
-        text = path.read_text(encoding="utf-8")
+        data = read_capped(path, MAX_YAML_BYTES, shown=str(path), fix="pass a scenario .yaml file")
+        check_scenario_size(len(data), str(path))
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise PlannerInputError(
             f"No such file: {path}", fix="check the path, e.g. scenarios/blank.yaml"

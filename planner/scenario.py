@@ -26,6 +26,8 @@ a step to ``_MIGRATIONS`` that upgrades the older mapping and says what it chang
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, TypeVar
@@ -202,7 +204,41 @@ def _name_for(data: object, loc: tuple[int | str, ...]) -> str:
     return ""
 
 
-def _describe(error: ValidationError, data: object) -> str:
+def _node_at(node: yaml.Node | None, loc: tuple[int | str, ...]) -> yaml.Node | None:
+    """The YAML node a field's location points at, if the document has it."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next(
+                (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part),
+                None,
+            )
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            return None
+    return node
+
+
+def _clip(text: str) -> str:
+    """A value as a message shows it: one line of at most 60 characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _plain(value: object) -> str:
+    """A value from a link or a widget as JSON writes it: ``"NO"``, ``false``, ``null``, ``-1``.
+
+    >>> _plain("NO"), _plain(False), _plain(None), _plain(-1), _plain([1, "a"])
+    ('"NO"', 'false', 'null', '-1', '[1, "a"]')
+    """
+    try:
+        return _clip(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError):  # not JSON data (a value built in code)
+        return _clip(str(value))
+
+
+def _describe(error: ValidationError, data: object, source: tuple[str, yaml.Node] | None) -> str:
+    """Each bad field, its value and the rule; from YAML, the value as written and its line."""
     lines = []
     items = error.errors(include_url=False)
     for item in items[:MAX_PROBLEMS_SHOWN]:
@@ -210,21 +246,26 @@ def _describe(error: ValidationError, data: object) -> str:
         path = _field_path(loc)
         if len(path) > 100:
             path = path[:97] + "..."
+        path += _name_for(data, loc)
+        node = _node_at(source[1], loc) if source is not None else None
+        if node is not None:
+            path = f"line {node.start_mark.line + 1}: {path}"
         if item["type"] in {"unexpected_keyword_argument", "extra_forbidden"}:
-            lines.append(f"{path}{_name_for(data, loc)}: unknown field")
+            lines.append(f"{path}: unknown field")
             continue
         if item["type"] == "missing" or item["type"] == "missing_keyword_argument":
-            lines.append(f"{path}{_name_for(data, loc)}: required field is missing")
+            lines.append(f"{path}: required field is missing")
             continue
         if item["type"] == "value_error" and isinstance(item.get("input"), Mapping):
             # A rule across a section's fields: the message names them; its mapping would not.
             message = str(item["msg"]).removeprefix("Value error, ")
-            lines.append(f"{path}{_name_for(data, loc)}: {message}")
+            lines.append(f"{path}: {message}")
             continue
-        shown = repr(item.get("input"))
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        lines.append(f"{path}{_name_for(data, loc)} = {shown}: {item['msg']}")
+        if source is not None and node is not None:
+            shown = _clip(source[0][node.start_mark.index : node.end_mark.index])
+        else:
+            shown = _plain(item.get("input"))
+        lines.append(f"{path} = {shown}: {item['msg']}")
     if len(items) > MAX_PROBLEMS_SHOWN:
         lines.append(f"and {len(items) - MAX_PROBLEMS_SHOWN:,} more problems")
     return "; ".join(lines)
@@ -257,16 +298,31 @@ def load_mapping(data: object) -> Loaded:
     >>> loaded.scenario.serving[0].traffic.requests_per_day, len(loaded.notes)
     (864.0, 1)
     """
+    return _from_mapping(data, None)
+
+
+def _from_mapping(data: object, source: tuple[str, yaml.Node] | None) -> Loaded:
+    """:func:`load_mapping`; ``source`` (YAML text and its node tree) lets the message quote
+    each bad value as written, with its line."""
     if not isinstance(data, Mapping):
+        kind = (
+            "a list"
+            if isinstance(data, list | tuple)
+            else "text"
+            if isinstance(data, str)
+            else f"the single value {_plain(data)}"
+        )
         raise PlannerInputError(
-            f"A scenario must be a mapping of sections, not {type(data).__name__}",
+            f"A scenario must be a mapping of sections, not {kind}",
             fix="start from scenarios/blank.yaml",
         )
     upgraded, notes = _upgrade(dict(data))
     try:
         return Loaded(SCENARIO_ADAPTER.validate_python(upgraded), tuple(notes))
     except ValidationError as error:
-        described = _describe(error, upgraded)
+        # An upgraded mapping's paths are not the file's: quote values only from the file
+        # that was validated as written.
+        described = _describe(error, upgraded, None if notes else source)
         raise PlannerInputError(
             f"Invalid scenario: {described}",
             fix=None if "To fix:" in described else "correct the field named above",
@@ -287,7 +343,7 @@ def _upgrade(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     version = data.get("schema_version", default)
     if not isinstance(version, int) or isinstance(version, bool):
         raise PlannerInputError(
-            f"schema_version = {version!r} is not a whole number",
+            f"schema_version = {_plain(version)} is not a whole number",
             fix=f"use schema_version: {SCHEMA_VERSION}",
         )
     if version > SCHEMA_VERSION:
@@ -321,13 +377,54 @@ def scenario_to_mapping(scenario: Scenario, *, omit_defaults: bool = False) -> d
     return {"schema_version": scenario.schema_version, **data}
 
 
+# The YAML 1.2 core schema (yaml.org/spec/1.2.2, section 10.3.2): a plain scalar is null, a
+# bool, an int or a float only if it matches these; anything else is a string. PyYAML follows
+# YAML 1.1 instead, where ``1:30`` is 90 (base 60), ``010`` is 8 (octal), ``NO`` is false and
+# ``2024-01-01`` is a date: values a user did not mean. Each row: tag, pattern, first chars.
+_CORE_SCHEMA: tuple[tuple[str, str, str], ...] = (
+    ("null", r"~|null|Null|NULL|", "~nN"),
+    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", "-+0123456789"),
+    (
+        "float",
+        r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-+.0123456789",
+    ),
+)
+_CORE_PATTERNS = {
+    f"tag:yaml.org,2002:{name}": re.compile(rf"(?:{pattern})\Z")
+    for name, pattern, _ in _CORE_SCHEMA
+}
+
+
+def _add_core_resolvers(cls: type[yaml.SafeLoader] | type[yaml.SafeDumper]) -> None:
+    """Teach a loader or dumper the 1.2 core schema's plain scalars ("" is null too)."""
+    for name, _, first in _CORE_SCHEMA:
+        tag = f"tag:yaml.org,2002:{name}"
+        cls.add_implicit_resolver(
+            tag, _CORE_PATTERNS[tag], [*first, ""] if name == "null" else [*first]
+        )
+
+
+_CORE_WORDS = {"bool": "true or false", "int": "a whole number", "float": "a number"}
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe loading, minus anchors and aliases: a scenario never needs them, and they are
-    how a small YAML file expands into a huge document ("billion laughs"). Nesting deeper
-    than :data:`MAX_YAML_DEPTH` and integers longer than :data:`MAX_YAML_NUMBER_CHARS` are
-    refused too: PyYAML composes recursively, and turns long digit strings into huge ints."""
+    """Safe loading with YAML 1.2 core-schema scalars, minus anchors and aliases: a scenario
+    never needs them, and they are how a small YAML file expands into a huge document
+    ("billion laughs"). Nesting deeper than :data:`MAX_YAML_DEPTH`, numbers longer than
+    :data:`MAX_YAML_NUMBER_CHARS` (PyYAML composes recursively, and turns long digit strings
+    into huge ints) and a key given twice in one mapping (PyYAML keeps the last silently)
+    are refused too. YAML 1.2 has no timestamps, binary, sets or merge keys (``<<``)."""
 
     _depth = 0
+    # The core schema's tags (bool, int and float are checked below); ``None`` refuses the rest.
+    yaml_constructors: ClassVar[dict[Any, Any]] = {
+        tag: construct
+        for tag, construct in yaml.SafeLoader.yaml_constructors.items()
+        if tag is None or tag.rsplit(":", 1)[-1] in {"str", "seq", "map", "null"}
+    }
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -348,17 +445,61 @@ class _NoAliasLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def construct_yaml_int(self, node: Any) -> Any:
-        if len(node.value) > MAX_YAML_NUMBER_CHARS:
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in first_line:
+                        raise PlannerInputError(
+                            f"line {line}: {_clip(str(key_node.value))} is given twice in the "
+                            f"same section (first on line {first_line[key]})",
+                            fix="keep one of them",
+                        )
+                    first_line[key] = line
+                except TypeError:  # an unhashable key: the base class says so below
+                    break
+        # The base class's, not SafeConstructor's: that one would expand ``<<`` merge keys.
+        return yaml.constructor.BaseConstructor.construct_mapping(self, node, deep=deep)
+
+    def _core_scalar(self, node: Any, kind: str) -> str:
+        """The scalar's text, refused unless it is a YAML 1.2 ``kind`` (as an explicit
+        ``!!int`` or ``!!bool`` tag can claim), or longer than a scenario number can be."""
+        text: str = self.construct_scalar(node)
+        line = node.start_mark.line + 1
+        if kind != "bool" and len(text) > MAX_YAML_NUMBER_CHARS:
             raise PlannerInputError(
-                f"line {node.start_mark.line + 1}: a number {len(node.value):,} characters "
-                f"long is not a scenario value",
+                f"line {line}: a number {len(text):,} characters long is not a scenario value",
                 fix="write it plainly, e.g. 1e12",
             )
-        return super().construct_yaml_int(node)
+        if not _CORE_PATTERNS[f"tag:yaml.org,2002:{kind}"].match(text):
+            raise PlannerInputError(
+                f"line {line}: {_clip(text)} is not {_CORE_WORDS[kind]} (YAML 1.2)",
+                fix=f"write {_CORE_WORDS[kind]}, or drop the !!{kind} tag",
+            )
+        return text
+
+    def construct_yaml_bool(self, node: Any) -> bool:
+        return self._core_scalar(node, "bool").lower() == "true"
+
+    def construct_yaml_int(self, node: Any) -> int:
+        text = self._core_scalar(node, "int")
+        if text.startswith(("0o", "0x")):
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        return int(text, 10)  # 010 is ten: YAML 1.2 writes octal as 0o10
+
+    def construct_yaml_float(self, node: Any) -> float:
+        self._core_scalar(node, "float")
+        return float(super().construct_yaml_float(node))
 
 
+_NoAliasLoader.yaml_implicit_resolvers = {}  # PyYAML's are YAML 1.1's; only ours
+_add_core_resolvers(_NoAliasLoader)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:bool", _NoAliasLoader.construct_yaml_bool)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _NoAliasLoader.construct_yaml_float)
 
 
 def parse_scenario_yaml(text: str) -> Scenario:
@@ -369,16 +510,26 @@ def parse_scenario_yaml(text: str) -> Scenario:
 def read_scenario_yaml(text: str) -> Loaded:
     """Parse YAML text into a validated scenario, upgraded from an older version if need be.
 
+    YAML 1.2's core schema decides what a plain value is: ``1:30``, ``NO`` and
+    ``2024-01-01`` stay text, ``010`` is ten, ``1e12`` is a number.
+
     Raises
     ------
     PlannerInputError
-        For oversized text, malformed YAML (with line and column) or invalid fields.
+        For oversized text, malformed YAML (with line and column), a key given twice (with
+        its line) or invalid fields (each value as written, with its line).
 
     >>> read_scenario_yaml("title: [unclosed")
     Traceback (most recent call last):
     ...
     planner.errors.PlannerInputError: This is not valid YAML: line 1, column 17: expected ',' or \
 ']', but got '<stream end>'. To fix: check the indentation and brackets near that line.
+    >>> parse_scenario_yaml("business:\\n  projection_months: 1:30")
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: Invalid scenario: line 2: business.projection_months = \
+1:30: Input should be a valid integer, unable to parse string as an integer. To fix: correct \
+the field named above.
     """
     if len(text.encode("utf-8", errors="replace")) > MAX_YAML_BYTES:
         raise PlannerInputError(
@@ -386,7 +537,12 @@ def read_scenario_yaml(text: str) -> Loaded:
             fix="a scenario file is a few KiB; check that this is the right file",
         )
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = _NoAliasLoader(text)  # reading starts here: a bad character raises
+        try:
+            node = loader.get_single_node()
+            data = None if node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -396,15 +552,20 @@ def read_scenario_yaml(text: str) -> Loaded:
         ) from None
     except yaml.YAMLError as error:
         raise PlannerInputError(f"This is not valid YAML: {error}") from None
-    if data is None:
+    if node is None or data is None:
         raise PlannerInputError("The scenario file is empty", fix="start from scenarios/blank.yaml")
-    return load_mapping(data)
+    return _from_mapping(data, (text, node))
 
 
 class _ExactDumper(yaml.SafeDumper):
     """Safe dumping that reads back exactly: text holding a character YAML 1.1 treats as a
     line break (NEL, LS, PS) is double-quoted, where it is escaped; the other styles fold it
-    into a space."""
+    into a space. Text that either YAML 1.1 or the 1.2 core schema reads as another type is
+    quoted (``1e5`` and ``0o17`` are text to PyYAML's 1.1 rules, numbers to ours), so the
+    file reads back the same here and in other YAML readers."""
+
+
+_add_core_resolvers(_ExactDumper)
 
 
 def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:

@@ -109,6 +109,7 @@ __all__ = [
     "daly_interval",
     "estimate_run",
     "evaluate_plan",
+    "expected_interruptions",
     "expected_run_hours",
     "memory_check",
     "plan_checks",
@@ -122,6 +123,15 @@ DATA_DIR = Path(__file__).parent / "data"
 MAX_SLOWDOWN = 10.0
 # The largest instance count the memory check will propose.
 MAX_INSTANCES = 100_000
+# A simulation's work is its runs times each run's expected interruptions (every one is a
+# random draw): the plan's simulation count is reduced to keep within this, about 0.5 s.
+MAX_SIMULATED_INTERRUPTIONS = 10_000_000
+# Interruption draws made at once: memory is this many × about 40 bytes, whatever the plan.
+DRAW_CHUNK = 1 << 18
+# Mixed pricing has no closed form, so it is always simulated, at least this many times.
+MIN_MIXED_SIMULATIONS = 2_000
+# Fewer simulated runs than this give percentiles too rough to show.
+MIN_SIMULATIONS = 100
 # Loss differences smaller than this are numerical noise, not lost quality.
 LOSS_TOLERANCE = 1e-6
 
@@ -859,7 +869,6 @@ def simulate_spot(
     hours = np.full(runs, work_hours + (segments - 1) * checkpoint_hours)
     if rate == 0:
         return hours
-    index = np.arange(runs)
     for count, span in ((segments - 1, length + checkpoint_hours), (1, length)):
         if count == 0:
             continue
@@ -867,10 +876,34 @@ def simulate_spot(
         total = int(failures.sum())
         if total == 0:
             continue
-        lost = _truncated_exponential(rng, total, rate, span)
-        hours += np.bincount(np.repeat(index, failures), weights=lost, minlength=runs)
+        # Runs in slices of about DRAW_CHUNK draws, in order: the same draws as all at once.
+        step = max(1, runs * DRAW_CHUNK // total)
+        for start in range(0, runs, step):
+            part = failures[start : start + step]
+            lost = _truncated_exponential(rng, int(part.sum()), rate, span)
+            owner = np.repeat(np.arange(part.size), part)
+            hours[start : start + step] += np.bincount(owner, weights=lost, minlength=part.size)
         hours += failures * restart_hours
     return hours
+
+
+def expected_interruptions(
+    work_hours: float, rate: float, checkpoint_hours: float, segments: int
+) -> float:
+    """Expected interruptions of one spot run: the draws :func:`simulate_spot` makes for it.
+
+    A segment spanning ``s`` hours is retried until it gets through, so it is interrupted
+    ``e^(λs) − 1`` times on average: ``(n − 1)·(e^(λ(W/n + δ)) − 1) + e^(λW/n) − 1``.
+
+    >>> expected_interruptions(10, 0.0, 0.1, 4)
+    0.0
+    >>> round(expected_interruptions(100, 0.05, 0.1, 52), 2)
+    5.53
+    """
+    length = work_hours / segments
+    return (segments - 1) * math.expm1(rate * (length + checkpoint_hours)) + math.expm1(
+        rate * length
+    )
 
 
 def simulate_fallback(
@@ -1020,6 +1053,8 @@ class SpotOutcome:
     seed: int
     hours: npt.NDArray[np.float64]
     costs: npt.NDArray[np.float64]
+    # Says why fewer runs than the plan asked for were simulated; empty when none were cut.
+    simulation_note: str = ""
 
     @property
     def job_mtbf_hours(self) -> float:
@@ -1295,6 +1330,39 @@ def never_finishes_error(
     )
 
 
+def _simulation_runs(
+    wanted: int, per_run: float, *, minimum: int, job_rate: float
+) -> tuple[int, str]:
+    """``wanted`` runs, or as many as keep runs × ``per_run`` (the draws each run makes)
+    within :data:`MAX_SIMULATED_INTERRUPTIONS`, with a note saying so.
+
+    >>> _simulation_runs(200_000, 1_000.0, minimum=100, job_rate=50.0)[0]
+    10000
+    >>> _simulation_runs(20_000, 3.0, minimum=100, job_rate=0.1)
+    (20000, '')
+
+    Raises
+    ------
+    PlannerInputError
+        When not even ``minimum`` runs fit.
+    """
+    affordable = int(MAX_SIMULATED_INTERRUPTIONS // per_run)
+    if wanted <= affordable:
+        return wanted, ""
+    if affordable < minimum:
+        raise PlannerInputError(
+            f"At {job_rate:,.6g} interruptions per hour for the job, one run of this plan has "
+            f"about {per_run:,.0f} interruptions to simulate: {minimum:,} runs would draw more "
+            f"than the {MAX_SIMULATED_INTERRUPTIONS:,} this planner simulates at once",
+            fix="use a lower interruption rate, fewer instances, or on-demand pricing",
+        )
+    return affordable, (
+        f"Simulated {affordable:,} runs, not the plan's {wanted:,}: each run has about "
+        f"{per_run:,.0f} interruptions, and one simulation draws at most "
+        f"{MAX_SIMULATED_INTERRUPTIONS:,}."
+    )
+
+
 def _spot_outcome(
     plan: TrainingJob,
     pricing: Pricing,
@@ -1315,12 +1383,23 @@ def _spot_outcome(
     deadline = plan.deadline_hours
     runs = plan.simulations if simulate else 0
     on_demand_share = 0.0
+    per_run = expected_interruptions(work_hours, rate, delta, segments)
+    note = ""
     if option is RunPricing.MIXED:
         if deadline is None:
             raise PlannerInputError(
                 "mixed pricing (spot with an on-demand fallback) needs a deadline to fall back for",
                 fix="set deadline_hours, or choose spot",
             )
+        # A mixed run leaves spot by the deadline: at most rate × deadline interruptions
+        # (plus the last try), and the simulation loops once per interruption.
+        # Always the plan's count, simulated or not, so that evaluate and train agree.
+        mixed_runs, note = _simulation_runs(
+            max(plan.simulations, MIN_MIXED_SIMULATIONS),
+            min(per_run, rate * deadline) + 1,
+            minimum=MIN_MIXED_SIMULATIONS,
+            job_rate=rate,
+        )
         od_rate = (
             run_price(plan, pricing, catalog, RunPricing.ON_DEMAND).usd_per_instance_hour
             * plan.instance_count
@@ -1332,7 +1411,7 @@ def _spot_outcome(
             restart,
             segments,
             deadline,
-            runs=plan.simulations,  # mixed has no closed form: always simulated in full
+            runs=mixed_runs,
             seed=plan.seed,
         )
         hours = spot_h + od_h
@@ -1343,6 +1422,8 @@ def _spot_outcome(
     else:
         expected_cost = _tier_cost(plan, pricing, catalog, expected, PriceTier.SPOT)
         if runs:
+            # + 1: a run without interruptions still costs its own draws.
+            runs, note = _simulation_runs(runs, per_run + 1, minimum=MIN_SIMULATIONS, job_rate=rate)
             hours = simulate_spot(
                 work_hours, rate, delta, restart, segments, runs=runs, seed=plan.seed
             )
@@ -1378,6 +1459,7 @@ def _spot_outcome(
         seed=plan.seed,
         hours=hours,
         costs=costs,
+        simulation_note=note,
     )
 
 
@@ -1993,7 +2075,7 @@ def spot_note(spot: SpotOutcome) -> str:
         f"Best plan: {checkpoint_note(spot)}; Young {spot.young_interval_hours:,.2f} h, "
         f"Daly {spot.daly_interval_hours:,.2f} h. Expected overhead "
         f"{spot.expected_overhead_fraction:.1%}. {spot.simulations:,} simulated runs, "
-        f"seed {spot.seed}."
+        f"seed {spot.seed}." + (f" {spot.simulation_note}" if spot.simulation_note else "")
     )
 
 

@@ -1,8 +1,23 @@
-"""Cached calls into the planner. Scenarios are frozen, so they hash by value."""
+"""Cached calls into the planner. Scenarios are frozen, so they hash by value.
+
+The caches are this module's :class:`Bounded` caches, not ``st.cache_data`` or
+``st.cache_resource``: in Streamlit 1.67 any client can send the ``clear_cache`` message, and
+``AppSession._handle_clear_cache_request`` (``streamlit/runtime/app_session.py``) then clears
+both of those for every user, with no setting to turn it off. One client could make every
+session recompute its simulations and solves, again and again. The message cannot reach
+these caches; restarting the server empties them.
+"""
 
 from __future__ import annotations
 
+import copy
+import functools
+import inspect
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from typing import Generic, ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -18,29 +33,88 @@ from planner.focus_sample import SampleSpec, generate_focus
 from planner.io import GALLERY_DIR, GalleryEntry, gallery
 from planner.scenario import Scenario
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
-@st.cache_resource
+
+class Bounded(Generic[_P, _T]):
+    """``func``'s results for its last ``max_entries`` distinct arguments, shared by every
+    session, least recently used dropped first.
+
+    Arguments whose parameter name starts with ``_`` are left out of the key, as in
+    ``st.cache_data``; the others must hash by value. With ``copies`` (for results), each
+    caller gets its own deep copy, so no session can change what another sees; without it
+    (for read-only resources: the catalog, the gallery, the sample bill) all share one
+    object. Errors are not cached. Two sessions missing at once may both compute.
+    """
+
+    def __init__(
+        self, func: Callable[_P, _T], *, max_entries: int, copies: bool, spinner: str | None
+    ) -> None:
+        self._func = func
+        self._max_entries = max_entries
+        self._copies = copies
+        self._spinner = spinner
+        self._signature = inspect.signature(func)
+        self._entries: OrderedDict[tuple[Hashable, ...], _T] = OrderedDict()
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, func)
+
+    def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        key = tuple(v for name, v in bound.arguments.items() if not name.startswith("_"))
+        with self._lock:
+            found = key in self._entries
+            if found:
+                self._entries.move_to_end(key)
+                value = self._entries[key]
+        if not found:
+            if self._spinner is None:
+                value = self._func(*args, **kwargs)
+            else:
+                with st.spinner(self._spinner):
+                    value = self._func(*args, **kwargs)
+            with self._lock:
+                self._entries[key] = value
+                while len(self._entries) > self._max_entries:
+                    self._entries.popitem(last=False)
+        return copy.deepcopy(value) if self._copies else value
+
+
+def bounded(
+    max_entries: int, *, copies: bool = True, spinner: str | None = None
+) -> Callable[[Callable[_P, _T]], Bounded[_P, _T]]:
+    """Decorate a function with a :class:`Bounded` cache."""
+
+    def wrap(func: Callable[_P, _T]) -> Bounded[_P, _T]:
+        return Bounded(func, max_entries=max_entries, copies=copies, spinner=spinner)
+
+    return wrap
+
+
+@bounded(1, copies=False)
 def catalog() -> Catalog:
     return load_catalog()
 
 
-@st.cache_resource
+@bounded(1, copies=False)
 def gallery_entries() -> dict[str, GalleryEntry]:
     """The gallery by key. Read once per server: the files ship with the app."""
     return {entry.key: entry for entry in gallery()}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded(64)
 def economics_of(scenario: Scenario, demands: Demands) -> economics.UnitEconomics:
     return economics.evaluate(scenario, catalog(), demands=dict(demands))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded(64)
 def projection(scenario: Scenario, demands: Demands) -> pd.DataFrame:
     return economics.projection(scenario, catalog(), demands=dict(demands))
 
 
-@st.cache_data(max_entries=32, show_spinner="Simulating the training run…")
+@bounded(32, spinner="Simulating the training run…")
 def training_report(job: training.TrainingJob, pricing: Pricing) -> training.TrainingReport:
     return training.evaluate_plan(job, pricing, catalog())
 
@@ -49,22 +123,34 @@ def training_report(job: training.TrainingJob, pricing: Pricing) -> training.Tra
 # own DuckDB cursor); results are cached by the bill's fingerprint and the settings.
 
 
-@st.cache_resource(max_entries=4, show_spinner="Making the sample bill…")
+@bounded(4, copies=False, spinner="Making the sample bill…")
 def sample_bill(spec: SampleSpec) -> Bill:
     return bill_from_frame(generate_focus(spec), source=f"the sample bill (seed {spec.seed})")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def attribution(_bill: Bill, fingerprint: str, settings: AttributionSettings) -> Attribution:
-    return attribute(_bill, settings)
+# Stands for the bill's name in a cached attribution: the cache is keyed by the bill's
+# content, so a name in it would show one session's file name to another with the same bytes.
+_BILL_NAME = "\x00bill\x00"
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+def attribution(bill: Bill, fingerprint: str, settings: AttributionSettings) -> Attribution:
+    """The bill's attribution, cached by its content; its name is put in after the lookup."""
+    shared = _attribution(bill, fingerprint, settings)
+    notes = tuple(note.replace(_BILL_NAME, bill.source) for note in shared.notes)
+    return replace(shared, notes=notes)
+
+
+@bounded(64)
+def _attribution(_bill: Bill, fingerprint: str, settings: AttributionSettings) -> Attribution:
+    return attribute(replace(_bill, source=_BILL_NAME), settings)
+
+
+@bounded(128)
 def cost_by(_bill: Bill, fingerprint: str, view: CostView, dimension: str) -> pd.DataFrame:
     return attribution_cost_by(_bill, view, dimension)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded(16)
 def bill_pools(_bill: Bill, fingerprint: str) -> MonthlyPools:
     return pools_from_bill(_bill)
 
@@ -73,14 +159,14 @@ def bill_pools(_bill: Bill, fingerprint: str) -> MonthlyPools:
 # (a tuple of floats, or None).
 
 
-@st.cache_data(max_entries=32, show_spinner="Pricing the endpoint and its levers…")
+@bounded(32, spinner="Pricing the endpoint and its levers…")
 def serving_result(
     endpoint: serving.Endpoint, pricing: Pricing, demand: tuple[float, ...] | None
 ) -> serving.ServingResult:
     return serving.evaluate_serving(endpoint, pricing, catalog(), csv_demand=demand)
 
 
-@st.cache_data(max_entries=16, show_spinner="Optimising a mix over several instance types…")
+@bounded(16, spinner="Optimising a mix over several instance types…")
 def alternative_mix(
     endpoint: serving.Endpoint, pricing: Pricing, demand: tuple[float, ...] | None
 ) -> tuple[fleet.MixPlan, tuple[str, ...]]:
@@ -90,7 +176,7 @@ def alternative_mix(
     return fleet.optimize_mix(problem), skipped
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@bounded(32)
 def serving_right_sizing(
     endpoint: serving.Endpoint, pricing: Pricing, providers: tuple[str, ...] | None
 ) -> pd.DataFrame:

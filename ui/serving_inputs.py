@@ -8,6 +8,7 @@ as in a YAML file. An uploaded CSV is the one exception: the link records its fi
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +17,7 @@ import streamlit as st
 from planner import serving
 from planner.architectures import kv_bytes_per_token, total_params
 from planner.catalog import ModelArchitecture, PriceTier, load_model_architectures
-from planner.demand_io import parse_demand_csv
+from planner.demand_io import MAX_CSV_BYTES, check_csv_size, parse_demand_csv
 from planner.errors import PlannerInputError
 from planner.scenario import Scenario, scenario_to_mapping
 from ui import cache, inputs, page, state
@@ -98,6 +99,8 @@ def _upload_changed(index: int) -> None:
     if uploaded is None:
         return
     try:
+        # Before the bytes are copied: a client other than the browser can pass the limit.
+        check_csv_size(uploaded.size, uploaded.name)
         demand = parse_demand_csv(uploaded.getvalue(), name=uploaded.name)
     except PlannerInputError as error:
         state.add_notice(f"{uploaded.name} was not used, and nothing was changed: {error}")
@@ -141,6 +144,7 @@ def edited_endpoint(scenario: Scenario, index: int) -> page.Edit:
         key=key("csv"),
         on_change=_upload_changed,
         args=(index,),
+        max_upload_size=math.ceil(MAX_CSV_BYTES / 1024 / 1024),  # 2 MB, not the server's 200
         help="It replaces the traffic shape. It stays in this session only: a share link "
         "records its file name, not its contents.",
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from planner.errors import PlannerInputError
-from planner.scenario import dump_scenario_yaml, read_scenario_yaml
+from planner.io import check_scenario_size
+from planner.scenario import MAX_YAML_BYTES, dump_scenario_yaml, read_scenario_yaml
 from ui import cache, state
 
 _GALLERY = "_gallery"
@@ -23,6 +26,9 @@ def _load_upload() -> None:
     if uploaded is None:
         return
     try:
+        # The browser keeps to the widget's limit, another client need not: the size is
+        # checked before the bytes are copied out of Streamlit's upload store.
+        check_scenario_size(uploaded.size, uploaded.name)
         text = uploaded.getvalue().decode("utf-8")
         loaded = read_scenario_yaml(text)
         state.load(loaded.scenario)
@@ -65,5 +71,7 @@ def scenario_controls() -> None:
             type=["yaml", "yml"],
             key=_UPLOAD,
             on_change=_load_upload,
+            # Whole megabytes only: 1 MB, not the server's 200 MB for billing exports.
+            max_upload_size=math.ceil(MAX_YAML_BYTES / 1024 / 1024),
             help="A YAML file downloaded from this app, or one from the scenarios/ gallery.",
         )

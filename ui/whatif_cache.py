@@ -1,36 +1,38 @@
-"""Cached calls into the build-vs-buy and what-if models. Scenarios hash by value."""
+"""Cached calls into the build-vs-buy and what-if models. Scenarios hash by value.
+
+They use :func:`ui.cache.bounded`, which Streamlit's clear-cache message cannot empty.
+"""
 
 from __future__ import annotations
-
-import streamlit as st
 
 from planner import buildbuy, whatif
 from planner.business_case import Output
 from planner.scenario import Scenario
 from ui import cache
+from ui.cache import bounded
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded(64)
 def tco(scenario: Scenario) -> buildbuy.Tco:
     return buildbuy.tco(scenario, cache.catalog())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded(64)
 def tornado(scenario: Scenario, output: Output) -> whatif.Tornado:
     return whatif.tornado(scenario, output, cache.catalog())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded(64)
 def switching_values(scenario: Scenario) -> tuple[whatif.Switch, ...]:
     return whatif.switching_values(scenario, cache.catalog())
 
 
 # The page shows each panel's stage itself (st.status, st.spinner).
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded(16)
 def monte_carlo(scenario: Scenario, samples: int) -> whatif.Uncertainty:
     return whatif.monte_carlo(scenario, cache.catalog(), samples=samples)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded(64)
 def compare(entries: tuple[tuple[str, Scenario], ...]) -> whatif.Comparison:
     return whatif.compare(entries, cache.catalog())

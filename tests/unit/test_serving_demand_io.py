@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from planner.demand_io import (
 )
 from planner.errors import PlannerInputError
 from planner.fleet import MAX_HOURS
+from tests.conftest import run_capped
 
 
 def test_hours_and_timestamps_both_read():
@@ -96,3 +98,108 @@ def test_the_app_reads_gallery_csvs_by_plain_name_only(tmp_path: Path):
     for hostile in ("../load.csv", "/etc/passwd", "sub/load.csv", ".hidden.csv", "load.txt"):
         assert gallery_demand_csv(hostile, tmp_path) is None
     assert gallery_demand_csv("absent.csv", tmp_path) is None
+
+
+# ------------------------------------------------- files a scenario names (issue 15)
+
+ETC_LINE = "root:x:0:0:root:/root:/bin/bash"
+
+
+@pytest.fixture
+def plans(tmp_path: Path) -> Path:
+    """A scenario folder, with a secret beside it (outside) and a CSV in it."""
+    (tmp_path / "secret.csv").write_text(f"{ETC_LINE}\n", encoding="utf-8")
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    (folder / "load.csv").write_text("hour,demand\n0,7\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("/etc/passwd", "is an absolute path"),
+        ("../secret.csv", "goes up a folder (..)"),
+        ("sub/../../secret.csv", "goes up a folder (..)"),
+        ("escape.csv", "is a link to a file outside the scenario's folder"),
+    ],
+)
+def test_a_named_file_must_be_inside_the_scenarios_folder(plans: Path, name, words):
+    (plans / "escape.csv").symlink_to(plans.parent / "secret.csv")
+    with pytest.raises(PlannerInputError, match="To fix: put the CSV next to") as error:
+        resolve_demand_csv(name, plans / "plan.yaml")
+    message = str(error.value)
+    assert words in message
+    assert "root:" not in message
+
+
+def test_a_link_that_stays_inside_the_folder_is_read(plans: Path):
+    (plans / "data").mkdir()
+    (plans / "data" / "alias.csv").symlink_to(plans / "load.csv")
+    assert resolve_demand_csv("data/alias.csv", plans / "plan.yaml").values == (7.0,)
+
+
+def test_a_named_file_never_has_its_cells_text_in_the_message(plans: Path):
+    (plans / "passwd.csv").write_text(f"{ETC_LINE}\n", encoding="utf-8")
+    (plans / "cell.csv").write_text("hour,demand\n0,TOPSECRET\n", encoding="utf-8")
+    (plans / "hour.csv").write_text("hour,demand\nHUSH,1\n", encoding="utf-8")
+    (plans / "stamp.csv").write_text(
+        "timestamp,demand\n2031-05-06T07:00:00Z,1\n2031-05-06T09:00:00Z,1\n", encoding="utf-8"
+    )
+    for name, line in (("passwd.csv", None), ("cell.csv", 2), ("hour.csv", 2), ("stamp.csv", 3)):
+        with pytest.raises(PlannerInputError) as error:
+            resolve_demand_csv(name, plans / "plan.yaml")
+        message = str(error.value)
+        for secret in ("root", "TOPSECRET", "HUSH", "2031"):
+            assert secret not in message, message
+        if line is not None:
+            assert f"{name} line {line}" in message
+
+
+def test_a_named_file_still_says_which_hours_are_missing(plans: Path):
+    # Whole numbers it parsed from the hour column are not a cell's text: they are shown.
+    (plans / "gap.csv").write_text("hour,demand\n0,1\n3,1\n", encoding="utf-8")
+    with pytest.raises(
+        PlannerInputError, match=r"gap\.csv line 3: hour 3 follows hour 0, so hours"
+    ):
+        resolve_demand_csv("gap.csv", plans / "plan.yaml")
+
+
+def test_an_uploaded_csv_still_quotes_the_cell_at_fault():
+    with pytest.raises(PlannerInputError, match="demand 'TOPSECRET' is not a number"):
+        parse_demand_csv("hour,demand\n0,TOPSECRET\n", name="mine.csv")
+
+
+def test_a_folder_is_refused(plans: Path):
+    (plans / "dir.csv").mkdir()
+    with pytest.raises(PlannerInputError, match=r"dir\.csv is a folder"):
+        resolve_demand_csv("dir.csv", plans / "plan.yaml")
+
+
+READ = (
+    "from planner.demand_io import {function}\n"
+    "from planner.errors import PlannerInputError\n"
+    "try:\n    {call}\nexcept PlannerInputError as error:\n    print(error)\n"
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(plans: Path):
+    os.mkfifo(plans / "pipe.csv")
+    call = f"resolve_demand_csv('pipe.csv', {str(plans / 'plan.yaml')!r})"
+    done = run_capped(READ.format(function="resolve_demand_csv", call=call))
+    assert "pipe.csv is not a regular file" in done.stdout, done.stderr[-500:]
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/proc/self/pagemap"])
+def test_a_file_whose_stat_size_lies_is_read_only_to_the_cap(device):
+    # stat() says 0 bytes for both: /dev/zero is endless, and /proc/self/pagemap is a
+    # "regular" file holding far more than the cap. Reading MAX_CSV_BYTES + 1 at most
+    # refuses both in bounded memory; trusting stat() read /dev/zero until memory ran out.
+    if not Path(device).exists():
+        pytest.skip(f"no {device} here")
+    call = f"read_demand_csv({device!r})"
+    done = run_capped(READ.format(function="read_demand_csv", call=call))
+    name = Path(device).name
+    expected = f"{name} is not a regular file" if device == "/dev/zero" else "larger than 2 MB"
+    assert expected in done.stdout, (done.stdout, done.stderr[-500:])
