@@ -11,28 +11,32 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from planner.io import GALLERY_DIR
+from planner.io import GALLERY_DIR, read_scenario
 from planner.serving import evaluate_serving
 from tests.conftest import ROOT
 
 CASE = GALLERY_DIR / "inference_8c_to_2c.yaml"
 
 PLAN = """\
+schema_version: 2
 title: CSV-driven endpoint
-serving_plan:
-  name: chat
-  traffic:
-    demand_csv: {csv}
-  model:
-    parameters_billion: 8
-    precision: int8
-    output_tokens: 250
-  instance_type: g6.xlarge
-  max_batch: 32
-  latency_target_ms: 20000
-  mix:
-    instance_types: [g6.xlarge, g6e.xlarge, g4dn.xlarge]
-    spot_max_share: {share}
+serving:
+  - name: chat
+    traffic:
+      demand_csv: {csv}
+    model:
+      parameters_billion: 8
+      precision: int8
+      output_tokens: 250
+    instance_type: g6.xlarge
+    max_batch: 32
+    latency_target_ms: 20000
+    autoscaling:
+      enabled: true
+    mix:
+      instance_types: [g6.xlarge, g6e.xlarge, g4dn.xlarge]
+      tiers: [on_demand, spot, reserved_1y, reserved_3y]
+      spot_max_share: {share}
 {extra}
 """
 
@@ -108,6 +112,9 @@ def test_a_demand_csv_is_read_relative_to_the_yaml_file(tmp_path: Path):
     path = write_plan(tmp_path)
     status, text = run("mix", str(path), "--json")
     assert status == 0, text
+    assert len(json.loads(text)["hourly"]) == 168
+    status, text = run("mix", str(path), "--alternatives", "--json")
+    assert status == 0, text
     data = json.loads(text)
     assert len(data["hourly"]) == 168
     # Hour 5 of the CSV, raised to cover the next 5 minutes (the default scale-up lag).
@@ -168,17 +175,18 @@ def test_a_full_spot_cap_with_interruptions_exits_2(tmp_path: Path, capsys):
 
 
 def test_a_budget_below_the_minimum_reports_the_smallest_budget(tmp_path: Path):
-    cheapest = json.loads(run("mix", str(write_plan(tmp_path)), "--json")[1])["total_cost_usd"]
+    alternatives = run("mix", str(write_plan(tmp_path)), "--alternatives", "--json")[1]
+    cheapest = json.loads(alternatives)["total_cost_usd"]
     monthly = cheapest * 730 / 168
-    path = write_plan(tmp_path, extra=f"    budget_usd_per_month: {0.6 * monthly:.2f}")
-    status, text = run("mix", str(path), "--json")
+    path = write_plan(tmp_path, extra=f"      budget_usd_per_month: {0.6 * monthly:.2f}")
+    status, text = run("mix", str(path), "--alternatives", "--json")
     assert status == 0
     data = json.loads(text)
     assert data["status"] == "infeasible"
     assert data["min_budget_usd"] == pytest.approx(cheapest)
     assert 0 < data["served_fraction"] < 1
     assert "below the cheapest plan" in data["message"]
-    assert "infeasible" in run("mix", str(path))[1]
+    assert "infeasible" in run("mix", str(path), "--alternatives")[1]
 
 
 def test_no_type_able_to_serve_exits_2(tmp_path: Path, capsys):
@@ -188,18 +196,27 @@ def test_no_type_able_to_serve_exits_2(tmp_path: Path, capsys):
     )
     text = text.replace("instance_type: g6.xlarge", "instance_type: p5.48xlarge")
     path.write_text(text, encoding="utf-8")
-    assert run("mix", str(path))[0] == 2
+    assert run("mix", str(path), "--alternatives")[0] == 2
     assert "No instance type can serve" in capsys.readouterr().err
 
 
-def test_a_scenario_without_a_serving_plan_exits_2(capsys):
+def test_a_scenario_without_an_endpoint_exits_2(capsys):
     assert run("serve", str(GALLERY_DIR / "blank.yaml"))[0] == 2
-    assert "no serving_plan section" in capsys.readouterr().err
+    assert "has no serving endpoint" in capsys.readouterr().err
+
+
+def test_several_endpoints_need_endpoint(tmp_path: Path, capsys):
+    path = tmp_path / "two.yaml"
+    path.write_text("serving:\n  - name: a\n  - name: b\n", encoding="utf-8")
+    for command in ("serve", "mix"):
+        assert run(command, str(path))[0] == 2
+        assert "has 2 endpoints ('a', 'b')" in capsys.readouterr().err
 
 
 def test_serve_matches_the_library():
     data = json.loads(run("serve", str(CASE), "--json")[1])
-    from planner.io import read_scenario
-
-    result = evaluate_serving(read_scenario(CASE))
-    assert data["monthly_cost_usd"] == pytest.approx(result.optimised.monthly_cost_usd)
+    scenario = read_scenario(CASE)
+    result = evaluate_serving(scenario.serving[0], scenario.pricing)
+    assert data["monthly_cost_usd"] == result.optimised.monthly_cost_usd
+    assert data["instance_types"] == ["g4dn.xlarge"]
+    assert data["min_replicas"] == 2
