@@ -126,7 +126,8 @@ def test_train_prints_cost_time_gpu_hours_and_the_spot_figures():
     status, text = run("train", str(CASE), "--json")
     assert status == 0
     data = json.loads(text)
-    report = evaluate_plan(read_scenario(CASE))
+    scenario = read_scenario(CASE)
+    report = evaluate_plan(scenario.training[0], scenario.pricing)
     for key in (
         "cost_usd",
         "wall_clock_hours",
@@ -139,6 +140,7 @@ def test_train_prints_cost_time_gpu_hours_and_the_spot_figures():
         "deadline_probability",
     ):
         assert data[key] is not None, key
+    assert data["job"] == "ranking model retrain"
     assert data["cost_usd"] == pytest.approx(report.run.cost_usd)
     assert data["gpu_hours"] == pytest.approx(report.run.gpu_hours)
     assert data["deadline_probability"] == 1.0
@@ -162,8 +164,8 @@ def test_train_table_shows_the_levers():
 def test_on_demand_plan_has_null_spot_figures(tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(
-        "training_plan:\n  params: 1.0e9\n  tokens: 2.0e10\n  instance_type: p4d.24xlarge\n"
-        "  deadline_hours: 10\n",
+        "training:\n  - params: 1.0e9\n    tokens: 2.0e10\n    instance_type: p4d.24xlarge\n"
+        "    deadline_hours: 10\n",
         encoding="utf-8",
     )
     status, text = run("train", str(path), "--json")
@@ -224,8 +226,8 @@ def test_interruptions_so_frequent_the_run_never_finishes(capsys):
 def test_train_with_a_rate_that_never_finishes(capsys, tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(
-        "training_plan:\n  params: 1.0e9\n  tokens: 2.0e10\n  instance_type: p4d.24xlarge\n"
-        "  pricing: spot\n  interruptions_per_instance_hour: 30\n",
+        "training:\n  - params: 1.0e9\n    tokens: 2.0e10\n    instance_type: p4d.24xlarge\n"
+        "    pricing: spot\n    interruptions_per_instance_hour: 30\n",
         encoding="utf-8",
     )
     message = fails(capsys, "train", str(path), "--json")
@@ -236,8 +238,8 @@ def test_train_with_a_rate_that_never_finishes(capsys, tmp_path):
 def test_train_with_a_model_that_fits_no_gpu_count(capsys, tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(
-        "training_plan:\n  params: 7.0e10\n  tokens: 1.4e12\n  instance_type: p4d.24xlarge\n"
-        "  sharded: false\n",
+        "training:\n  - params: 7.0e10\n    tokens: 1.4e12\n    instance_type: p4d.24xlarge\n"
+        "    sharded: false\n",
         encoding="utf-8",
     )
     message = fails(capsys, "train", str(path))
@@ -247,7 +249,7 @@ def test_train_with_a_model_that_fits_no_gpu_count(capsys, tmp_path):
 def test_train_with_a_budget_too_small(capsys, tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(
-        "training_plan:\n  budget_usd: 0.2\n  instance_type: p4d.24xlarge\n", encoding="utf-8"
+        "training:\n  - budget_usd: 0.2\n    instance_type: p4d.24xlarge\n", encoding="utf-8"
     )
     message = fails(capsys, "train", str(path))
     assert "raise the budget to at least $" in message
@@ -256,16 +258,30 @@ def test_train_with_a_budget_too_small(capsys, tmp_path):
 def test_train_with_an_mfu_above_one(capsys, tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(
-        "training_plan:\n  params: 1.0e9\n  tokens: 2.0e10\n  mfu: 1.2\n", encoding="utf-8"
+        "training:\n  - params: 1.0e9\n    tokens: 2.0e10\n    mfu: 1.2\n", encoding="utf-8"
     )
     message = fails(capsys, "train", str(path))
-    assert "training_plan.mfu = 1.2" in message
+    assert "training[0].mfu = 1.2" in message
     assert "at most 1" in message
 
 
-def test_train_without_a_plan(capsys):
+def test_train_without_a_job(capsys):
     message = fails(capsys, "train", str(ROOT / "scenarios" / "blank.yaml"))
-    assert "no training plan" in message
+    assert "has no training job" in message
+
+
+def test_several_jobs_need_job(capsys, tmp_path):
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "training:\n  - name: a\n    hours_per_run: 1\n  - name: b\n    hours_per_run: 2\n",
+        encoding="utf-8",
+    )
+    assert "has 2 training jobs ('a', 'b')" in fails(capsys, "train", str(path))
+    status, text = run("train", str(path), "--job", "b", "--json")
+    assert status == 0
+    data = json.loads(text)
+    assert (data["job"], data["params"], data["memory"]) == ("b", None, None)
+    assert data["wall_clock_hours"] == 2.0
 
 
 def test_a_real_process_exits_2_without_a_traceback():
