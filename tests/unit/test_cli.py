@@ -111,4 +111,4 @@ def test_negative_traffic_and_malformed_yaml_in_the_cli(tmp_path):
 def test_show_link_accepts_a_bare_token(recommender):
     status, text = run("show-link", encode(recommender))
     assert status == 0
-    assert "schema_version: 1" in text
+    assert "schema_version: 2" in text

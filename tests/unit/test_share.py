@@ -75,7 +75,7 @@ def test_link_needs_an_http_base():
 def test_payload_is_compact_json():
     token = encode(Scenario(title="T"))
     raw = zlib.decompress(base64.urlsafe_b64decode(token[2:] + "=="))
-    assert json.loads(raw) == {"schema_version": 1, "title": "T"}
+    assert json.loads(raw) == {"schema_version": 2, "title": "T"}
 
 
 @pytest.mark.parametrize("version", ["²", "¹1", "٣"])
