@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.catalog import PriceOverride
-from planner.economics import evaluate, scale_traffic
+from planner.economics import CostCategory, evaluate, scale_traffic
 from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
+from planner.serving import price_endpoint
 from planner.share import decode, encode
+from planner.training import estimate_run
 from tests.strategies import CATALOG, scenarios
 
 settings.register_profile("ci", deadline=None, max_examples=60)
@@ -33,6 +35,24 @@ def test_yaml_round_trip(scenario):
 def test_breakdown_sums_to_total(scenario):
     result = evaluate(scenario)
     assert math.fsum(result.breakdown().values()) == pytest.approx(
+        result.monthly_cost_usd, rel=1e-12, abs=1e-9
+    )
+
+
+@given(scenarios)
+def test_each_overview_line_is_the_one_pricing_path(scenario):
+    result = evaluate(scenario, CATALOG)
+    training = [line for line in result.lines if line.category is CostCategory.TRAINING]
+    serving = [line for line in result.lines if line.category is CostCategory.SERVING]
+    assert [line.item for line in training] == [job.name for job in scenario.training]
+    assert [line.item for line in serving] == [endpoint.name for endpoint in scenario.serving]
+    for line, job in zip(training, scenario.training, strict=True):
+        run = estimate_run(job, scenario.pricing, CATALOG)
+        assert line.usd_per_month == run.cost_per_month_usd
+    for line, endpoint in zip(serving, scenario.serving, strict=True):
+        priced = price_endpoint(endpoint, scenario.pricing, CATALOG)
+        assert line.usd_per_month == priced.monthly_cost_usd
+    assert math.fsum(line.usd_per_month for line in result.lines) == pytest.approx(
         result.monthly_cost_usd, rel=1e-12, abs=1e-9
     )
 
