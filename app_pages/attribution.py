@@ -1,5 +1,6 @@
 """Attribution: who owns each dollar of a FOCUS bill (showback), and their invoices (chargeback)."""
 
+import math
 from dataclasses import replace
 
 import pandas as pd
@@ -86,7 +87,7 @@ with st.container(border=True):
             type=["csv", "gz", "parquet"],
             key=_UPLOAD,
             on_change=_on_upload,
-            max_upload_size=billing_io.MAX_UPLOAD_BYTES // 1024 // 1024,
+            max_upload_size=max(1, math.ceil(billing_io.MAX_UPLOAD_BYTES / 1024 / 1024)),
             help=(
                 "FOCUS 1.0-1.2 columns, as CSV (.csv or .csv.gz) or Parquet, up to "
                 f"{billing_io.MAX_UPLOAD_BYTES // 1024 // 1024} MB. Rows that cannot be used "

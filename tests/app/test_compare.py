@@ -96,7 +96,7 @@ def test_a_bad_lever_value_is_explained_and_not_kept():
     add_lever(at, 0, "serving[0].model.precision", "int9")
     message = " ".join(e.value for e in at.error)
     assert "serving[0].model.precision" in message
-    assert "'int9'" in message
+    assert '"int9"' in message
     assert "'fp16', 'int8' or 'int4'" in message
     assert at.session_state["scenario"] == before
 

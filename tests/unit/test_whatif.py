@@ -148,14 +148,14 @@ def test_levers_of_any_kind_are_validated_by_the_schema(serving_case, chat):
         (
             "serving[0].model.precision",
             "int9",
-            "serving[0].model.precision (\"ML API\") = 'int9': Input should be 'fp16', 'int8' "
+            "serving[0].model.precision (\"ML API\") = \"int9\": Input should be 'fp16', 'int8' "
             "or 'int4'",
         ),
-        ("serving[0].autoscaling.enabled", "maybe", "enabled (\"ML API\") = 'maybe'"),
+        ("serving[0].autoscaling.enabled", "maybe", 'enabled ("ML API") = "maybe"'),
         (
             "serving[0].mix.tiers",
             ("on_demand", "gold"),
-            "serving[0].mix.tiers[1] = 'gold': Input should be 'on_demand', 'spot'",
+            "serving[0].mix.tiers[1] = \"gold\": Input should be 'on_demand', 'spot'",
         ),
         (
             "serving[0].model.precison",
