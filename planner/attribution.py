@@ -35,7 +35,8 @@ cents, and the invoices plus the unallocated lines add up to the bill's total ex
 >>> frame = pd.DataFrame({
 ...     "BilledCost": ["10", "5", "1", "0.01"], "EffectiveCost": ["10", "5", "1", "0.01"],
 ...     "ChargeCategory": ["Usage"] * 4,
-...     "ChargePeriodStart": ["2025-01-01"] * 4, "ChargePeriodEnd": ["2025-01-02"] * 4,
+...     "ChargePeriodStart": ["2025-01-01T00:00:00Z"] * 4,
+...     "ChargePeriodEnd": ["2025-01-02T00:00:00Z"] * 4,
 ...     "Tags": ['{"team": "a"}', '{"team": "b"}', None, None]})
 >>> result = attribute(bill_from_frame(frame), AttributionSettings(
 ...     rules=(AttributionRule(tag_key="team"),), shared_rule=SharedRule.EVEN))

@@ -33,8 +33,8 @@ def bill(*rows: dict[str, object]):
             "BilledCost": row.get("billed", row.get("cost")),
             "EffectiveCost": row.get("cost"),
             "ChargeCategory": row.get("category", "Usage"),
-            "ChargePeriodStart": "2025-01-01",
-            "ChargePeriodEnd": "2025-01-02",
+            "ChargePeriodStart": "2025-01-01T00:00:00Z",
+            "ChargePeriodEnd": "2025-01-02T00:00:00Z",
             "ServiceName": row.get("service", "Compute"),
             "Tags": row.get("tags"),
             "CommitmentDiscountId": row.get("commitment_id"),
@@ -246,8 +246,8 @@ def test_idle_cost_needs_the_utilisation_column():
                 "BilledCost": ["1"],
                 "EffectiveCost": ["1"],
                 "ChargeCategory": ["Usage"],
-                "ChargePeriodStart": ["2025-01-01"],
-                "ChargePeriodEnd": ["2025-01-02"],
+                "ChargePeriodStart": ["2025-01-01T00:00:00Z"],
+                "ChargePeriodEnd": ["2025-01-02T00:00:00Z"],
             }
         )
     )

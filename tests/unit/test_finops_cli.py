@@ -41,7 +41,7 @@ def billing_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("bill") / "focus.csv"
     write_focus_csv(frame, path)
     with path.open("a", encoding="utf-8") as handle:
-        handle.write("oops,1,Usage,2025-01-01\n")  # a short line: rejected, not fatal
+        handle.write("oops,1,Usage,2025-01-01T00:00:00Z\n")  # a short line: rejected, not fatal
     return path
 
 
@@ -85,7 +85,8 @@ def test_attribute_billed_view_and_text_output(billing_csv):
 
 def test_rejections_are_capped_at_20(tmp_path):
     header = "BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd"
-    lines = [header, "1,1,Usage,2025-01-01,2025-01-02"] + ["x,1,Usage,2025-01-01,2025-01-02"] * 30
+    row = "Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z"
+    lines = [header, f"1,1,{row}"] + [f"x,1,{row}"] * 30
     path = tmp_path / "bill.csv"
     path.write_text("\n".join(lines) + "\n")
     data = json.loads(run("attribute", str(path), "--by", "team", "--json")[1])
