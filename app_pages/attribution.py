@@ -57,12 +57,6 @@ def _cents(cents: int) -> str:
     return f"{'-' if cents < 0 else ''}${int(whole):,}.{part}"
 
 
-def _pool_label(pool: Pool, view: CostView) -> str:
-    if pool is Pool.COMMITMENT and view is CostView.BILLED:
-        return "commitment fees"
-    return POOL_LABELS[pool]
-
-
 base = page.start(notice_icon=page.ERROR_ICON)
 finops = base.finops or FinOps()
 current = finops.attribution
@@ -257,7 +251,7 @@ cols[3].metric(
     help=f"Usage with x_Utilization under {settings.idle_utilization:.0%}",
 )
 cols[4].metric(
-    _pool_label(Pool.COMMITMENT, settings.cost_view).capitalize(),
+    POOL_LABELS[Pool.COMMITMENT].capitalize(),
     usd(result.pool_cents(Pool.COMMITMENT) / 100),
 )
 cols[5].metric("Rows rejected", f"{bill.rows_rejected:,}", help=f"of {bill.rows_read:,} read")
@@ -318,9 +312,7 @@ else:
         st.success(line, icon=":material/check_circle:")
     if result.unallocated_cents:
         parts = ", ".join(
-            f"{_pool_label(pool, settings.cost_view)} {usd(cents / 100)}"
-            for pool, cents in result.unallocated
-            if cents
+            f"{POOL_LABELS[pool]} {usd(cents / 100)}" for pool, cents in result.unallocated if cents
         )
         st.warning(
             f"Not charged to anyone: {parts}. Choose a split rule (and share the commitment) "
