@@ -93,6 +93,9 @@ __all__ = [
     "cents_text",
     "cost_by",
     "largest_remainder",
+    "monthly_invoices_csv",
+    "months",
+    "spreadsheet_safe",
 ]
 
 TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r'^[^"\\\x00-\x1f]+$')]
@@ -346,14 +349,17 @@ class Attribution:
     def invoices_csv(self) -> str:
         """The chargeback invoices as CSV text, amounts as exact decimal strings.
 
-        The amounts add up to :attr:`total_cents` to the cent.
+        The amounts add up to :attr:`total_cents` to the cent. Owners and items come from
+        the bill's tags and service names, so each is :func:`spreadsheet_safe`.
         """
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([self.settings.dimension, "item", "amount_usd"])
+        writer.writerow([spreadsheet_safe(self.settings.dimension), "item", "amount_usd"])
         for line in self.invoice_lines:
             owner = line.owner if line.owner is not None else "(unallocated)"
-            writer.writerow([owner, line.item, cents_text(line.cents)])
+            writer.writerow(
+                [spreadsheet_safe(owner), spreadsheet_safe(line.item), cents_text(line.cents)]
+            )
         return out.getvalue()
 
 
@@ -376,6 +382,24 @@ POOL_LABELS = {
 # Pools shared only when the settings ask for unused commitment to be shared.
 _COMMITMENT_POOLS = (Pool.COMMITMENT, Pool.PURCHASE)
 _PURCHASE_ITEM = "{service} (commitment purchase, by the usage it covered)"
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell a spreadsheet shows as written and never runs as a formula.
+
+    A cell starting with ``= + - @``, a tab or a carriage return gets a leading
+    apostrophe, which spreadsheets read as "this is text" (OWASP's advice on CSV
+    injection). Amounts are written by :func:`cents_text` and need nothing: a plain
+    ``-12.34`` is a number, not a formula.
+
+    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")"), spreadsheet_safe("search")
+    ('\\'=HYPERLINK("http://x")', 'search')
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def cents_text(cents: int) -> str:
@@ -453,11 +477,18 @@ def _owner_columns(rules: Sequence[AttributionRule]) -> tuple[str, list[object]]
     return ", ".join(parts), params
 
 
-def _owned_sql(settings: AttributionSettings, cost: str) -> tuple[str, list[object]]:
+def _owned_sql(
+    settings: AttributionSettings, cost: str, month: str | None
+) -> tuple[str, list[object]]:
     """SQL for the ``focus`` rows with ``cost``, their owner, the rule that found it and
     their bucket: ``direct``, ``shared``, ``untagged``, ``commitment`` (untagged unused
-    commitment) or ``purchase`` (an untagged commitment purchase)."""
+    commitment) or ``purchase`` (an untagged commitment purchase). With ``month``
+    (``YYYY-MM``), only the rows whose charge period starts in that month."""
     owners, params = _owner_columns(settings.rules)
+    where = ""
+    if month is not None:
+        where = f"WHERE {DIMENSIONS['month']} = ?"
+        params.append(month)
     count = len(settings.rules)
     coalesce = ", ".join(f"o{i}" for i in range(count))
     which = " ".join(f"WHEN o{i} IS NOT NULL THEN {i + 1}" for i in range(count))
@@ -465,7 +496,7 @@ def _owned_sql(settings: AttributionSettings, cost: str) -> tuple[str, list[obje
         WITH base AS (
             SELECT {cost} AS cost, service, charge_category,
                    commitment_status, commitment_id, utilization, {owners}
-            FROM focus
+            FROM focus {where}
         ), owned AS (
             SELECT *, coalesce({coalesce}) AS owner, CASE {which} ELSE 0 END AS rule FROM base
         )
@@ -481,13 +512,13 @@ def _owned_sql(settings: AttributionSettings, cost: str) -> tuple[str, list[obje
     return sql, [*params, list(settings.shared_values)]
 
 
-def _aggregate(bill: Bill, settings: AttributionSettings) -> pd.DataFrame:
+def _aggregate(bill: Bill, settings: AttributionSettings, month: str | None) -> pd.DataFrame:
     """Exact sums by bucket, owner, rule, service, category, idleness and commitment.
 
     Sums travel as text: a DECIMAL fetched into pandas becomes float64, and a half cent
     such as 0.015 would then round down.
     """
-    owned, params = _owned_sql(settings, settings.cost_view.column)
+    owned, params = _owned_sql(settings, settings.cost_view.column, month)
     sql = f"""
         SELECT bucket, owner, rule, coalesce(service, '(no service)') AS service,
             charge_category,
@@ -503,12 +534,14 @@ def _aggregate(bill: Bill, settings: AttributionSettings) -> pd.DataFrame:
     )
 
 
-def _covered(bill: Bill, settings: AttributionSettings, ids: Sequence[str]) -> pd.DataFrame:
+def _covered(
+    bill: Bill, settings: AttributionSettings, ids: Sequence[str], month: str | None
+) -> pd.DataFrame:
     """The amortised cost of the rows each commitment covers, by bucket, owner and service.
 
     These are the weights an untagged purchase is split by; negative sums weigh nothing.
     """
-    owned, params = _owned_sql(settings, "effective")
+    owned, params = _owned_sql(settings, "effective", month)
     sql = f"""
         SELECT commitment_id, bucket, owner, coalesce(service, '(no service)') AS service,
             sum(cost)::VARCHAR AS usd
@@ -520,14 +553,19 @@ def _covered(bill: Bill, settings: AttributionSettings, ids: Sequence[str]) -> p
     return bill.frame(sql, [*params, list(ids)])
 
 
-def attribute(bill: Bill, settings: AttributionSettings | None = None) -> Attribution:
+def attribute(
+    bill: Bill, settings: AttributionSettings | None = None, *, month: str | None = None
+) -> Attribution:
     """Split a bill among owners by ``settings``; see the module docstring for the rules.
+
+    With ``month`` (``YYYY-MM``, one of :func:`months`), only that month's rows are split:
+    a commitment purchase then goes by the usage it covers in that month.
 
     Never raises for a valid bill and settings: an attribution with nobody to split the
     pools among leaves them unallocated and says so in ``notes``.
     """
     settings = settings or AttributionSettings()
-    frame = _aggregate(bill, settings)
+    frame = _aggregate(bill, settings, month)
     notes: list[str] = []
 
     # Level 1: exact leaves (owner x invoice item, and each pool) to cents summing to the
@@ -542,7 +580,7 @@ def attribute(bill: Bill, settings: AttributionSettings | None = None) -> Attrib
             leaves[(str(owner), f"{service} (direct)")] += Fraction(exact)
         elif bucket != "purchase":
             pool_exact[Pool(bucket)] += Fraction(exact)
-    _split_purchases(bill, settings, frame, leaves, pool_exact)
+    _split_purchases(bill, settings, frame, leaves, pool_exact, month)
     total_exact = sum(frame["exact"], Decimal(0))
     total_cents = to_cents(total_exact)
     keys = sorted(leaves)
@@ -615,6 +653,7 @@ def _split_purchases(
     frame: pd.DataFrame,
     leaves: dict[tuple[str, str], Fraction],
     pool_exact: dict[Pool, Fraction],
+    month: str | None,
 ) -> None:
     """Add each untagged commitment purchase to the leaves and pools of the usage it covers.
 
@@ -628,7 +667,7 @@ def _split_purchases(
     amounts: dict[str, Fraction] = defaultdict(Fraction)
     for commitment_id, exact in zip(purchases["commitment_id"], purchases["exact"], strict=True):
         amounts[str(commitment_id)] += Fraction(exact)
-    covered = _covered(bill, settings, sorted(amounts))
+    covered = _covered(bill, settings, sorted(amounts), month)
     targets: dict[str, dict[tuple[str, str] | Pool, Fraction]] = defaultdict(
         lambda: defaultdict(Fraction)
     )
@@ -794,6 +833,78 @@ def cost_by(bill: Bill, view: CostView, dimension: str, *, limit: int = 50) -> p
         )
         frame = pd.concat([head, rest], ignore_index=True)
     return frame
+
+
+def months(bill: Bill) -> tuple[str, ...]:
+    """The months (``YYYY-MM``) in which the bill's charge periods start, in order."""
+    rows = bill.query(f"SELECT DISTINCT {DIMENSIONS['month']} AS m FROM focus ORDER BY m")  # noqa: S608
+    return tuple(str(row[0]) for row in rows)
+
+
+INVOICE_COLUMNS = (
+    "direct_usd",
+    "untagged_share_usd",
+    "shared_share_usd",
+    "commitment_share_usd",
+    "amount_usd",
+)
+
+
+def monthly_invoices_csv(by_month: Sequence[tuple[str, Attribution]]) -> str:
+    """Chargeback lines as CSV: one per owner and month, then that month's unallocated.
+
+    Columns: ``month``, the owner dimension (e.g. ``team``), the parts of the amount
+    (:data:`INVOICE_COLUMNS`) and ``amount_usd``, all exact decimals; each month's lines
+    add up to that month's total to the cent. Text cells are :func:`spreadsheet_safe`.
+
+    >>> import pandas as pd
+    >>> from planner.billing import bill_from_frame
+    >>> bill = bill_from_frame(pd.DataFrame({"BilledCost": ["2", "1"],
+    ...     "EffectiveCost": ["2", "1"], "ChargeCategory": ["Usage"] * 2,
+    ...     "ChargePeriodStart": ["2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z"],
+    ...     "ChargePeriodEnd": ["2025-01-02T00:00:00Z", "2025-02-02T00:00:00Z"],
+    ...     "Tags": ['{"team": "=a"}', None]}))
+    >>> settings = AttributionSettings(rules=(AttributionRule(tag_key="team"),))
+    >>> print(monthly_invoices_csv([(m, attribute(bill, settings, month=m))
+    ...     for m in months(bill)]), end="")
+    month,team,direct_usd,untagged_share_usd,shared_share_usd,commitment_share_usd,amount_usd
+    2025-01,'=a,2.00,0.00,0.00,0.00,2.00
+    2025-02,(unallocated),0.00,1.00,0.00,0.00,1.00
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    dimension = by_month[0][1].settings.dimension if by_month else "owner"
+    writer.writerow(["month", spreadsheet_safe(dimension), *INVOICE_COLUMNS])
+    for month, result in by_month:
+        for a in sorted(result.allocations, key=lambda a: a.owner):
+            if not any((a.direct_cents, a.untagged_cents, a.shared_cents, a.commitment_cents)):
+                continue
+            parts = (a.direct_cents, a.untagged_cents, a.shared_cents, a.commitment_cents)
+            writer.writerow(
+                [
+                    spreadsheet_safe(month),
+                    spreadsheet_safe(a.owner),
+                    *(cents_text(c) for c in parts),
+                    cents_text(a.total_cents),
+                ]
+            )
+        if result.unallocated_cents:
+            pools = dict(result.unallocated)
+            parts = (
+                0,
+                pools.get(Pool.UNTAGGED, 0),
+                pools.get(Pool.SHARED, 0),
+                pools.get(Pool.COMMITMENT, 0) + pools.get(Pool.PURCHASE, 0),
+            )
+            writer.writerow(
+                [
+                    spreadsheet_safe(month),
+                    "(unallocated)",
+                    *(cents_text(c) for c in parts),
+                    cents_text(result.unallocated_cents),
+                ]
+            )
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- charts
