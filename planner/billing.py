@@ -71,9 +71,12 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "Bill",
+    "ContractCommitment",
+    "ContractCommitments",
     "CostView",
     "Rejection",
     "bill_from_frame",
+    "contract_commitments_from_rows",
     "finish_bill",
     "new_connection",
 ]
@@ -302,8 +305,8 @@ the columns to the FOCUS names.
             f"{source} is a FOCUS 1.3 Contract Commitment dataset: it lists the terms of "
             "contract commitments (ContractCommitmentId, ContractCommitmentCost, ...), not "
             "charges, so it has no costs to attribute",
-            fix="attribute the cost and usage export, and give this file beside it "
-            "(attribute BILL --commitments THIS_FILE) to list the commitments' terms",
+            fix="attribute the cost and usage export; this file's terms can be listed beside "
+            "it (python -m planner attribute BILL --commitments THIS_FILE)",
         )
     if missing:
         shown = ", ".join(n if len(n) <= 60 else n[:57] + "..." for n in present[:30]) + (
@@ -693,6 +696,120 @@ def bill_from_frame(frame: pd.DataFrame, *, source: str = "data frame") -> Bill:
         columns=list(mapping),
         first_line=1,
         extra_notes=notes,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractCommitment:
+    """One row of a FOCUS 1.3 Contract Commitment dataset: a commitment's terms.
+
+    Dates are kept as written (the spec's examples write some as plain dates); ``cost`` is
+    in ``currency`` and is not converted.
+    """
+
+    commitment_id: str
+    contract_id: str | None
+    category: str | None
+    kind: str | None
+    description: str | None
+    period_start: str | None
+    period_end: str | None
+    cost: Decimal | None
+    currency: str | None
+    quantity: Decimal | None
+    unit: str | None
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractCommitments:
+    """The commitments of one Contract Commitment file, with the rows that could not be read."""
+
+    source: str
+    commitments: tuple[ContractCommitment, ...]
+    rejections: tuple[Rejection, ...]
+    notes: tuple[str, ...]
+
+
+def _exact(text: str | None) -> Decimal | None:
+    """A decimal number as written, or None; ``nan`` and infinities are not numbers.
+
+    >>> _exact("925000.00"), _exact("$5"), _exact("nan"), _exact(None)
+    (Decimal('925000.00'), None, None, None)
+    """
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
+
+
+def contract_commitments_from_rows(
+    rows: Iterable[Mapping[str, str | None]], *, source: str, first_line: int = 2
+) -> ContractCommitments:
+    """Read the rows of a FOCUS 1.3 Contract Commitment dataset (column name -> text).
+
+    A row without a ``ContractCommitmentId``, or whose ``ContractCommitmentCost`` or
+    ``ContractCommitmentQuantity`` is not a number, is rejected with its line.
+
+    >>> result = contract_commitments_from_rows([{"ContractCommitmentId": "C-1",
+    ...     "ContractCommitmentCost": "100.50", "BillingCurrency": "EUR",
+    ...     "ContractCommitmentPeriodStart": "2025-12-01"}], source="c.csv")
+    >>> result.commitments[0].cost, result.notes
+    (Decimal('100.50'), ('Amounts are in EUR as written; they are not converted to USD.',))
+    """
+    commitments: list[ContractCommitment] = []
+    rejections: list[Rejection] = []
+    currencies: set[str] = set()
+    for line, row in enumerate(rows, start=first_line):
+        values = {
+            k: (None if v is None or v.strip() in NULL_TEXTS else v.strip()) for k, v in row.items()
+        }
+        problems = []
+        identifier = values.get("ContractCommitmentId")
+        if identifier is None:
+            problems.append("ContractCommitmentId is empty")
+        numbers: dict[str, Decimal | None] = {}
+        for name in ("ContractCommitmentCost", "ContractCommitmentQuantity"):
+            text = values.get(name)
+            numbers[name] = _exact(text)
+            if text is not None and numbers[name] is None:
+                problems.append(f"{name} {text[:40]!r} is not a number")
+        if problems or identifier is None:
+            rejections.append(Rejection(line=line, reason="; ".join(problems)))
+            continue
+        currency = values.get("BillingCurrency")
+        if currency:
+            currencies.add(currency.upper())
+        commitments.append(
+            ContractCommitment(
+                commitment_id=identifier,
+                contract_id=values.get("ContractId"),
+                category=values.get("ContractCommitmentCategory"),
+                kind=values.get("ContractCommitmentType"),
+                description=values.get("ContractCommitmentDescription"),
+                period_start=values.get("ContractCommitmentPeriodStart"),
+                period_end=values.get("ContractCommitmentPeriodEnd"),
+                cost=numbers["ContractCommitmentCost"],
+                currency=currency,
+                quantity=numbers["ContractCommitmentQuantity"],
+                unit=values.get("ContractCommitmentUnit"),
+                status=values.get("ContractCommitmentLifecycleStatus"),
+            )
+        )
+    notes = []
+    other = sorted(currencies - {CURRENCY})
+    if other:
+        notes.append(
+            f"Amounts are in {', '.join(other)} as written; they are not converted to USD."
+        )
+    return ContractCommitments(
+        source=source,
+        commitments=tuple(commitments),
+        rejections=tuple(rejections[:MAX_REJECTIONS_KEPT]),
+        notes=tuple(notes),
     )
 
 

@@ -43,7 +43,9 @@ from planner.billing import (
     MAX_LINE_BYTES,
     MAX_REJECTIONS_KEPT,
     Bill,
+    ContractCommitments,
     Rejection,
+    contract_commitments_from_rows,
     finish_bill,
     new_connection,
     resolve_columns,
@@ -60,6 +62,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "read_billing",
     "read_billing_bytes",
+    "read_contract_commitments",
     "read_lever_rows",
     "sniff",
     "write_focus_csv",
@@ -70,6 +73,8 @@ __all__ = [
 MAX_BILLING_BYTES = 1024 * 1024 * 1024
 # Uploads in the app: the same limit as .streamlit/config.toml's server.maxUploadSize.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# A Contract Commitment dataset lists contracts, not charges: a few rows per commitment.
+MAX_COMMITMENTS_BYTES = 16 * 1024 * 1024
 _HEAD_BYTES = 64 * 1024
 # DuckDB reads CSV through buffers of this size, and silently drops a line longer than one
 # buffer (duckdb 2.0), so such a file is refused first. Lines between MAX_LINE_BYTES and this
@@ -572,6 +577,58 @@ def read_billing_bytes(data: bytes, name: str, *, max_bytes: int = MAX_UPLOAD_BY
         return read_billing(temp, max_bytes=max_bytes, display_name=name, fingerprint=digest)
     finally:
         Path(temp).unlink(missing_ok=True)
+
+
+def read_contract_commitments(
+    path: str | Path, *, max_bytes: int = MAX_COMMITMENTS_BYTES
+) -> ContractCommitments:
+    """Read a FOCUS 1.3 Contract Commitment dataset (CSV) beside a cost and usage export.
+
+    Raises
+    ------
+    PlannerInputError
+        For a missing, empty, oversized or non-CSV file, or one without the
+        ``ContractCommitmentId`` column (a cost file is named as such).
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        check_size(path.stat().st_size, name, max_bytes)
+        head = _head(path)
+        kind = sniff(head, name)
+        if kind == "parquet":
+            raise PlannerInputError(
+                f"{name} is Parquet; this planner reads Contract Commitment datasets as CSV",
+                fix="export the commitments as CSV",
+            )
+        scan_csv(path, kind, name, max_bytes)
+        opener: Any = gzip.open if kind == "csv.gz" else open
+        with opener(path, "rt", encoding="utf-8-sig", errors="strict", newline="") as text:
+            reader = csv.DictReader(text)
+            header = [str(n) for n in (reader.fieldnames or [])]
+            if "ContractCommitmentId" not in header:
+                is_cost = all(c in header for c in ("BilledCost", "ChargePeriodStart"))
+                raise PlannerInputError(
+                    f"{name} is "
+                    + (
+                        "a cost and usage export"
+                        if is_cost
+                        else "not a Contract Commitment dataset"
+                    )
+                    + ": it has no ContractCommitmentId column",
+                    fix="pass the bill as BILLING and the FOCUS 1.3 Contract Commitment "
+                    "dataset as --commitments",
+                )
+            rows = list(reader)
+    except FileNotFoundError:
+        raise PlannerInputError(f"No such file: {path}", fix="check the path") from None
+    except UnicodeDecodeError:
+        raise PlannerInputError(
+            f"{name} is not UTF-8 text", fix="save it as CSV in UTF-8 (Excel: 'CSV UTF-8')"
+        ) from None
+    except (OSError, csv.Error) as error:
+        raise PlannerInputError(f"Cannot read {name}: {error}") from None
+    return contract_commitments_from_rows(rows, source=name)
 
 
 def write_focus_csv(

@@ -1,15 +1,17 @@
 """FinOps commands: ``attribute`` (who owns a bill) and ``recover`` (how to get under budget).
 
 ``attribute BILLING --by TAGKEY [--shared none|even|proportional|weighted]
-[--weights VALUE=SHARE,...] [--invoices OUT.csv] [--json]`` prints, with ``--json``,
-exactly the keys ``total_usd`` (the chosen cost column summed over the usable rows),
-``allocations`` (tag value → USD), ``unallocated_usd``, ``rows_read``, ``rows_rejected``
-and ``rejections`` (the first 20, each ``{line, reason}``). The allocations plus
-``unallocated_usd`` equal ``total_usd`` to the cent. With ``--shared none`` (the default)
-the rows without the tag, and unused commitment, are unallocated; the other rules split
-them among the tag's values as the app's rules of the same name do (``weighted`` is the
-app's "by fixed weights", with the shares from ``--weights``). ``--invoices`` writes the
-chargeback lines, one per owner and month (:func:`planner.attribution.monthly_invoices_csv`).
+[--weights VALUE=SHARE,...] [--invoices OUT.csv] [--commitments FILE.csv] [--json]``
+prints, with ``--json``, exactly the keys ``total_usd`` (the chosen cost column summed over
+the usable rows), ``allocations`` (tag value → USD), ``unallocated_usd``, ``rows_read``,
+``rows_rejected`` and ``rejections`` (the first 20, each ``{line, reason}``), and with
+``--commitments`` also ``commitments`` (a FOCUS 1.3 Contract Commitment dataset's terms).
+The allocations plus ``unallocated_usd`` equal ``total_usd`` to the cent. With ``--shared
+none`` (the default) the rows without the tag, and unused commitment, are unallocated; the
+other rules split them among the tag's values as the app's rules of the same name do
+(``weighted`` is the app's "by fixed weights", with the shares from ``--weights``).
+``--invoices`` writes the chargeback lines, one per owner and month
+(:func:`planner.attribution.monthly_invoices_csv`).
 
 ``recover FILE.yaml [--json]`` plans the scenario's ``finops.recovery`` section and prints,
 with ``--json``, exactly the keys ``target_usd`` (the target bill, USD per month),
@@ -36,8 +38,8 @@ from planner.attribution import (
     monthly_invoices_csv,
     months,
 )
-from planner.billing import Bill, CostView, bill_from_frame
-from planner.billing_io import MAX_BILLING_BYTES, read_billing
+from planner.billing import Bill, ContractCommitments, CostView, bill_from_frame
+from planner.billing_io import MAX_BILLING_BYTES, read_billing, read_contract_commitments
 from planner.errors import PlannerInputError
 from planner.finops import PoolSource, RecoveryResult, plan_recovery, recovery_pools
 from planner.focus_sample import generate_focus
@@ -60,6 +62,43 @@ def attribution_json(bill: Bill, result: Attribution) -> dict[str, Any]:
             {"line": r.line, "reason": r.reason} for r in bill.rejections[:MAX_REJECTIONS_SHOWN]
         ],
     }
+
+
+def commitments_json(found: ContractCommitments) -> list[dict[str, Any]]:
+    """``attribute --commitments``'s extra JSON key: each commitment's terms, amounts as
+    exact decimal strings in their own currency."""
+    return [
+        {
+            "id": c.commitment_id,
+            "contract_id": c.contract_id,
+            "category": c.category,
+            "type": c.kind,
+            "description": c.description,
+            "period_start": c.period_start,
+            "period_end": c.period_end,
+            "cost": None if c.cost is None else str(c.cost),
+            "currency": c.currency,
+            "quantity": None if c.quantity is None else str(c.quantity),
+            "unit": c.unit,
+            "status": c.status,
+        }
+        for c in found.commitments
+    ]
+
+
+def _print_commitments(found: ContractCommitments, out: TextIO) -> None:
+    out.write(f"\nContract commitments in {found.source} ({len(found.commitments)}):\n")
+    for c in found.commitments:
+        amount = f"{c.cost} {c.currency or ''}".strip() if c.cost is not None else "no cost"
+        out.write(
+            f"- {c.commitment_id}: {c.description or c.kind or ''}, {amount}, "
+            f"{c.period_start or '?'} to {c.period_end or '?'}"
+            f"{f', {c.status}' if c.status else ''}\n"
+        )
+    for rejection in found.rejections[:MAX_REJECTIONS_SHOWN]:
+        out.write(f"- line {rejection.line} not read: {rejection.reason}\n")
+    for note in found.notes:
+        out.write(f"Note: {note}\n")
 
 
 def recovery_json(result: RecoveryResult) -> dict[str, Any]:
@@ -195,11 +234,17 @@ def _attribute(args: argparse.Namespace, out: TextIO) -> int:
             Path(args.invoices).write_text(text, encoding="utf-8", newline="")
         except OSError as error:
             raise PlannerInputError(f"Cannot write {args.invoices}: {error.strerror}") from None
+    commitments = read_contract_commitments(args.commitments) if args.commitments else None
     if args.json:
-        json.dump(attribution_json(bill, result), out, indent=2, ensure_ascii=False)
+        document = attribution_json(bill, result)
+        if commitments is not None:
+            document["commitments"] = commitments_json(commitments)
+        json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
         return 0
     _print_attribution(bill, result, args.by, out)
+    if commitments is not None:
+        _print_commitments(commitments, out)
     if args.invoices:
         out.write(f"\nChargeback lines, one per {args.by} and month, written to {args.invoices}\n")
     return 0
@@ -302,6 +347,12 @@ def register_commands(commands: Any) -> None:
         metavar="VALUE=SHARE,...",
         help="the shares for --shared weighted, e.g. search=3,ads=1 (relative; values not "
         "listed carry none)",
+    )
+    attribute_cmd.add_argument(
+        "--commitments",
+        metavar="FILE.csv",
+        help="a FOCUS 1.3 Contract Commitment dataset to list beside the bill (terms and "
+        "amounts; with --json, under the extra key 'commitments')",
     )
     attribute_cmd.add_argument(
         "--invoices",

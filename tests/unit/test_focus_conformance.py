@@ -253,3 +253,43 @@ def test_a_contract_commitment_dataset_is_named_for_what_it_is():
     assert "FOCUS 1.3 Contract Commitment dataset" in message
     assert "might be" not in message
     assert "--commitments" in message
+
+
+def test_a_contract_commitment_dataset_is_read_beside_a_cost_file(tmp_path):
+    import io
+    import json
+
+    from planner.cli import main
+
+    bill = write(tmp_path, f"{HEADER}\n{GOOD}\n")
+    out = io.StringIO()
+    commitments = str(FIXTURES / "contract_commitment_scenario_1.csv")
+    assert (
+        main(["attribute", str(bill), "--by", "team", "--commitments", commitments, "--json"], out)
+        == 0
+    )
+    listed = json.loads(out.getvalue())["commitments"]
+    assert [(c["id"], c["cost"], c["currency"]) for c in listed] == [
+        ("CMT-SPEND-001", "925000.00", "EUR"),
+        ("CMT-RI-002", "46250.00", "EUR"),
+        ("CMT-SaaS-003", "111000.00", "EUR"),
+    ]
+    assert listed[1]["period_start"] == "2025-12-01"
+    out = io.StringIO()
+    main(["attribute", str(bill), "--by", "team", "--commitments", commitments], out)
+    assert (
+        "CMT-RI-002: us-east-1 m5 Reservations, 46250.00 EUR, 2025-12-01 to 2026-12-01"
+        in out.getvalue()
+    )
+    assert "not converted to USD" in out.getvalue()
+
+
+def test_a_cost_file_given_as_commitments_is_named(tmp_path, capsys):
+    from planner.cli import main
+
+    bill = write(tmp_path, f"{HEADER}\n{GOOD}\n")
+    assert main(["attribute", str(bill), "--by", "team", "--commitments", str(bill)]) == 2
+    assert (
+        "is a cost and usage export: it has no ContractCommitmentId column"
+        in capsys.readouterr().err
+    )
