@@ -24,8 +24,10 @@ as the year 4. The spec's own examples write ``null`` for a null value, so an em
 literal text ``null`` or ``NULL`` are both null.
 
 Costs are read as ``DECIMAL(38, 10)``, so sums are exact and the attribution can reconcile to
-the cent. Negative costs are valid: credits, refunds and negative adjustments reduce the
-total wherever they are attributed.
+the cent; they stay exact decimals (then fractions) up to the last rounding to cents, and are
+never floats on the way. A cost with more than 10 decimal places is rounded at the tenth (by
+at most $0.00000000005 a row). Negative costs are valid: credits, refunds and negative
+adjustments reduce the total wherever they are attributed.
 
 Cost views
 ----------
