@@ -478,17 +478,26 @@ def _owner_columns(rules: Sequence[AttributionRule]) -> tuple[str, list[object]]
 
 
 def _owned_sql(
-    settings: AttributionSettings, cost: str, month: str | None
+    settings: AttributionSettings,
+    cost: str,
+    month: str | None,
+    commitment_ids: Sequence[str] | None = None,
 ) -> tuple[str, list[object]]:
     """SQL for the ``focus`` rows with ``cost``, their owner, the rule that found it and
     their bucket: ``direct``, ``shared``, ``untagged``, ``commitment`` (untagged unused
     commitment) or ``purchase`` (an untagged commitment purchase). With ``month``
-    (``YYYY-MM``), only the rows whose charge period starts in that month."""
+    (``YYYY-MM``), only the rows whose charge period starts in that month; with
+    ``commitment_ids``, only the rows of those commitments (filtered before the tags are
+    read, which is the costly part)."""
     owners, params = _owner_columns(settings.rules)
-    where = ""
+    conditions = []
     if month is not None:
-        where = f"WHERE {DIMENSIONS['month']} = ?"
+        conditions.append(f"{DIMENSIONS['month']} = ?")
         params.append(month)
+    if commitment_ids is not None:
+        conditions.append("list_contains(?::VARCHAR[], commitment_id)")
+        params.append(list(commitment_ids))
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     count = len(settings.rules)
     coalesce = ", ".join(f"o{i}" for i in range(count))
     which = " ".join(f"WHEN o{i} IS NOT NULL THEN {i + 1}" for i in range(count))
@@ -541,16 +550,15 @@ def _covered(
 
     These are the weights an untagged purchase is split by; negative sums weigh nothing.
     """
-    owned, params = _owned_sql(settings, "effective", month)
+    owned, params = _owned_sql(settings, "effective", month, ids)
     sql = f"""
         SELECT commitment_id, bucket, owner, coalesce(service, '(no service)') AS service,
             sum(cost)::VARCHAR AS usd
         FROM ({owned})
-        WHERE list_contains(?::VARCHAR[], commitment_id) AND bucket <> 'purchase'
-            AND charge_category <> 'Purchase'
+        WHERE charge_category <> 'Purchase'
         GROUP BY ALL
     """  # noqa: S608
-    return bill.frame(sql, [*params, list(ids)])
+    return bill.frame(sql, params)
 
 
 def attribute(

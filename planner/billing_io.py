@@ -251,11 +251,14 @@ class CsvScan:
 def _endings(chunk: bytes) -> tuple[int, int, int]:
     """How many CRLF, lone LF and lone CR endings a chunk holds (it must not end in CR).
 
-    >>> _endings(b"a\\r\\nb\\nc\\rd\\r\\n")
-    (2, 1, 1)
+    >>> _endings(b"a\\r\\nb\\nc\\rd\\r\\n"), _endings(b"a\\nb\\n")
+    ((2, 1, 1), (0, 2, 0))
     """
-    crlf = chunk.count(b"\r\n")
-    return crlf, chunk.count(b"\n") - crlf, chunk.count(b"\r") - crlf
+    lf, cr = chunk.count(b"\n"), chunk.count(b"\r")
+    # Counting a two-byte string is several times slower than one byte: skip it when a
+    # chunk has only one of the two.
+    crlf = chunk.count(b"\r\n") if lf and cr else 0
+    return crlf, lf - crlf, cr - crlf
 
 
 def scan_csv(path: Path, kind: str, name: str, max_bytes: int) -> CsvScan:
