@@ -675,6 +675,10 @@ def _split_purchases(
     amounts: dict[str, Fraction] = defaultdict(Fraction)
     for commitment_id, exact in zip(purchases["commitment_id"], purchases["exact"], strict=True):
         amounts[str(commitment_id)] += Fraction(exact)
+    # In the amortised view a purchase's EffectiveCost is 0: nothing to split, no query.
+    amounts = {k: v for k, v in amounts.items() if v != 0}
+    if not amounts:
+        return
     covered = _covered(bill, settings, sorted(amounts), month)
     targets: dict[str, dict[tuple[str, str] | Pool, Fraction]] = defaultdict(
         lambda: defaultdict(Fraction)

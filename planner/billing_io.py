@@ -510,7 +510,7 @@ def read_billing(
                     "The file mixes line endings (LF, CRLF and CR); each is read as a line end."
                 )
             first_line = 2
-            skipped, row_lines = _physical(con, source, source_kind, scan, skipped)
+            skipped, row_lines = _physical(con, source, source_kind, scan, skipped, notes)
         seal(con)
         return finish_bill(
             con,
@@ -541,12 +541,13 @@ def read_billing(
 
 
 def _physical(
-    con: Any, path: Path, kind: str, scan: CsvScan, skipped: list[Rejection]
+    con: Any, path: Path, kind: str, scan: CsvScan, skipped: list[Rejection], notes: list[str]
 ) -> tuple[list[Rejection], dict[int, int] | None]:
     """Rejections on physical lines, when records and lines differ (see :func:`physical_lines`).
 
     Returns the skipped lines renumbered and the line of each rejected ``staged`` row; when
     every record is one line (the usual case, checked by counting), nothing needs reading.
+    When the line numbers cannot be found, a note in ``notes`` says what they count.
     """
     (staged,) = con.execute("SELECT count(*) FROM staged").fetchone()
     if scan.lines == 1 + int(staged) + len(skipped):
@@ -562,6 +563,10 @@ def _physical(
         return skipped, None
     found = physical_lines(path, kind, [r.line for r in skipped], rowids)
     if found is None:
+        notes.append(
+            "Line numbers in the rejections count records, not physical lines: the file's "
+            "quoting could not be followed line by line."
+        )
         return skipped, None
     by_record, by_row = found
     return [Rejection(line=by_record[r.line], reason=r.reason) for r in skipped], by_row

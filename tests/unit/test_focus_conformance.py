@@ -293,3 +293,24 @@ def test_a_cost_file_given_as_commitments_is_named(tmp_path, capsys):
         "is a cost and usage export: it has no ContractCommitmentId column"
         in capsys.readouterr().err
     )
+
+
+def test_physical_lines_gives_up_when_the_readers_disagree(tmp_path):
+    from planner.billing_io import physical_lines
+
+    path = write(tmp_path, f'{HEADER}\n{GOOD}\n1,"two\nlines",Usage,{START},{END},\n')
+    assert physical_lines(path, "csv", records=[], rowids=[0, 1]) == ({}, {0: 2, 1: 3})
+    # DuckDB named a record the csv reader never reached: neither count can be trusted.
+    assert physical_lines(path, "csv", records=[9], rowids=[0]) is None
+
+
+def test_when_line_numbers_cannot_be_found_a_note_says_what_they_count(tmp_path, monkeypatch):
+    import planner.billing_io as billing_io
+
+    monkeypatch.setattr(billing_io, "physical_lines", lambda *args: None)
+    path = write(
+        tmp_path, f'{HEADER}\n1,1,Usage,{START},{END},"two\nlines"\nx,1,Usage,{START},{END},\n'
+    )
+    bill = read_billing(path)
+    assert bill.rejections[0].line == 3  # the record number; the physical line is 4
+    assert any("count records, not physical lines" in note for note in bill.notes)
