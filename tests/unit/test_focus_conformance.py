@@ -53,6 +53,8 @@ SPEC_TOTALS = {
         "3.50",
         "3.50",
     ),
+    # A correction of a closed billing period: -1500 negated, +1200 and +300 re-allocated.
+    "scenario_1_partial_reallocation_ledger.csv": (3, 0, "0.00", "0.00"),
     # Row 3 ends at "2023-02-01T30:00:00Z": hour 30 does not exist.
     "commitment_discount_purchase_scenario_2.csv": (3, 1, "2.00", "0.00"),
     "commitment_discount_purchase_scenario_3.csv": (4, 1, "4381.00", "0.00"),
