@@ -22,6 +22,8 @@ from planner.attribution import (
     TagMapping,
     attribute,
     largest_remainder,
+    monthly_invoices_csv,
+    months,
 )
 from planner.billing import CostView, bill_from_frame
 from planner.billing_io import read_billing
@@ -189,3 +191,23 @@ def test_any_mix_of_line_endings_gives_the_same_cents(records, chosen, data):
         from_file.allocations
         == attribute(bill_from_frame(pd.DataFrame(records)), chosen).allocations
     )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=rows(), chosen=attribution_settings(), data=st.data())
+def test_monthly_invoices_add_up_to_each_month_to_the_cent(records, chosen, data):
+    for record in records:
+        month = data.draw(st.sampled_from(["01", "02", "03"]))
+        record["ChargePeriodStart"] = f"2025-{month}-01T00:00:00Z"
+        record["ChargePeriodEnd"] = f"2025-{month}-02T00:00:00Z"
+    bill = bill_from_frame(pd.DataFrame(records))
+    by_month = [(m, attribute(bill, chosen, month=m)) for m in months(bill)]
+    lines = list(csv.DictReader(io.StringIO(monthly_invoices_csv(by_month))))
+    for month, result in by_month:
+        in_month = [r for r in records if r["ChargePeriodStart"].startswith(f"2025-{month[5:]}")]
+        assert result.total_cents == exact_total_cents(in_month, chosen.cost_view)
+        assert result.reconciles()
+        amounts = [Decimal(line["amount_usd"]) for line in lines if line["month"] == month]
+        assert sum(amounts, Decimal(0)) * 100 == result.total_cents
+        owners = [line[chosen.dimension] for line in lines if line["month"] == month]
+        assert len(owners) == len(set(owners)), "one line per owner and month"
