@@ -796,6 +796,10 @@ def _assumptions(settings: AttributionSettings, bill: Bill) -> list[str]:
     if settings.shared_values:
         notes.append(f"Shared: owners named {', '.join(settings.shared_values)}.")
     notes.append(f"Untagged and shared costs are {settings.shared_rule.label}.")
+    notes.append(
+        "An untagged commitment purchase is split by the amortised cost (EffectiveCost) of "
+        "the usage it covers; its unused share is unused commitment."
+    )
     if settings.share_unused_commitment and settings.shared_rule is not SharedRule.NONE:
         notes.append(f"Unused commitment is shared the same way ({settings.shared_rule.label}).")
     else:
