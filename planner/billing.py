@@ -749,25 +749,35 @@ def _exact(text: str | None) -> Decimal | None:
 
 
 def contract_commitments_from_rows(
-    rows: Iterable[Mapping[str, str | None]], *, source: str, first_line: int = 2
+    rows: Iterable[tuple[int, Mapping[str | None, Any]]], *, source: str
 ) -> ContractCommitments:
-    """Read the rows of a FOCUS 1.3 Contract Commitment dataset (column name -> text).
+    """Read the rows of a FOCUS 1.3 Contract Commitment dataset: (line, column -> text).
 
-    A row without a ``ContractCommitmentId``, or whose ``ContractCommitmentCost`` or
-    ``ContractCommitmentQuantity`` is not a number, is rejected with its line.
+    As :class:`csv.DictReader` gives them: a value of ``None`` is a missing field, and the
+    key ``None`` holds fields beyond the header; either rejects the row. So does a row
+    without a ``ContractCommitmentId``, or whose ``ContractCommitmentCost`` or
+    ``ContractCommitmentQuantity`` is not a number.
 
-    >>> result = contract_commitments_from_rows([{"ContractCommitmentId": "C-1",
+    >>> result = contract_commitments_from_rows([(2, {"ContractCommitmentId": "C-1",
     ...     "ContractCommitmentCost": "100.50", "BillingCurrency": "EUR",
-    ...     "ContractCommitmentPeriodStart": "2025-12-01"}], source="c.csv")
+    ...     "ContractCommitmentPeriodStart": "2025-12-01"})], source="c.csv")
     >>> result.commitments[0].cost, result.notes
     (Decimal('100.50'), ('Amounts are in EUR as written; they are not converted to USD.',))
+    >>> contract_commitments_from_rows([(3, {"ContractCommitmentId": None})],
+    ...     source="c.csv").rejections
+    (Rejection(line=3, reason='has fewer fields than the header'),)
     """
     commitments: list[ContractCommitment] = []
     rejections: list[Rejection] = []
     currencies: set[str] = set()
-    for line, row in enumerate(rows, start=first_line):
+    for line, row in rows:
+        if None in row or any(v is None for v in row.values()):
+            shape = "more" if None in row else "fewer"
+            rejections.append(Rejection(line=line, reason=f"has {shape} fields than the header"))
+            continue
         values = {
-            k: (None if v is None or v.strip() in NULL_TEXTS else v.strip()) for k, v in row.items()
+            str(k): (None if str(v).strip() in NULL_TEXTS else str(v).strip())
+            for k, v in row.items()
         }
         problems = []
         identifier = values.get("ContractCommitmentId")

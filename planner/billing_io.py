@@ -627,7 +627,12 @@ def read_contract_commitments(
                     fix="pass the bill as BILLING and the FOCUS 1.3 Contract Commitment "
                     "dataset as --commitments",
                 )
-            rows = list(reader)
+            # line_num is the physical line the row ends on; the next starts one past it.
+            rows: list[tuple[int, dict[str | None, Any]]] = []
+            start = 2
+            for row in reader:
+                rows.append((start, row))
+                start = reader.line_num + 1
     except FileNotFoundError:
         raise PlannerInputError(f"No such file: {path}", fix="check the path") from None
     except UnicodeDecodeError:

@@ -316,3 +316,24 @@ def test_when_line_numbers_cannot_be_found_a_note_says_what_they_count(tmp_path,
     bill = read_billing(path)
     assert bill.rejections[0].line == 3  # the record number; the physical line is 4
     assert any("count records, not physical lines" in note for note in bill.notes)
+
+
+def test_contract_commitment_rows_that_cannot_be_read_are_named_by_line(tmp_path):
+    from planner.billing_io import read_contract_commitments
+
+    text = (
+        "ContractCommitmentId,ContractCommitmentCost,ContractCommitmentDescription\n"
+        'C-1,100.00,"two\nlines"\n'  # lines 2-3
+        "C-2,lots,x\n"  # line 4
+        "C-3,1,x,extra\n"  # line 5
+        "C-4\n"  # line 6
+        ",5,x\n"  # line 7
+    )
+    found = read_contract_commitments(write(tmp_path, text))
+    assert [c.commitment_id for c in found.commitments] == ["C-1"]
+    assert [(r.line, r.reason) for r in found.rejections] == [
+        (4, "ContractCommitmentCost 'lots' is not a number"),
+        (5, "has more fields than the header"),
+        (6, "has fewer fields than the header"),
+        (7, "ContractCommitmentId is empty"),
+    ]
