@@ -104,6 +104,28 @@ with st.container(border=True):
         "sample bill until they upload the same export."
     )
 
+with st.expander("Contract commitments (FOCUS 1.3), listed beside the bill"):
+    commitments_file = st.file_uploader(
+        "Upload a FOCUS 1.3 Contract Commitment dataset",
+        type=["csv", "gz"],
+        key="_commitments_upload",
+        help="The terms of your commitments (ContractCommitmentId, cost, period, status), "
+        "as CSV. They are listed here; the bill's own commitment rows do the attributing.",
+    )
+    if commitments_file is not None:
+        try:
+            found = billing_io.read_contract_commitments_bytes(
+                commitments_file.getvalue(), commitments_file.name
+            )
+        except PlannerInputError as error:
+            st.warning(f"{commitments_file.name} was not read. {error}", icon=":material/info:")
+        else:
+            st.dataframe(found.frame(), hide_index=True, width="stretch")
+            for rejection in found.rejections:
+                st.caption(f"Line {rejection.line} not read: {rejection.reason}")
+            for note in found.notes:
+                st.caption(note)
+
 # ----------------------------------------------------------------------------- settings
 keys = list(dict.fromkeys([*bill.tag_keys, *(r.tag_key for r in current.rules)]))
 mapped = tuple(r for r in current.rules[1:] if r.mapping)

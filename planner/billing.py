@@ -734,6 +734,44 @@ class ContractCommitments:
     rejections: tuple[Rejection, ...]
     notes: tuple[str, ...]
 
+    def frame(self) -> pd.DataFrame:
+        """One row per commitment, for display; amounts as exact text in their currency.
+
+        >>> ContractCommitments(source="c.csv", commitments=(), rejections=(),
+        ...     notes=()).frame().columns[:3].tolist()
+        ['commitment', 'contract', 'type']
+        """
+        rows = [
+            {
+                "commitment": c.commitment_id,
+                "contract": c.contract_id,
+                "type": c.kind,
+                "category": c.category,
+                "description": c.description,
+                "start": c.period_start,
+                "end": c.period_end,
+                "cost": None if c.cost is None else f"{c.cost} {c.currency or ''}".strip(),
+                "quantity": None if c.quantity is None else f"{c.quantity} {c.unit or ''}".strip(),
+                "status": c.status,
+            }
+            for c in self.commitments
+        ]
+        return pd.DataFrame(rows, columns=_COMMITMENT_COLUMNS)
+
+
+_COMMITMENT_COLUMNS = [
+    "commitment",
+    "contract",
+    "type",
+    "category",
+    "description",
+    "start",
+    "end",
+    "cost",
+    "quantity",
+    "status",
+]
+
 
 def _exact(text: str | None) -> Decimal | None:
     """A decimal number as written, or None; ``nan`` and infinities are not numbers.

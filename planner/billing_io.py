@@ -63,6 +63,7 @@ __all__ = [
     "read_billing",
     "read_billing_bytes",
     "read_contract_commitments",
+    "read_contract_commitments_bytes",
     "read_lever_rows",
     "sniff",
     "write_focus_csv",
@@ -587,8 +588,22 @@ def read_billing_bytes(data: bytes, name: str, *, max_bytes: int = MAX_UPLOAD_BY
         Path(temp).unlink(missing_ok=True)
 
 
+def read_contract_commitments_bytes(
+    data: bytes, name: str, *, max_bytes: int = MAX_COMMITMENTS_BYTES
+) -> ContractCommitments:
+    """Read an uploaded Contract Commitment dataset held in memory (see below)."""
+    check_size(len(data), name, max_bytes)
+    handle, temp = tempfile.mkstemp(prefix="planner-commitments-", suffix=".csv")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        return read_contract_commitments(temp, max_bytes=max_bytes, display_name=name)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
 def read_contract_commitments(
-    path: str | Path, *, max_bytes: int = MAX_COMMITMENTS_BYTES
+    path: str | Path, *, max_bytes: int = MAX_COMMITMENTS_BYTES, display_name: str | None = None
 ) -> ContractCommitments:
     """Read a FOCUS 1.3 Contract Commitment dataset (CSV) beside a cost and usage export.
 
@@ -599,7 +614,7 @@ def read_contract_commitments(
         ``ContractCommitmentId`` column (a cost file is named as such).
     """
     path = Path(path)
-    name = path.name
+    name = display_name or path.name
     try:
         check_size(path.stat().st_size, name, max_bytes)
         head = _head(path)
