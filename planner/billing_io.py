@@ -351,14 +351,12 @@ def physical_lines(
     records DuckDB could split. Python's CSV reader, which reads the same dialect, counts
     the physical lines. ``records`` are DuckDB's numbers of the lines it could not split;
     ``rowids`` are rows of ``staged``. Returns ``None`` if the two readers disagree on the
-    records, and the numbers DuckDB gave stand.
+    records, or a field is longer than the csv module's limit (128 KiB, a process-wide
+    setting this function leaves alone); then the numbers DuckDB gave stand.
     """
     wanted_records, wanted_rows = set(records), set(rowids)
     by_record: dict[int, int] = {}
     by_row: dict[int, int] = {}
-    # The module's default cap on a field (128 KiB) is below the longest line this planner
-    # reads; raising it only lets longer fields through.
-    csv.field_size_limit(max(csv.field_size_limit(), _CSV_BUFFER_BYTES))
     opener: Any = gzip.open if kind == "csv.gz" else open
     try:
         with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as text:

@@ -337,3 +337,18 @@ def test_contract_commitment_rows_that_cannot_be_read_are_named_by_line(tmp_path
         (6, "has fewer fields than the header"),
         (7, "ContractCommitmentId is empty"),
     ]
+
+
+def test_a_field_past_the_csv_modules_limit_leaves_that_limit_alone(tmp_path):
+    """The limit is process-wide (the demand CSV reader relies on it), so it is not raised."""
+    import csv
+
+    before = csv.field_size_limit()
+    huge = "x" * (before + 10)
+    path = write(
+        tmp_path, f'{HEADER}\n1,1,Usage,{START},{END},"{huge}\nmore"\nx,1,Usage,{START},{END},\n'
+    )
+    bill = read_billing(path)
+    assert csv.field_size_limit() == before
+    assert bill.rejections[0].line == 3  # DuckDB's record number stands
+    assert any("count records, not physical lines" in note for note in bill.notes)
