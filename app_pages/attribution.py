@@ -58,12 +58,6 @@ def _cents(cents: int) -> str:
     return f"{'-' if cents < 0 else ''}${int(whole):,}.{part}"
 
 
-def _pool_label(pool: Pool, view: CostView) -> str:
-    if pool is Pool.COMMITMENT and view is CostView.BILLED:
-        return "commitment fees"
-    return POOL_LABELS[pool]
-
-
 base = page.start(notice_icon=page.ERROR_ICON)
 finops = base.finops or FinOps()
 current = finops.attribution
@@ -111,6 +105,28 @@ with st.container(border=True):
         "split, report), **not the uploaded file**: whoever opens the link sees the built-in "
         "sample bill until they upload the same export."
     )
+
+with st.expander("Contract commitments (FOCUS 1.3), listed beside the bill"):
+    commitments_file = st.file_uploader(
+        "Upload a FOCUS 1.3 Contract Commitment dataset",
+        type=["csv", "gz"],
+        key="_commitments_upload",
+        help="The terms of your commitments (ContractCommitmentId, cost, period, status), "
+        "as CSV. They are listed here; the bill's own commitment rows do the attributing.",
+    )
+    if commitments_file is not None:
+        try:
+            found = billing_io.read_contract_commitments_bytes(
+                commitments_file.getvalue(), commitments_file.name
+            )
+        except PlannerInputError as error:
+            st.warning(f"{commitments_file.name} was not read. {error}", icon=":material/info:")
+        else:
+            st.dataframe(found.frame(), hide_index=True, width="stretch")
+            for rejection in found.rejections:
+                st.caption(f"Line {rejection.line} not read: {rejection.reason}")
+            for note in found.notes:
+                st.caption(note)
 
 # ----------------------------------------------------------------------------- settings
 keys = list(dict.fromkeys([*bill.tag_keys, *(r.tag_key for r in current.rules)]))
@@ -259,7 +275,7 @@ cols[3].metric(
     help=f"Usage with x_Utilization under {settings.idle_utilization:.0%}",
 )
 cols[4].metric(
-    _pool_label(Pool.COMMITMENT, settings.cost_view).capitalize(),
+    POOL_LABELS[Pool.COMMITMENT].capitalize(),
     usd(result.pool_cents(Pool.COMMITMENT) / 100),
 )
 cols[5].metric("Rows rejected", f"{bill.rows_rejected:,}", help=f"of {bill.rows_read:,} read")
@@ -320,9 +336,7 @@ else:
         st.success(line, icon=":material/check_circle:")
     if result.unallocated_cents:
         parts = ", ".join(
-            f"{_pool_label(pool, settings.cost_view)} {usd(cents / 100)}"
-            for pool, cents in result.unallocated
-            if cents
+            f"{POOL_LABELS[pool]} {usd(cents / 100)}" for pool, cents in result.unallocated if cents
         )
         st.warning(
             f"Not charged to anyone: {parts}. Choose a split rule (and share the commitment) "

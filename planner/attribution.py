@@ -6,8 +6,21 @@ An owner is read from each row's tags by an ordered list of :class:`AttributionR
 first rule whose tag is present wins: e.g. ``team``, then ``owner``, then ``model`` mapped to
 its team. A rule with a ``mapping`` only matches the values it maps. Rows that no rule
 matches are *untagged*. Rows whose owner is one of ``shared_values`` (e.g. ``platform``)
-are *shared*. Unused commitment (``CommitmentDiscountStatus = 'Unused'``) and, in the billed
-view, commitment purchases form a third pool, shown on its own and shared only if asked.
+are *shared*. Tags are read on every row, commitment rows included: a tagged commitment
+purchase or unused-commitment row belongs to its owner like any other.
+
+Commitments
+-----------
+An untagged commitment purchase (``ChargeCategory = 'Purchase'`` with a
+``CommitmentDiscountId``) is paid for the usage it covers, so it is split by the amortised
+cost (``EffectiveCost``) of the rows with its ``CommitmentDiscountId``: each owner's covered
+usage draws its share, untagged or shared covered usage sends its share to that pool, and
+the share of untagged ``Unused`` rows is *unused commitment*. In the billed view, where a
+covered row bills $0 and the purchase carries the cash, this charges each owner for the
+commitment its usage consumed. A purchase with no such rows in the bill stays in a pool of
+its own, *commitment purchases with no covered usage in this bill*. Untagged ``Unused`` rows
+(in the amortised view) are unused commitment too. Those two pools are shown on their own
+and shared only if asked.
 
 Splitting the pools
 -------------------
@@ -35,7 +48,8 @@ cents, and the invoices plus the unallocated lines add up to the bill's total ex
 >>> frame = pd.DataFrame({
 ...     "BilledCost": ["10", "5", "1", "0.01"], "EffectiveCost": ["10", "5", "1", "0.01"],
 ...     "ChargeCategory": ["Usage"] * 4,
-...     "ChargePeriodStart": ["2025-01-01"] * 4, "ChargePeriodEnd": ["2025-01-02"] * 4,
+...     "ChargePeriodStart": ["2025-01-01T00:00:00Z"] * 4,
+...     "ChargePeriodEnd": ["2025-01-02T00:00:00Z"] * 4,
 ...     "Tags": ['{"team": "a"}', '{"team": "b"}', None, None]})
 >>> result = attribute(bill_from_frame(frame), AttributionSettings(
 ...     rules=(AttributionRule(tag_key="team"),), shared_rule=SharedRule.EVEN))
@@ -79,6 +93,9 @@ __all__ = [
     "cents_text",
     "cost_by",
     "largest_remainder",
+    "monthly_invoices_csv",
+    "months",
+    "spreadsheet_safe",
 ]
 
 TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r'^[^"\\\x00-\x1f]+$')]
@@ -120,6 +137,7 @@ class Pool(enum.StrEnum):
     UNTAGGED = "untagged"
     SHARED = "shared"
     COMMITMENT = "commitment"
+    PURCHASE = "purchase"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -308,7 +326,7 @@ class Attribution:
                     "direct_usd": 0.0,
                     "untagged_share_usd": cents / 100 if pool is Pool.UNTAGGED else 0.0,
                     "shared_share_usd": cents / 100 if pool is Pool.SHARED else 0.0,
-                    "commitment_share_usd": cents / 100 if pool is Pool.COMMITMENT else 0.0,
+                    "commitment_share_usd": cents / 100 if pool in _COMMITMENT_POOLS else 0.0,
                     "total_usd": cents / 100,
                     "share_of_bill": cents / self.total_cents if self.total_cents else 0.0,
                     "allocated": False,
@@ -331,14 +349,17 @@ class Attribution:
     def invoices_csv(self) -> str:
         """The chargeback invoices as CSV text, amounts as exact decimal strings.
 
-        The amounts add up to :attr:`total_cents` to the cent.
+        The amounts add up to :attr:`total_cents` to the cent. Owners and items come from
+        the bill's tags and service names, so each is :func:`spreadsheet_safe`.
         """
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([self.settings.dimension, "item", "amount_usd"])
+        writer.writerow([spreadsheet_safe(self.settings.dimension), "item", "amount_usd"])
         for line in self.invoice_lines:
             owner = line.owner if line.owner is not None else "(unallocated)"
-            writer.writerow([owner, line.item, cents_text(line.cents)])
+            writer.writerow(
+                [spreadsheet_safe(owner), spreadsheet_safe(line.item), cents_text(line.cents)]
+            )
         return out.getvalue()
 
 
@@ -356,7 +377,29 @@ POOL_LABELS = {
     Pool.UNTAGGED: "untagged costs",
     Pool.SHARED: "shared costs",
     Pool.COMMITMENT: "unused commitment",
+    Pool.PURCHASE: "commitment purchases with no covered usage in this bill",
 }
+# Pools shared only when the settings ask for unused commitment to be shared.
+_COMMITMENT_POOLS = (Pool.COMMITMENT, Pool.PURCHASE)
+_PURCHASE_ITEM = "{service} (commitment purchase, by the usage it covered)"
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell a spreadsheet shows as written and never runs as a formula.
+
+    A cell starting with ``= + - @``, a tab or a carriage return gets a leading
+    apostrophe, which spreadsheets read as "this is text" (OWASP's advice on CSV
+    injection). Amounts are written by :func:`cents_text` and need nothing: a plain
+    ``-12.34`` is a number, not a formula.
+
+    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")"), spreadsheet_safe("search")
+    ('\\'=HYPERLINK("http://x")', 'search')
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def cents_text(cents: int) -> str:
@@ -434,72 +477,131 @@ def _owner_columns(rules: Sequence[AttributionRule]) -> tuple[str, list[object]]
     return ", ".join(parts), params
 
 
-def _aggregate(bill: Bill, settings: AttributionSettings) -> pd.DataFrame:
+def _owned_sql(
+    settings: AttributionSettings,
+    cost: str,
+    month: str | None,
+    commitment_ids: Sequence[str] | None = None,
+) -> tuple[str, list[object]]:
+    """SQL for the ``focus`` rows with ``cost``, their owner, the rule that found it and
+    their bucket: ``direct``, ``shared``, ``untagged``, ``commitment`` (untagged unused
+    commitment) or ``purchase`` (an untagged commitment purchase). With ``month``
+    (``YYYY-MM``), only the rows whose charge period starts in that month; with
+    ``commitment_ids``, only the rows of those commitments (filtered before the tags are
+    read, which is the costly part)."""
     owners, params = _owner_columns(settings.rules)
+    conditions = []
+    if month is not None:
+        conditions.append(f"{DIMENSIONS['month']} = ?")
+        params.append(month)
+    if commitment_ids is not None:
+        conditions.append("list_contains(?::VARCHAR[], commitment_id)")
+        params.append(list(commitment_ids))
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     count = len(settings.rules)
     coalesce = ", ".join(f"o{i}" for i in range(count))
     which = " ".join(f"WHEN o{i} IS NOT NULL THEN {i + 1}" for i in range(count))
     sql = f"""
         WITH base AS (
-            SELECT {settings.cost_view.column} AS cost, service, charge_category,
+            SELECT {cost} AS cost, service, charge_category,
                    commitment_status, commitment_id, utilization, {owners}
-            FROM focus
+            FROM focus {where}
         ), owned AS (
             SELECT *, coalesce({coalesce}) AS owner, CASE {which} ELSE 0 END AS rule FROM base
         )
-        SELECT
-            CASE WHEN commitment_status = 'Unused'
-                      OR (charge_category = 'Purchase' AND commitment_id IS NOT NULL)
-                     THEN 'commitment'
-                 WHEN owner IS NULL THEN 'untagged'
-                 WHEN list_contains(?::VARCHAR[], owner) THEN 'shared'
-                 ELSE 'direct' END AS bucket,
-            owner, rule, coalesce(service, '(no service)') AS service, charge_category,
-            (charge_category = 'Usage' AND coalesce(utilization < ?, false)) AS idle,
-            sum(cost) AS usd, count(*) AS n
+        SELECT *,
+            CASE WHEN owner IS NOT NULL AND list_contains(?::VARCHAR[], owner) THEN 'shared'
+                 WHEN owner IS NOT NULL THEN 'direct'
+                 WHEN charge_category = 'Purchase' AND commitment_id IS NOT NULL
+                     THEN 'purchase'
+                 WHEN commitment_status = 'Unused' THEN 'commitment'
+                 ELSE 'untagged' END AS bucket
         FROM owned
+    """  # noqa: S608
+    return sql, [*params, list(settings.shared_values)]
+
+
+def _aggregate(bill: Bill, settings: AttributionSettings, month: str | None) -> pd.DataFrame:
+    """Exact sums by bucket, owner, rule, service, category, idleness and commitment.
+
+    Sums travel as text: a DECIMAL fetched into pandas becomes float64, and a half cent
+    such as 0.015 would then round down.
+    """
+    owned, params = _owned_sql(settings, settings.cost_view.column, month)
+    sql = f"""
+        SELECT bucket, owner, rule, coalesce(service, '(no service)') AS service,
+            charge_category,
+            (charge_category = 'Usage' AND coalesce(utilization < ?, false)) AS idle,
+            CASE WHEN bucket = 'purchase' THEN commitment_id END AS commitment_id,
+            sum(cost)::VARCHAR AS usd, count(*) AS n
+        FROM ({owned})
         GROUP BY ALL
     """  # noqa: S608
-    return bill.frame(sql, [*params, list(settings.shared_values), settings.idle_utilization])
+    frame = bill.frame(sql, [settings.idle_utilization, *params])
+    return frame.assign(
+        exact=pd.Series([Decimal(v) for v in frame["usd"]], index=frame.index, dtype=object)
+    )
 
 
-def attribute(bill: Bill, settings: AttributionSettings | None = None) -> Attribution:
+def _covered(
+    bill: Bill, settings: AttributionSettings, ids: Sequence[str], month: str | None
+) -> pd.DataFrame:
+    """The amortised cost of the rows each commitment covers, by bucket, owner and service.
+
+    These are the weights an untagged purchase is split by; negative sums weigh nothing.
+    """
+    owned, params = _owned_sql(settings, "effective", month, ids)
+    sql = f"""
+        SELECT commitment_id, bucket, owner, coalesce(service, '(no service)') AS service,
+            sum(cost)::VARCHAR AS usd
+        FROM ({owned})
+        WHERE charge_category <> 'Purchase'
+        GROUP BY ALL
+    """  # noqa: S608
+    return bill.frame(sql, params)
+
+
+def attribute(
+    bill: Bill, settings: AttributionSettings | None = None, *, month: str | None = None
+) -> Attribution:
     """Split a bill among owners by ``settings``; see the module docstring for the rules.
+
+    With ``month`` (``YYYY-MM``, one of :func:`months`), only that month's rows are split:
+    a commitment purchase then goes by the usage it covers in that month.
 
     Never raises for a valid bill and settings: an attribution with nobody to split the
     pools among leaves them unallocated and says so in ``notes``.
     """
     settings = settings or AttributionSettings()
-    frame = _aggregate(bill, settings)
-    amounts: list[Decimal] = [Decimal(v) for v in frame["usd"]]
-    frame = frame.assign(exact=pd.Series(amounts, index=frame.index, dtype=object))
+    frame = _aggregate(bill, settings, month)
     notes: list[str] = []
 
-    # Level 1: exact leaves (owner x service, and each pool) to cents summing to the total.
-    direct = frame[frame["bucket"] == "direct"]
-    leaves: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for owner, service, exact in zip(
-        direct["owner"], direct["service"], direct["exact"], strict=True
+    # Level 1: exact leaves (owner x invoice item, and each pool) to cents summing to the
+    # total. Amounts are exact rationals: a purchase split by covered usage need not be a
+    # whole number of anything.
+    leaves: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+    pool_exact: dict[Pool, Fraction] = dict.fromkeys(Pool, Fraction(0))
+    for bucket, owner, service, exact in zip(
+        frame["bucket"], frame["owner"], frame["service"], frame["exact"], strict=True
     ):
-        leaves[(str(owner), str(service))] += exact
-    pool_exact = {
-        pool: sum(frame.loc[frame["bucket"] == str(pool), "exact"], Decimal(0)) for pool in Pool
-    }
-    total_exact = sum(amounts, Decimal(0))
+        if bucket == "direct":
+            leaves[(str(owner), f"{service} (direct)")] += Fraction(exact)
+        elif bucket != "purchase":
+            pool_exact[Pool(bucket)] += Fraction(exact)
+    _split_purchases(bill, settings, frame, leaves, pool_exact, month)
+    total_exact = sum(frame["exact"], Decimal(0))
     total_cents = to_cents(total_exact)
     keys = sorted(leaves)
-    quotas = [Fraction(leaves[k] * 100) for k in keys] + [
-        Fraction(pool_exact[p] * 100) for p in Pool
-    ]
+    quotas = [leaves[k] * 100 for k in keys] + [pool_exact[p] * 100 for p in Pool]
     cents = largest_remainder(total_cents, quotas)
     leaf_cents = dict(zip(keys, cents[: len(keys)], strict=True))
     pool_cents = dict(zip(Pool, cents[len(keys) :], strict=True))
 
     direct_cents: dict[str, int] = defaultdict(int)
-    direct_exact: dict[str, Decimal] = defaultdict(Decimal)
-    for (owner, _service), value in leaf_cents.items():
+    direct_exact: dict[str, Fraction] = defaultdict(Fraction)
+    for (owner, _item), value in leaf_cents.items():
         direct_cents[owner] += value
-    for (owner, _service), exact in leaves.items():
+    for (owner, _item), exact in leaves.items():
         direct_exact[owner] += exact
 
     # Level 2: split the pools.
@@ -508,7 +610,7 @@ def attribute(bill: Bill, settings: AttributionSettings | None = None) -> Attrib
     unallocated: list[tuple[Pool, int]] = []
     for pool in Pool:
         splittable = settings.shared_rule is not SharedRule.NONE and (
-            pool is not Pool.COMMITMENT or settings.share_unused_commitment
+            pool not in _COMMITMENT_POOLS or settings.share_unused_commitment
         )
         if splittable and owners and pool_cents[pool] != 0:
             shares[pool] = _split(pool_cents[pool], weights)
@@ -528,7 +630,7 @@ def attribute(bill: Bill, settings: AttributionSettings | None = None) -> Attrib
             direct_cents=direct_cents.get(owner, 0),
             untagged_cents=shares[Pool.UNTAGGED][i],
             shared_cents=shares[Pool.SHARED][i],
-            commitment_cents=shares[Pool.COMMITMENT][i],
+            commitment_cents=shares[Pool.COMMITMENT][i] + shares[Pool.PURCHASE][i],
         )
         for i, owner in enumerate(owners)
     )
@@ -553,8 +655,64 @@ def attribute(bill: Bill, settings: AttributionSettings | None = None) -> Attrib
     )
 
 
+def _split_purchases(
+    bill: Bill,
+    settings: AttributionSettings,
+    frame: pd.DataFrame,
+    leaves: dict[tuple[str, str], Fraction],
+    pool_exact: dict[Pool, Fraction],
+    month: str | None,
+) -> None:
+    """Add each untagged commitment purchase to the leaves and pools of the usage it covers.
+
+    A purchase of amount P whose commitment covers amortised cost w_k in target k (an
+    owner's service, or a pool) gives target k exactly P * w_k / sum(w). With no positive
+    covered cost in the bill, P goes to :attr:`Pool.PURCHASE`.
+    """
+    purchases = frame[frame["bucket"] == "purchase"]
+    if purchases.empty:
+        return
+    amounts: dict[str, Fraction] = defaultdict(Fraction)
+    for commitment_id, exact in zip(purchases["commitment_id"], purchases["exact"], strict=True):
+        amounts[str(commitment_id)] += Fraction(exact)
+    # In the amortised view a purchase's EffectiveCost is 0: nothing to split, no query.
+    amounts = {k: v for k, v in amounts.items() if v != 0}
+    if not amounts:
+        return
+    covered = _covered(bill, settings, sorted(amounts), month)
+    targets: dict[str, dict[tuple[str, str] | Pool, Fraction]] = defaultdict(
+        lambda: defaultdict(Fraction)
+    )
+    for commitment_id, bucket, owner, service, usd in zip(
+        covered["commitment_id"],
+        covered["bucket"],
+        covered["owner"],
+        covered["service"],
+        covered["usd"],
+        strict=True,
+    ):
+        key: tuple[str, str] | Pool = (
+            (str(owner), _PURCHASE_ITEM.format(service=service))
+            if bucket == "direct"
+            else Pool(bucket)
+        )
+        targets[str(commitment_id)][key] += Fraction(Decimal(usd))
+    for commitment_id, amount in amounts.items():
+        weights = {k: w for k, w in targets[commitment_id].items() if w > 0}
+        whole = sum(weights.values(), Fraction(0))
+        if whole == 0:
+            pool_exact[Pool.PURCHASE] += amount
+            continue
+        for target, weight in weights.items():
+            share = amount * weight / whole
+            if isinstance(target, Pool):
+                pool_exact[target] += share
+            else:
+                leaves[target] += share
+
+
 def _split_basis(
-    settings: AttributionSettings, direct: Mapping[str, Decimal], notes: list[str]
+    settings: AttributionSettings, direct: Mapping[str, Fraction], notes: list[str]
 ) -> tuple[list[str], list[Fraction]]:
     """The owners who carry pool costs and their weights."""
     owners = sorted(direct)
@@ -575,7 +733,7 @@ def _split_basis(
             notes.append("The fixed weights are all zero, so shared costs are split evenly.")
         return owners, [Fraction(1)] * len(owners)
     if rule is SharedRule.PROPORTIONAL:
-        weights = [Fraction(max(direct[o], Decimal(0))) for o in owners]
+        weights = [max(direct[o], Fraction(0)) for o in owners]
         if sum(weights) > 0:
             return owners, weights
         if owners:
@@ -591,22 +749,20 @@ def _invoice_lines(
 ) -> tuple[InvoiceLine, ...]:
     how = settings.shared_rule.label
     by_owner: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for (owner, service), cents in sorted(leaf_cents.items()):
-        by_owner[owner].append((service, cents))
+    for (owner, item), cents in sorted(leaf_cents.items()):
+        by_owner[owner].append((item, cents))
     lines = []
     for a in allocations:
-        for service, cents in by_owner.get(a.owner, []):
-            lines.append(InvoiceLine(owner=a.owner, item=f"{service} (direct)", cents=cents))
-        for pool, cents in (
-            (Pool.UNTAGGED, a.untagged_cents),
-            (Pool.SHARED, a.shared_cents),
-            (Pool.COMMITMENT, a.commitment_cents),
+        for item, cents in by_owner.get(a.owner, []):
+            lines.append(InvoiceLine(owner=a.owner, item=item, cents=cents))
+        for label, cents in (
+            (POOL_LABELS[Pool.UNTAGGED], a.untagged_cents),
+            (POOL_LABELS[Pool.SHARED], a.shared_cents),
+            ("commitment", a.commitment_cents),
         ):
             if cents:
                 lines.append(
-                    InvoiceLine(
-                        owner=a.owner, item=f"share of {POOL_LABELS[pool]}, {how}", cents=cents
-                    )
+                    InvoiceLine(owner=a.owner, item=f"share of {label}, {how}", cents=cents)
                 )
     for pool, cents in unallocated:
         if cents:
@@ -640,6 +796,10 @@ def _assumptions(settings: AttributionSettings, bill: Bill) -> list[str]:
     if settings.shared_values:
         notes.append(f"Shared: owners named {', '.join(settings.shared_values)}.")
     notes.append(f"Untagged and shared costs are {settings.shared_rule.label}.")
+    notes.append(
+        "An untagged commitment purchase is split by the amortised cost (EffectiveCost) of "
+        "the usage it covers; its unused share is unused commitment."
+    )
     if settings.share_unused_commitment and settings.shared_rule is not SharedRule.NONE:
         notes.append(f"Unused commitment is shared the same way ({settings.shared_rule.label}).")
     else:
@@ -689,6 +849,78 @@ def cost_by(bill: Bill, view: CostView, dimension: str, *, limit: int = 50) -> p
         )
         frame = pd.concat([head, rest], ignore_index=True)
     return frame
+
+
+def months(bill: Bill) -> tuple[str, ...]:
+    """The months (``YYYY-MM``) in which the bill's charge periods start, in order."""
+    rows = bill.query(f"SELECT DISTINCT {DIMENSIONS['month']} AS m FROM focus ORDER BY m")  # noqa: S608
+    return tuple(str(row[0]) for row in rows)
+
+
+INVOICE_COLUMNS = (
+    "direct_usd",
+    "untagged_share_usd",
+    "shared_share_usd",
+    "commitment_share_usd",
+    "amount_usd",
+)
+
+
+def monthly_invoices_csv(by_month: Sequence[tuple[str, Attribution]]) -> str:
+    """Chargeback lines as CSV: one per owner and month, then that month's unallocated.
+
+    Columns: ``month``, the owner dimension (e.g. ``team``), the parts of the amount
+    (:data:`INVOICE_COLUMNS`) and ``amount_usd``, all exact decimals; each month's lines
+    add up to that month's total to the cent. Text cells are :func:`spreadsheet_safe`.
+
+    >>> import pandas as pd
+    >>> from planner.billing import bill_from_frame
+    >>> bill = bill_from_frame(pd.DataFrame({"BilledCost": ["2", "1"],
+    ...     "EffectiveCost": ["2", "1"], "ChargeCategory": ["Usage"] * 2,
+    ...     "ChargePeriodStart": ["2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z"],
+    ...     "ChargePeriodEnd": ["2025-01-02T00:00:00Z", "2025-02-02T00:00:00Z"],
+    ...     "Tags": ['{"team": "=a"}', None]}))
+    >>> settings = AttributionSettings(rules=(AttributionRule(tag_key="team"),))
+    >>> print(monthly_invoices_csv([(m, attribute(bill, settings, month=m))
+    ...     for m in months(bill)]), end="")
+    month,team,direct_usd,untagged_share_usd,shared_share_usd,commitment_share_usd,amount_usd
+    2025-01,'=a,2.00,0.00,0.00,0.00,2.00
+    2025-02,(unallocated),0.00,1.00,0.00,0.00,1.00
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    dimension = by_month[0][1].settings.dimension if by_month else "owner"
+    writer.writerow(["month", spreadsheet_safe(dimension), *INVOICE_COLUMNS])
+    for month, result in by_month:
+        for a in sorted(result.allocations, key=lambda a: a.owner):
+            if not any((a.direct_cents, a.untagged_cents, a.shared_cents, a.commitment_cents)):
+                continue
+            parts = (a.direct_cents, a.untagged_cents, a.shared_cents, a.commitment_cents)
+            writer.writerow(
+                [
+                    spreadsheet_safe(month),
+                    spreadsheet_safe(a.owner),
+                    *(cents_text(c) for c in parts),
+                    cents_text(a.total_cents),
+                ]
+            )
+        if result.unallocated_cents:
+            pools = dict(result.unallocated)
+            parts = (
+                0,
+                pools.get(Pool.UNTAGGED, 0),
+                pools.get(Pool.SHARED, 0),
+                pools.get(Pool.COMMITMENT, 0) + pools.get(Pool.PURCHASE, 0),
+            )
+            writer.writerow(
+                [
+                    spreadsheet_safe(month),
+                    "(unallocated)",
+                    *(cents_text(c) for c in parts),
+                    cents_text(result.unallocated_cents),
+                ]
+            )
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- charts

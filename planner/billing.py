@@ -13,13 +13,21 @@ lists each missing column and the nearest column the file does have. The
 
 A row that cannot be used does not stop the import. It becomes a :class:`Rejection` with
 its line number (the header is line 1; for Parquet files and data frames, the row number)
-and every reason it fails: a cost that is not a number, a timestamp that does not parse, a
-``ChargePeriodEnd`` before its start, a ``ChargeCategory`` outside FOCUS's allowed values, a
-currency other than USD, or a line with the wrong number of fields.
+and every reason it fails: a cost that is not a number, a date-time that is not in FOCUS's
+format, a ``ChargePeriodEnd`` before its start, a ``ChargeCategory`` outside FOCUS's allowed
+values, a currency other than USD, or a line with the wrong number of fields.
+
+FOCUS's date-time format is extended ISO 8601 with a UTC offset,
+``YYYY-MM-DDTHH:mm:ss[.fff](Z|+HH:MM)``. Anything else (``4/1/25``, ``2025-01-01``, a date-time
+without an offset) is rejected by name, never guessed at: a reader that guesses reads ``4/1/25``
+as the year 4. The spec's own examples write ``null`` for a null value, so an empty field and the
+literal text ``null`` or ``NULL`` are both null.
 
 Costs are read as ``DECIMAL(38, 10)``, so sums are exact and the attribution can reconcile to
-the cent. Negative costs are valid: credits, refunds and negative adjustments reduce the
-total wherever they are attributed.
+the cent; they stay exact decimals (then fractions) up to the last rounding to cents, and are
+never floats on the way. A cost with more than 10 decimal places is rounded at the tenth (by
+at most $0.00000000005 a row). Negative costs are valid: credits, refunds and negative
+adjustments reduce the total wherever they are attributed.
 
 Cost views
 ----------
@@ -33,8 +41,8 @@ Cost views
 >>> frame = pd.DataFrame({
 ...     "BilledCost": ["10.5", "-2", "abc"], "EffectiveCost": ["10.5", "-2", "1"],
 ...     "ChargeCategory": ["Usage", "Credit", "Usage"],
-...     "ChargePeriodStart": ["2025-01-01", "2025-01-01", "2025-01-01"],
-...     "ChargePeriodEnd": ["2025-01-02", "2025-01-02", "2025-01-02"],
+...     "ChargePeriodStart": ["2025-01-01T00:00:00Z"] * 3,
+...     "ChargePeriodEnd": ["2025-01-02T00:00:00Z"] * 3,
 ...     "Tags": ['{"team": "search"}', None, None]})
 >>> bill = bill_from_frame(frame, source="example")
 >>> bill.rows_read, bill.rows_rejected, bill.total_usd(CostView.BILLED)
@@ -65,9 +73,12 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "Bill",
+    "ContractCommitment",
+    "ContractCommitments",
     "CostView",
     "Rejection",
     "bill_from_frame",
+    "contract_commitments_from_rows",
     "finish_bill",
     "new_connection",
 ]
@@ -107,6 +118,18 @@ PRICING_SYNONYMS: Mapping[str, str] = {
 }
 COMMITMENT_STATUSES = ("Used", "Unused")
 CURRENCY = "USD"
+# FOCUS's Date/Time Format: extended ISO 8601 with seconds and a UTC offset ("Z" or +-HH:MM),
+# fractional seconds allowed. The fields' ranges are checked by the cast that follows.
+DATE_TIME_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})"
+# The spec's example files write null values as the text "null"; an empty field is null too.
+NULL_TEXTS = ("", "null", "NULL")
+# Names under which providers' exports hold a FOCUS column, read as that column. AWS's
+# examples call the currency BilledCurrency; Azure's cost exports use BillingCurrencyCode.
+COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "BillingCurrency": ("BilledCurrency", "BillingCurrencyCode"),
+}
+# Columns of a FOCUS 1.3 Contract Commitment dataset: contract terms, not charges.
+CONTRACT_COMMITMENT_MARKERS = ("ContractCommitmentId", "ContractCommitmentCost")
 # Rejections kept for display; all of them are counted.
 MAX_REJECTIONS_KEPT = 1000
 # Lines longer than this in a CSV are rejected rather than read.
@@ -115,6 +138,7 @@ MAX_LINE_BYTES = 1_000_000
 # not a billing export, and each column costs time to map and read.
 MAX_COLUMNS = 2_000
 _COST = "DECIMAL(38, 10)"
+_DATE_TIME_COLUMNS = ("ChargePeriodStart", "ChargePeriodEnd")
 _FOCUS_TABLE = "focus"
 
 
@@ -209,10 +233,12 @@ class Bill:
         return value if isinstance(value, Decimal) else Decimal(value)
 
 
-def new_connection(*, threads: int | None = None, memory_limit: str = "2GB") -> Any:
+def new_connection(*, threads: int | None = None, memory_limit: str = "1536MB") -> Any:
     """A fresh in-memory DuckDB connection, with timestamps read and shown in UTC.
 
-    ``memory_limit`` bounds what one bill may hold in memory; DuckDB spills beyond it.
+    ``memory_limit`` bounds what one bill may hold in memory; DuckDB spills beyond it. The
+    default keeps a whole process under 2 GB: Python, pandas and DuckDB's code take about
+    150 MB more, and a 10,000,000-row Parquet bill peaked at 2.1 GB with a 2 GB limit.
     """
     config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
     if threads:
@@ -271,7 +297,21 @@ the columns to the FOCUS names.
         elif (near := by_normal.get(_normalise(focus_name))) is not None:
             mapping[focus_name] = near
             notes.append(f"Column '{near}' is read as {focus_name}.")
+        else:
+            for alias in COLUMN_ALIASES.get(focus_name, ()):
+                if (near := by_normal.get(_normalise(alias))) is not None:
+                    mapping[focus_name] = near
+                    notes.append(f"Column '{near}' is read as {focus_name}, its FOCUS name.")
+                    break
     missing = [name for name in REQUIRED_COLUMNS if name not in mapping]
+    if missing and all(_normalise(m) in by_normal for m in CONTRACT_COMMITMENT_MARKERS):
+        raise PlannerInputError(
+            f"{source} is a FOCUS 1.3 Contract Commitment dataset: it lists the terms of "
+            "contract commitments (ContractCommitmentId, ContractCommitmentCost, ...), not "
+            "charges, so it has no costs to attribute",
+            fix="attribute the cost and usage export; this file's terms can be listed beside "
+            "it (python -m planner attribute BILL --commitments THIS_FILE)",
+        )
     if missing:
         shown = ", ".join(n if len(n) <= 60 else n[:57] + "..." for n in present[:30]) + (
             ", ..." if len(present) > 30 else ""
@@ -328,7 +368,8 @@ def staging_sql(columns: Iterable[str], relation: str) -> str:
     def raw(name: str) -> str:
         if name not in columns:
             return "NULL::VARCHAR"
-        return f"nullif({_quote(name)}, '')"
+        column = _quote(name)
+        return f"CASE WHEN {column} IN ({_in_list(NULL_TEXTS)}) THEN NULL ELSE {column} END"
 
     categories = {c.lower(): c for c in CHARGE_CATEGORIES}
     charge_case = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in categories.items())
@@ -374,7 +415,8 @@ def staging_sql(columns: Iterable[str], relation: str) -> str:
                           || ' is not Used or Unused' END,
                 CASE WHEN currency IS NOT NULL AND upper(currency) <> {_literal(CURRENCY)}
                      THEN 'BillingCurrency is ' || {_shown("currency")}
-                          || ': this planner reads bills in USD' END
+                          || ': this planner reads bills in USD (export the bill in USD, or '
+                          || 'filter it to the USD rows)' END
             ) END AS _reason
         FROM (
             SELECT
@@ -387,9 +429,9 @@ def staging_sql(columns: Iterable[str], relation: str) -> str:
                 {raw("ChargeCategory")} AS charge_raw,
                 CASE lower({raw("ChargeCategory")}) {charge_case} END AS charge_category,
                 {raw("ChargePeriodStart")} AS start_raw,
-                TRY_CAST({raw("ChargePeriodStart")} AS TIMESTAMPTZ)::TIMESTAMP AS start,
+                {_timestamp(raw("ChargePeriodStart"))} AS start,
                 {raw("ChargePeriodEnd")} AS end_raw,
-                TRY_CAST({raw("ChargePeriodEnd")} AS TIMESTAMPTZ)::TIMESTAMP AS "end",
+                {_timestamp(raw("ChargePeriodEnd"))} AS "end",
                 {raw("PricingCategory")} AS pricing_raw,
                 CASE lower({raw("PricingCategory")}) {pricing_case} END AS pricing_known,
                 {raw("ServiceName")} AS service,
@@ -430,13 +472,28 @@ def _cost_reason(name: str, typed: str, *, required: bool, raw: str | None = Non
     )
 
 
+def _timestamp(raw: str) -> str:
+    """A FOCUS date-time as a UTC TIMESTAMP, or NULL when it is not one.
+
+    Only text in :data:`DATE_TIME_PATTERN` is cast: DuckDB's own cast would also take
+    ``4/1/25`` (as the year 4) and ``2025-01-01`` (as midnight in no stated zone).
+    """
+    return (
+        f"CASE WHEN regexp_full_match({raw}, {_literal(DATE_TIME_PATTERN)}) "
+        f"THEN TRY_CAST({raw} AS TIMESTAMPTZ)::TIMESTAMP END"
+    )
+
+
 def _time_reason(name: str, typed: str) -> str:
     raw = "start_raw" if typed == "start" else "end_raw"
     return (
         f"CASE WHEN {raw} IS NULL THEN '{name} is empty' "
+        f"WHEN NOT regexp_full_match({raw}, {_literal(DATE_TIME_PATTERN)}) "
+        f"THEN '{name} ' || {_shown(raw)} || ' is not in the FOCUS date-time format, extended "
+        f"ISO 8601 with a UTC offset (e.g. 2025-01-31T00:00:00Z)' "
         f"WHEN {typed} IS NULL "
-        f"THEN '{name} ' || {_shown(raw)} || ' is not a date and time (use ISO 8601, e.g. "
-        f"2025-01-31T00:00:00Z)' END"
+        f"THEN '{name} ' || {_shown(raw)} || ' is not a real date and time (a month, day, "
+        f"hour, minute or second is out of range)' END"
     )
 
 
@@ -491,13 +548,16 @@ def finish_bill(
     first_line: int,
     skipped: Sequence[Rejection] = (),
     extra_notes: Sequence[str] = (),
+    row_lines: Mapping[int, int] | None = None,
 ) -> Bill:
     """Turn ``con``'s ``staged`` table (from :func:`staging_sql`) into a :class:`Bill`.
 
     ``staged`` holds one row per data row of the source, in source order. ``columns`` are
     the FOCUS columns the source has. ``first_line`` is the line (or row) number of the
     first row; ``skipped`` lists lines the reader could not split, which count as read and
-    rejected. The usable rows become the view ``focus``.
+    rejected. ``row_lines`` gives the line of each rejected row of ``staged`` (by rowid) when
+    rows and lines do not correspond one to one; without it the rows are counted from
+    ``first_line``, past the skipped lines. The usable rows become the view ``focus``.
 
     Raises
     ------
@@ -517,7 +577,10 @@ def finish_bill(
         "SELECT rowid, _reason FROM staged WHERE _reason <> '' ORDER BY rowid LIMIT ?",
         [MAX_REJECTIONS_KEPT],
     ).fetchall()
-    lines = _lines([row for row, _ in bad_rows], first_line, [s.line for s in skipped])
+    if row_lines is None:
+        lines = _lines([row for row, _ in bad_rows], first_line, [s.line for s in skipped])
+    else:
+        lines = [row_lines[row] for row, _ in bad_rows]
     rejections = sorted(
         [
             *skipped,
@@ -593,7 +656,9 @@ def _tag_keys(con: Any, sample_rows: int = 200_000) -> tuple[str, ...]:
 def select_list(mapping: Mapping[str, str], types: Mapping[str, str] | None = None) -> str:
     """The projection that renames the source's columns to FOCUS names, as text.
 
-    Structured tags (a Parquet MAP or STRUCT) become JSON text, like CSV tags.
+    Structured tags (a Parquet MAP or STRUCT) become JSON text, like CSV tags. Typed
+    timestamps become FOCUS date-time text in UTC: their value is not in doubt, and FOCUS
+    states every date-time in UTC, so one without a zone is read as UTC.
     """
     types = types or {}
     parts = []
@@ -602,6 +667,8 @@ def select_list(mapping: Mapping[str, str], types: Mapping[str, str] | None = No
         kind = types.get(source_name, "VARCHAR").upper()
         if focus_name == "Tags" and (kind.startswith(("MAP", "STRUCT")) or kind == "JSON"):
             expression = f"to_json({column})::VARCHAR"
+        elif focus_name in _DATE_TIME_COLUMNS and kind.startswith("TIMESTAMP"):
+            expression = f"strftime({column}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ')"
         else:
             expression = f"CAST({column} AS VARCHAR)"
         parts.append(f"{expression} AS {_quote(focus_name)}")
@@ -620,7 +687,8 @@ def bill_from_frame(frame: pd.DataFrame, *, source: str = "data frame") -> Bill:
     con = new_connection()
     con.register("_frame", frame)
     try:
-        relation = f"(SELECT {select_list(mapping)} FROM _frame) AS raw"  # noqa: S608
+        types = {str(row[0]): str(row[1]) for row in con.execute("DESCRIBE _frame").fetchall()}
+        relation = f"(SELECT {select_list(mapping, types)} FROM _frame) AS raw"  # noqa: S608
         con.execute(f"CREATE TABLE staged AS {staging_sql(mapping, relation)}")
     finally:
         con.unregister("_frame")
@@ -632,6 +700,168 @@ def bill_from_frame(frame: pd.DataFrame, *, source: str = "data frame") -> Bill:
         columns=list(mapping),
         first_line=1,
         extra_notes=notes,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractCommitment:
+    """One row of a FOCUS 1.3 Contract Commitment dataset: a commitment's terms.
+
+    Dates are kept as written (the spec's examples write some as plain dates); ``cost`` is
+    in ``currency`` and is not converted.
+    """
+
+    commitment_id: str
+    contract_id: str | None
+    category: str | None
+    kind: str | None
+    description: str | None
+    period_start: str | None
+    period_end: str | None
+    cost: Decimal | None
+    currency: str | None
+    quantity: Decimal | None
+    unit: str | None
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractCommitments:
+    """The commitments of one Contract Commitment file, with the rows that could not be read."""
+
+    source: str
+    commitments: tuple[ContractCommitment, ...]
+    rejections: tuple[Rejection, ...]
+    notes: tuple[str, ...]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per commitment, for display; amounts as exact text in their currency.
+
+        >>> ContractCommitments(source="c.csv", commitments=(), rejections=(),
+        ...     notes=()).frame().columns[:3].tolist()
+        ['commitment', 'contract', 'type']
+        """
+        rows = [
+            {
+                "commitment": c.commitment_id,
+                "contract": c.contract_id,
+                "type": c.kind,
+                "category": c.category,
+                "description": c.description,
+                "start": c.period_start,
+                "end": c.period_end,
+                "cost": None if c.cost is None else f"{c.cost} {c.currency or ''}".strip(),
+                "quantity": None if c.quantity is None else f"{c.quantity} {c.unit or ''}".strip(),
+                "status": c.status,
+            }
+            for c in self.commitments
+        ]
+        return pd.DataFrame(rows, columns=_COMMITMENT_COLUMNS)
+
+
+_COMMITMENT_COLUMNS = [
+    "commitment",
+    "contract",
+    "type",
+    "category",
+    "description",
+    "start",
+    "end",
+    "cost",
+    "quantity",
+    "status",
+]
+
+
+def _exact(text: str | None) -> Decimal | None:
+    """A decimal number as written, or None; ``nan`` and infinities are not numbers.
+
+    >>> _exact("925000.00"), _exact("$5"), _exact("nan"), _exact(None)
+    (Decimal('925000.00'), None, None, None)
+    """
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
+
+
+def contract_commitments_from_rows(
+    rows: Iterable[tuple[int, Mapping[str | None, Any]]], *, source: str
+) -> ContractCommitments:
+    """Read the rows of a FOCUS 1.3 Contract Commitment dataset: (line, column -> text).
+
+    As :class:`csv.DictReader` gives them: a value of ``None`` is a missing field, and the
+    key ``None`` holds fields beyond the header; either rejects the row. So does a row
+    without a ``ContractCommitmentId``, or whose ``ContractCommitmentCost`` or
+    ``ContractCommitmentQuantity`` is not a number.
+
+    >>> result = contract_commitments_from_rows([(2, {"ContractCommitmentId": "C-1",
+    ...     "ContractCommitmentCost": "100.50", "BillingCurrency": "EUR",
+    ...     "ContractCommitmentPeriodStart": "2025-12-01"})], source="c.csv")
+    >>> result.commitments[0].cost, result.notes
+    (Decimal('100.50'), ('Amounts are in EUR as written; they are not converted to USD.',))
+    >>> contract_commitments_from_rows([(3, {"ContractCommitmentId": None})],
+    ...     source="c.csv").rejections
+    (Rejection(line=3, reason='has fewer fields than the header'),)
+    """
+    commitments: list[ContractCommitment] = []
+    rejections: list[Rejection] = []
+    currencies: set[str] = set()
+    for line, row in rows:
+        if None in row or any(v is None for v in row.values()):
+            shape = "more" if None in row else "fewer"
+            rejections.append(Rejection(line=line, reason=f"has {shape} fields than the header"))
+            continue
+        values = {
+            str(k): (None if str(v).strip() in NULL_TEXTS else str(v).strip())
+            for k, v in row.items()
+        }
+        problems = []
+        identifier = values.get("ContractCommitmentId")
+        if identifier is None:
+            problems.append("ContractCommitmentId is empty")
+        numbers: dict[str, Decimal | None] = {}
+        for name in ("ContractCommitmentCost", "ContractCommitmentQuantity"):
+            text = values.get(name)
+            numbers[name] = _exact(text)
+            if text is not None and numbers[name] is None:
+                problems.append(f"{name} {text[:40]!r} is not a number")
+        if problems or identifier is None:
+            rejections.append(Rejection(line=line, reason="; ".join(problems)))
+            continue
+        currency = values.get("BillingCurrency")
+        if currency:
+            currencies.add(currency.upper())
+        commitments.append(
+            ContractCommitment(
+                commitment_id=identifier,
+                contract_id=values.get("ContractId"),
+                category=values.get("ContractCommitmentCategory"),
+                kind=values.get("ContractCommitmentType"),
+                description=values.get("ContractCommitmentDescription"),
+                period_start=values.get("ContractCommitmentPeriodStart"),
+                period_end=values.get("ContractCommitmentPeriodEnd"),
+                cost=numbers["ContractCommitmentCost"],
+                currency=currency,
+                quantity=numbers["ContractCommitmentQuantity"],
+                unit=values.get("ContractCommitmentUnit"),
+                status=values.get("ContractCommitmentLifecycleStatus"),
+            )
+        )
+    notes = []
+    other = sorted(currencies - {CURRENCY})
+    if other:
+        notes.append(
+            f"Amounts are in {', '.join(other)} as written; they are not converted to USD."
+        )
+    return ContractCommitments(
+        source=source,
+        commitments=tuple(commitments),
+        rejections=tuple(rejections[:MAX_REJECTIONS_KEPT]),
+        notes=tuple(notes),
     )
 
 

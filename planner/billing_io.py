@@ -32,6 +32,7 @@ import os
 import tempfile
 import zlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,11 @@ import pandas as pd
 
 from planner.billing import (
     MAX_LINE_BYTES,
+    MAX_REJECTIONS_KEPT,
     Bill,
+    ContractCommitments,
     Rejection,
+    contract_commitments_from_rows,
     finish_bill,
     new_connection,
     resolve_columns,
@@ -58,6 +62,8 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "read_billing",
     "read_billing_bytes",
+    "read_contract_commitments",
+    "read_contract_commitments_bytes",
     "read_lever_rows",
     "sniff",
     "write_focus_csv",
@@ -68,6 +74,8 @@ __all__ = [
 MAX_BILLING_BYTES = 1024 * 1024 * 1024
 # Uploads in the app: the same limit as .streamlit/config.toml's server.maxUploadSize.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# A Contract Commitment dataset lists contracts, not charges: a few rows per commitment.
+MAX_COMMITMENTS_BYTES = 16 * 1024 * 1024
 _HEAD_BYTES = 64 * 1024
 # DuckDB reads CSV through buffers of this size, and silently drops a line longer than one
 # buffer (duckdb 2.0), so such a file is refused first. Lines between MAX_LINE_BYTES and this
@@ -228,7 +236,33 @@ def header_columns(head: bytes, kind: str) -> list[str]:
     return names
 
 
-def scan_csv(path: Path, kind: str, name: str, max_bytes: int) -> None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CsvScan:
+    """What one streaming pass over a CSV found out.
+
+    ``lines`` counts physical lines (``\\r\\n``, a lone ``\\n`` and a lone ``\\r`` each end
+    one; a last line without an ending counts too). ``mixed_endings`` is true when more than
+    one of those endings occurs: DuckDB's reader takes one kind per file and stops on a mix.
+    """
+
+    lines: int
+    mixed_endings: bool
+
+
+def _endings(chunk: bytes) -> tuple[int, int, int]:
+    """How many CRLF, lone LF and lone CR endings a chunk holds (it must not end in CR).
+
+    >>> _endings(b"a\\r\\nb\\nc\\rd\\r\\n"), _endings(b"a\\nb\\n")
+    ((2, 1, 1), (0, 2, 0))
+    """
+    lf, cr = chunk.count(b"\n"), chunk.count(b"\r")
+    # Counting a two-byte string is several times slower than one byte: skip it when a
+    # chunk has only one of the two.
+    crlf = chunk.count(b"\r\n") if lf and cr else 0
+    return crlf, lf - crlf, cr - crlf
+
+
+def scan_csv(path: Path, kind: str, name: str, max_bytes: int) -> CsvScan:
     """Stream a CSV once, in bounded memory, and refuse what DuckDB must not be given.
 
     A ``.csv.gz`` may expand to at most ``max_bytes`` of text, the cap a plain CSV has; a
@@ -241,22 +275,34 @@ def scan_csv(path: Path, kind: str, name: str, max_bytes: int) -> None:
         number).
     """
     opener: Any = gzip.open if kind == "csv.gz" else open
-    total = 0
-    line = 1  # the number of the line being read
-    line_start = 0  # where it starts, in uncompressed bytes
+    total = 0  # uncompressed bytes read, up to the end of the chunk being looked at
+    lines = 0  # line endings seen before the chunk being looked at
+    line_start = 0  # where the line being read starts, in uncompressed bytes
+    kinds = [0, 0, 0]  # CRLF, LF, CR endings
+    last = b""
     try:
         with opener(path, "rb") as handle:
-            while chunk := handle.read(_SCAN_CHUNK_BYTES):
-                # DuckDB ends a line at \n, \r\n or a lone \r.
+            carry = b""
+            while True:
+                data = handle.read(_SCAN_CHUNK_BYTES)
+                # A CR at the end of a chunk may be the first half of a CRLF: hold it back.
+                chunk = carry + data
+                carry = chunk[-1:] if data and chunk.endswith(b"\r") else b""
+                chunk = chunk[: len(chunk) - len(carry)]
+                if not chunk and not data:
+                    break
+                offset = total
+                total += len(chunk)
                 ends = [at for at in (chunk.find(b"\n"), chunk.find(b"\r")) if at >= 0]
                 if ends:
-                    if total + min(ends) - line_start > _CSV_BUFFER_BYTES:
-                        raise _long_line(name, line)
-                    line += chunk.count(b"\n") or chunk.count(b"\r")
-                    line_start = total + max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
-                total += len(chunk)
+                    if offset + min(ends) - line_start > _CSV_BUFFER_BYTES:
+                        raise _long_line(name, lines + 1)
+                    counts = _endings(chunk)
+                    kinds = [k + c for k, c in zip(kinds, counts, strict=True)]
+                    lines += sum(counts)
+                    line_start = offset + max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
                 if total - line_start > _CSV_BUFFER_BYTES:
-                    raise _long_line(name, line)
+                    raise _long_line(name, lines + 1)
                 if total > max_bytes:
                     raise PlannerInputError(
                         f"{name} expands to more than {_mib(max_bytes)} of CSV, the most this "
@@ -264,12 +310,71 @@ def scan_csv(path: Path, kind: str, name: str, max_bytes: int) -> None:
                         fix="export a shorter period (e.g. one month), or filter the export to "
                         "the accounts you need",
                     )
+                last = chunk[-1:] or last
+                if not data:
+                    break
     except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         if kind != "csv.gz":
             raise PlannerInputError(f"Cannot read {name}: {error}") from None
         raise PlannerInputError(
             f"{name} is a damaged gzip file", fix="compress the CSV again, or upload it as is"
         ) from None
+    if last and last not in b"\r\n":
+        lines += 1
+    return CsvScan(lines=lines, mixed_endings=sum(1 for k in kinds if k) > 1)
+
+
+def normalise_endings(path: Path, kind: str, out: Path) -> None:
+    """Copy a CSV (gzip or not) to ``out`` as plain text with every line ending ``\\n``.
+
+    A line ending inside a quoted field becomes ``\\n`` too; the field keeps its line break.
+    """
+    opener: Any = gzip.open if kind == "csv.gz" else open
+    with opener(path, "rb") as source, out.open("wb") as target:
+        carry = b""
+        while data := source.read(_SCAN_CHUNK_BYTES):
+            chunk = carry + data
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            chunk = chunk[: len(chunk) - len(carry)]
+            target.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        if carry:
+            target.write(b"\n")
+
+
+def physical_lines(
+    path: Path, kind: str, records: Sequence[int], rowids: Sequence[int]
+) -> tuple[dict[int, int], dict[int, int]] | None:
+    """The physical line on which each record, and each row of ``staged``, starts.
+
+    DuckDB numbers a rejected line by the records and blank lines before it, so a quoted
+    field that holds line breaks shifts every later number; and ``staged`` holds only the
+    records DuckDB could split. Python's CSV reader, which reads the same dialect, counts
+    the physical lines. ``records`` are DuckDB's numbers of the lines it could not split;
+    ``rowids`` are rows of ``staged``. Returns ``None`` if the two readers disagree on the
+    records, or a field is longer than the csv module's limit (128 KiB, a process-wide
+    setting this function leaves alone); then the numbers DuckDB gave stand.
+    """
+    wanted_records, wanted_rows = set(records), set(rowids)
+    by_record: dict[int, int] = {}
+    by_row: dict[int, int] = {}
+    opener: Any = gzip.open if kind == "csv.gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as text:
+            reader = csv.reader(text)
+            start, row_id = 1, -1
+            for record, fields in enumerate(reader, start=1):
+                if record in wanted_records:
+                    by_record[record] = start
+                elif record > 1 and fields:  # DuckDB skips blank lines
+                    row_id += 1
+                    if row_id in wanted_rows:
+                        by_row[row_id] = start
+                start = reader.line_num + 1
+    except csv.Error:
+        return None
+    if len(by_record) != len(wanted_records) or len(by_row) != len(wanted_rows):
+        return None
+    return by_record, by_row
 
 
 def _long_line(name: str, line: int) -> PlannerInputError:
@@ -371,8 +476,7 @@ def read_billing(
         check_size(stat.st_size, name, max_bytes)
         head = _head(path)
         kind = sniff(head, name)
-        if kind != "parquet":
-            scan_csv(path, kind, name, max_bytes)
+        scan = scan_csv(path, kind, name, max_bytes) if kind != "parquet" else None
     except FileNotFoundError:
         raise PlannerInputError(f"No such file: {path}", fix="check the path") from None
     except PermissionError:
@@ -383,15 +487,29 @@ def read_billing(
         ).hexdigest()
     spill = Path(tempfile.gettempdir()) / "planner-duckdb"
     con = new_connection()
+    normalised: Path | None = None
     try:
         con.execute("SET temp_directory = ?", [str(spill)])
         skipped: list[Rejection] = []
-        if kind == "parquet":
+        row_lines: dict[int, int] | None = None
+        if scan is None:
             columns, notes = _load_parquet(con, path, name, max_bytes)
             first_line = 1
         else:
-            columns, skipped, notes = _load_csv(con, path, kind, name, head)
+            source, source_kind = path, kind
+            if scan.mixed_endings:
+                handle, temp = tempfile.mkstemp(prefix="planner-lf-", suffix=".csv")
+                os.close(handle)
+                normalised = Path(temp)
+                normalise_endings(path, kind, normalised)
+                source, source_kind, head = normalised, "csv", _head(normalised)
+            columns, skipped, notes = _load_csv(con, source, source_kind, name, head)
+            if scan.mixed_endings:
+                notes.append(
+                    "The file mixes line endings (LF, CRLF and CR); each is read as a line end."
+                )
             first_line = 2
+            skipped, row_lines = _physical(con, source, source_kind, scan, skipped, notes)
         seal(con)
         return finish_bill(
             con,
@@ -401,6 +519,7 @@ def read_billing(
             first_line=first_line,
             skipped=skipped,
             extra_notes=notes,
+            row_lines=row_lines,
         )
     except duckdb.Error as error:
         con.close()
@@ -415,6 +534,41 @@ def read_billing(
     except PlannerInputError:
         con.close()
         raise
+    finally:
+        if normalised is not None:
+            normalised.unlink(missing_ok=True)
+
+
+def _physical(
+    con: Any, path: Path, kind: str, scan: CsvScan, skipped: list[Rejection], notes: list[str]
+) -> tuple[list[Rejection], dict[int, int] | None]:
+    """Rejections on physical lines, when records and lines differ (see :func:`physical_lines`).
+
+    Returns the skipped lines renumbered and the line of each rejected ``staged`` row; when
+    every record is one line (the usual case, checked by counting), nothing needs reading.
+    When the line numbers cannot be found, a note in ``notes`` says what they count.
+    """
+    (staged,) = con.execute("SELECT count(*) FROM staged").fetchone()
+    if scan.lines == 1 + int(staged) + len(skipped):
+        return skipped, None
+    rowids = [
+        int(row)
+        for (row,) in con.execute(
+            "SELECT rowid FROM staged WHERE _reason <> '' ORDER BY rowid LIMIT ?",
+            [MAX_REJECTIONS_KEPT],
+        ).fetchall()
+    ]
+    if not rowids and not skipped:
+        return skipped, None
+    found = physical_lines(path, kind, [r.line for r in skipped], rowids)
+    if found is None:
+        notes.append(
+            "Line numbers in the rejections count records, not physical lines: the file's "
+            "quoting could not be followed line by line."
+        )
+        return skipped, None
+    by_record, by_row = found
+    return [Rejection(line=by_record[r.line], reason=r.reason) for r in skipped], by_row
 
 
 def read_billing_bytes(data: bytes, name: str, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Bill:
@@ -430,6 +584,77 @@ def read_billing_bytes(data: bytes, name: str, *, max_bytes: int = MAX_UPLOAD_BY
         return read_billing(temp, max_bytes=max_bytes, display_name=name, fingerprint=digest)
     finally:
         Path(temp).unlink(missing_ok=True)
+
+
+def read_contract_commitments_bytes(
+    data: bytes, name: str, *, max_bytes: int = MAX_COMMITMENTS_BYTES
+) -> ContractCommitments:
+    """Read an uploaded Contract Commitment dataset held in memory (see below)."""
+    check_size(len(data), name, max_bytes)
+    handle, temp = tempfile.mkstemp(prefix="planner-commitments-", suffix=".csv")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        return read_contract_commitments(temp, max_bytes=max_bytes, display_name=name)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
+def read_contract_commitments(
+    path: str | Path, *, max_bytes: int = MAX_COMMITMENTS_BYTES, display_name: str | None = None
+) -> ContractCommitments:
+    """Read a FOCUS 1.3 Contract Commitment dataset (CSV) beside a cost and usage export.
+
+    Raises
+    ------
+    PlannerInputError
+        For a missing, empty, oversized or non-CSV file, or one without the
+        ``ContractCommitmentId`` column (a cost file is named as such).
+    """
+    path = Path(path)
+    name = display_name or path.name
+    try:
+        check_size(path.stat().st_size, name, max_bytes)
+        head = _head(path)
+        kind = sniff(head, name)
+        if kind == "parquet":
+            raise PlannerInputError(
+                f"{name} is Parquet; this planner reads Contract Commitment datasets as CSV",
+                fix="export the commitments as CSV",
+            )
+        scan_csv(path, kind, name, max_bytes)
+        opener: Any = gzip.open if kind == "csv.gz" else open
+        with opener(path, "rt", encoding="utf-8-sig", errors="strict", newline="") as text:
+            reader = csv.DictReader(text)
+            header = [str(n) for n in (reader.fieldnames or [])]
+            if "ContractCommitmentId" not in header:
+                is_cost = all(c in header for c in ("BilledCost", "ChargePeriodStart"))
+                raise PlannerInputError(
+                    f"{name} is "
+                    + (
+                        "a cost and usage export"
+                        if is_cost
+                        else "not a Contract Commitment dataset"
+                    )
+                    + ": it has no ContractCommitmentId column",
+                    fix="pass the bill as BILLING and the FOCUS 1.3 Contract Commitment "
+                    "dataset as --commitments",
+                )
+            # line_num is the physical line the row ends on; the next starts one past it.
+            rows: list[tuple[int, dict[str | None, Any]]] = []
+            start = 2
+            for row in reader:
+                rows.append((start, row))
+                start = reader.line_num + 1
+    except FileNotFoundError:
+        raise PlannerInputError(f"No such file: {path}", fix="check the path") from None
+    except UnicodeDecodeError:
+        raise PlannerInputError(
+            f"{name} is not UTF-8 text", fix="save it as CSV in UTF-8 (Excel: 'CSV UTF-8')"
+        ) from None
+    except (OSError, csv.Error) as error:
+        raise PlannerInputError(f"Cannot read {name}: {error}") from None
+    return contract_commitments_from_rows(rows, source=name)
 
 
 def write_focus_csv(

@@ -1,11 +1,17 @@
 """FinOps commands: ``attribute`` (who owns a bill) and ``recover`` (how to get under budget).
 
-``attribute BILLING --by TAGKEY [--shared even|proportional] [--json]`` prints, with
-``--json``, exactly the keys ``total_usd`` (the chosen cost column summed over the usable
-rows), ``allocations`` (tag value → USD), ``unallocated_usd``, ``rows_read``,
-``rows_rejected`` and ``rejections`` (the first 20, each ``{line, reason}``). The allocations
-plus ``unallocated_usd`` equal ``total_usd`` to the cent. Without ``--shared`` the rows
-without the tag are unallocated; with it they are split among the tag's values.
+``attribute BILLING --by TAGKEY [--shared none|even|proportional|weighted]
+[--weights VALUE=SHARE,...] [--invoices OUT.csv] [--commitments FILE.csv] [--json]``
+prints, with ``--json``, exactly the keys ``total_usd`` (the chosen cost column summed over
+the usable rows), ``allocations`` (tag value → USD), ``unallocated_usd``, ``rows_read``,
+``rows_rejected`` and ``rejections`` (the first 20, each ``{line, reason}``), and with
+``--commitments`` also ``commitments`` (a FOCUS 1.3 Contract Commitment dataset's terms).
+The allocations plus ``unallocated_usd`` equal ``total_usd`` to the cent. With ``--shared
+none`` (the default) the rows without the tag, and unused commitment, are unallocated; the
+other rules split them among the tag's values as the app's rules of the same name do
+(``weighted`` is the app's "by fixed weights", with the shares from ``--weights``).
+``--invoices`` writes the chargeback lines, one per owner and month
+(:func:`planner.attribution.monthly_invoices_csv`).
 
 ``recover FILE.yaml [--json]`` plans the scenario's ``finops.recovery`` section and prints,
 with ``--json``, exactly the keys ``target_usd`` (the target bill, USD per month),
@@ -19,17 +25,21 @@ import argparse
 import json
 import math
 import re
+from pathlib import Path
 from typing import Any, TextIO
 
 from planner.attribution import (
     Attribution,
     AttributionRule,
     AttributionSettings,
+    FixedWeight,
     SharedRule,
     cents_text,
+    monthly_invoices_csv,
+    months,
 )
-from planner.billing import Bill, CostView, bill_from_frame
-from planner.billing_io import MAX_BILLING_BYTES, read_billing
+from planner.billing import Bill, ContractCommitments, CostView, bill_from_frame
+from planner.billing_io import MAX_BILLING_BYTES, read_billing, read_contract_commitments
 from planner.cli_common import read_scenario
 from planner.errors import PlannerInputError
 from planner.finops import PoolSource, RecoveryResult, plan_recovery, recovery_pools
@@ -54,6 +64,43 @@ def attribution_json(bill: Bill, result: Attribution) -> dict[str, Any]:
     }
 
 
+def commitments_json(found: ContractCommitments) -> list[dict[str, Any]]:
+    """``attribute --commitments``'s extra JSON key: each commitment's terms, amounts as
+    exact decimal strings in their own currency."""
+    return [
+        {
+            "id": c.commitment_id,
+            "contract_id": c.contract_id,
+            "category": c.category,
+            "type": c.kind,
+            "description": c.description,
+            "period_start": c.period_start,
+            "period_end": c.period_end,
+            "cost": None if c.cost is None else str(c.cost),
+            "currency": c.currency,
+            "quantity": None if c.quantity is None else str(c.quantity),
+            "unit": c.unit,
+            "status": c.status,
+        }
+        for c in found.commitments
+    ]
+
+
+def _print_commitments(found: ContractCommitments, out: TextIO) -> None:
+    out.write(f"\nContract commitments in {found.source} ({len(found.commitments)}):\n")
+    for c in found.commitments:
+        amount = f"{c.cost} {c.currency or ''}".strip() if c.cost is not None else "no cost"
+        out.write(
+            f"- {c.commitment_id}: {c.description or c.kind or ''}, {amount}, "
+            f"{c.period_start or '?'} to {c.period_end or '?'}"
+            f"{f', {c.status}' if c.status else ''}\n"
+        )
+    for rejection in found.rejections[:MAX_REJECTIONS_SHOWN]:
+        out.write(f"- line {rejection.line} not read: {rejection.reason}\n")
+    for note in found.notes:
+        out.write(f"Note: {note}\n")
+
+
 def recovery_json(result: RecoveryResult) -> dict[str, Any]:
     """The ``recover --json`` document: exactly the contract's keys."""
     return {
@@ -71,17 +118,78 @@ def recovery_json(result: RecoveryResult) -> dict[str, Any]:
     }
 
 
+# The CLI's names for the app's split rules: "weighted" reads better on a command line than
+# the enum's "fixed".
+SHARED_CHOICES = {
+    "none": SharedRule.NONE,
+    "even": SharedRule.EVEN,
+    "proportional": SharedRule.PROPORTIONAL,
+    "weighted": SharedRule.FIXED,
+}
+
+
+def parse_weights(text: str) -> tuple[FixedWeight, ...]:
+    """``--weights search=3,ads=1`` as fixed weights (they need not sum to 1).
+
+    >>> parse_weights("search=3, ads=0.5")
+    (FixedWeight(owner='search', weight=3.0), FixedWeight(owner='ads', weight=0.5))
+    >>> parse_weights("search")
+    Traceback (most recent call last):
+    ...
+    planner.errors.PlannerInputError: --weights: 'search' is not TEAM=SHARE. To fix: pass \
+e.g. --weights search=3,ads=1 (shares are relative and need not sum to 1).
+    """
+    fix = "pass e.g. --weights search=3,ads=1 (shares are relative and need not sum to 1)"
+    weights: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        owner, equals, share = part.rpartition("=")
+        owner, share = owner.strip(), share.strip()
+        if not equals or not owner:
+            raise PlannerInputError(f"--weights: {part[:60]!r} is not TEAM=SHARE", fix=fix)
+        try:
+            value = float(share)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 0 <= value <= 1e9):
+            raise PlannerInputError(
+                f"--weights: {share[:30]!r} is not a share for {owner[:60]!r}; a share is a "
+                "number from 0 to 1e9",
+                fix=fix,
+            )
+        if owner in weights:
+            raise PlannerInputError(f"--weights: {owner[:60]!r} is given twice", fix=fix)
+        weights[owner] = value
+    if not weights:
+        raise PlannerInputError("--weights is empty", fix=fix)
+    return tuple(FixedWeight(owner=o, weight=w) for o, w in weights.items())
+
+
 def _settings(args: argparse.Namespace) -> AttributionSettings:
     if not _TAG_KEY.match(args.by):
         raise PlannerInputError(
             f"--by {args.by!r} is not a tag key",
             fix="pass a key of the Tags column, e.g. --by team (no quotes or backslashes)",
         )
-    shared = SharedRule(args.shared) if args.shared else SharedRule.NONE
+    shared = SHARED_CHOICES[args.shared]
+    weights: tuple[FixedWeight, ...] = ()
+    if shared is SharedRule.FIXED:
+        if args.weights is None:
+            raise PlannerInputError(
+                "--shared weighted needs --weights", fix="add e.g. --weights search=3,ads=1"
+            )
+        weights = parse_weights(args.weights)
+    elif args.weights is not None:
+        raise PlannerInputError(
+            f"--weights is only read with --shared weighted, not --shared {args.shared}",
+            fix="add --shared weighted, or leave out --weights",
+        )
     return AttributionSettings(
         rules=(AttributionRule(tag_key=args.by),),
         shared_values=(),
         shared_rule=shared,
+        weights=weights,
         share_unused_commitment=shared is not SharedRule.NONE,
         cost_view=CostView(args.view),
     )
@@ -118,11 +226,27 @@ def _attribute(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     bill = read_billing(args.billing, max_bytes=_max_bytes(args))
     result = attribute(bill, settings)
+    if args.invoices:
+        text = monthly_invoices_csv(
+            [(month, attribute(bill, settings, month=month)) for month in months(bill)]
+        )
+        try:
+            Path(args.invoices).write_text(text, encoding="utf-8", newline="")
+        except OSError as error:
+            raise PlannerInputError(f"Cannot write {args.invoices}: {error.strerror}") from None
+    commitments = read_contract_commitments(args.commitments) if args.commitments else None
     if args.json:
-        json.dump(attribution_json(bill, result), out, indent=2, ensure_ascii=False)
+        document = attribution_json(bill, result)
+        if commitments is not None:
+            document["commitments"] = commitments_json(commitments)
+        json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
         return 0
     _print_attribution(bill, result, args.by, out)
+    if commitments is not None:
+        _print_commitments(commitments, out)
+    if args.invoices:
+        out.write(f"\nChargeback lines, one per {args.by} and month, written to {args.invoices}\n")
     return 0
 
 
@@ -212,8 +336,28 @@ def register_commands(commands: Any) -> None:
     attribute_cmd.add_argument("--by", required=True, help="the tag key that names owners")
     attribute_cmd.add_argument(
         "--shared",
-        choices=[str(SharedRule.EVEN), str(SharedRule.PROPORTIONAL)],
-        help="split untagged costs among the tag's values (default: leave them unallocated)",
+        choices=list(SHARED_CHOICES),
+        default="none",
+        help="how untagged costs and unused commitment are split among the tag's values: "
+        "none (left unallocated, the default), even, proportional (to direct cost) or "
+        "weighted (by --weights)",
+    )
+    attribute_cmd.add_argument(
+        "--weights",
+        metavar="VALUE=SHARE,...",
+        help="the shares for --shared weighted, e.g. search=3,ads=1 (relative; values not "
+        "listed carry none)",
+    )
+    attribute_cmd.add_argument(
+        "--commitments",
+        metavar="FILE.csv",
+        help="a FOCUS 1.3 Contract Commitment dataset to list beside the bill (terms and "
+        "amounts; with --json, under the extra key 'commitments')",
+    )
+    attribute_cmd.add_argument(
+        "--invoices",
+        metavar="OUT.csv",
+        help="write the chargeback lines, one per owner and month, to this CSV file",
     )
     attribute_cmd.add_argument(
         "--view",

@@ -292,12 +292,19 @@ class Lever:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MonthlyPools:
-    """A bill's pools in USD per month, and where they came from."""
+    """A bill's pools in USD per month, and where they came from.
+
+    ``commitment_eligible_share`` is the part of the serving pool a new commitment could
+    cover: on-demand usage that no commitment covers yet, less the unused commitment
+    already paid for (which would absorb that usage first). Pools that do not know it
+    (stated, or from the cost model) leave it at 1.
+    """
 
     usd_per_month: Mapping[PoolName, float]
     training_on_demand_share: float
     basis: str
     notes: tuple[str, ...] = ()
+    commitment_eligible_share: float = 1.0
 
     @property
     def total_usd_per_month(self) -> float:
@@ -592,6 +599,11 @@ def pools_from_bill(
     *serving* by the ``phase`` tag (or ``ResourceType``: training job, endpoint); the rest
     is *other* (including unused commitment, credits and tax). A month with fewer days of
     charges than the calendar month is scaled up to a full month, with a note.
+
+    The commitments lever can only act on serving that is on demand (``PricingCategory =
+    'Standard'``) and not covered by a commitment (no ``CommitmentDiscountId``), and the
+    month's unused commitment would absorb such usage before a new one is bought:
+    ``commitment_eligible_share = max(0, uncovered_on_demand_serving - unused) / serving``.
     """
     if '"' in phase_key or "\\" in phase_key:
         raise PlannerInputError(f"The tag key {phase_key!r} cannot contain quotes")
@@ -607,7 +619,7 @@ def pools_from_bill(
                 lower(coalesce(resource_type, '')) AS rtype,
                 lower(coalesce(service_category, '')) AS category,
                 lower(coalesce(service, '')) AS service,
-                charge_category, utilization, start
+                charge_category, utilization, start, commitment_id, commitment_status
             FROM focus, last WHERE date_trunc('month', start) = last.month
         )
         SELECT
@@ -622,6 +634,8 @@ def pools_from_bill(
                     OR rtype LIKE '%endpoint%') THEN 'serving'
                 ELSE 'other' END AS pool,
             coalesce(pricing_category = 'Standard', false) AS on_demand,
+            commitment_id IS NULL AS uncovered,
+            coalesce(commitment_status = 'Unused', false) AS unused,
             sum(cost)::DOUBLE AS usd,
             count(DISTINCT start::DATE) AS days,
             min((SELECT month FROM last)) AS month
@@ -631,7 +645,7 @@ def pools_from_bill(
     )
     if not rows:
         raise PlannerInputError(f"{bill.source} has no charges to plan from")
-    month = rows[0][4]
+    month = rows[0][-1]
     days_covered = bill.query(
         "SELECT count(DISTINCT start::DATE) FROM focus WHERE date_trunc('month', start) = ?",
         [month],
@@ -640,10 +654,16 @@ def pools_from_bill(
     scale = days_in_month / days_covered if days_covered else 1.0
     totals: dict[PoolName, float] = dict.fromkeys(PoolName, 0.0)
     training_on_demand = 0.0
-    for pool, on_demand, amount, _days, _month in rows:
+    serving_uncovered = 0.0
+    unused = 0.0
+    for pool, on_demand, uncovered, is_unused, amount, _days, _month in rows:
         totals[PoolName(pool)] += float(amount) * scale
         if pool == "training" and on_demand:
             training_on_demand += float(amount) * scale
+        if pool == "serving" and on_demand and uncovered:
+            serving_uncovered += float(amount) * scale
+        if is_unused:
+            unused += float(amount) * scale
     notes = []
     label = pd.Timestamp(month).strftime("%B %Y")
     if days_covered < days_in_month:
@@ -654,11 +674,19 @@ def pools_from_bill(
     if not bill.has_utilization:
         notes.append("The bill has no x_Utilization column, so no cost counts as idle.")
     share = training_on_demand / totals[PoolName.TRAINING] if totals[PoolName.TRAINING] > 0 else 1.0
+    serving = totals[PoolName.SERVING]
+    eligible = max(0.0, serving_uncovered - max(unused, 0.0))
+    if unused > 0:
+        notes.append(
+            f"{label} has {usd(unused)} of unused commitment: it would cover on-demand usage "
+            "before any new commitment, so the commitments lever acts on the rest."
+        )
     return MonthlyPools(
         usd_per_month=totals,
         training_on_demand_share=min(1.0, max(0.0, share)),
         basis=f"{bill.source}, {label}, {view.label}",
         notes=tuple(notes),
+        commitment_eligible_share=min(1.0, eligible / serving) if serving > 0 else 0.0,
     )
 
 
@@ -719,7 +747,10 @@ def resolve_levers(
     for spec in library:
         setting = settings.get(spec.key)
         pool_usd = pools.usd_per_month.get(spec.pool, 0.0)
-        applies = pools.training_on_demand_share if spec.key is LeverKey.SPOT_TRAINING else 1.0
+        applies = {
+            LeverKey.SPOT_TRAINING: pools.training_on_demand_share,
+            LeverKey.COMMITMENTS: pools.commitment_eligible_share,
+        }.get(spec.key, 1.0)
         fraction = spec.saving_fraction * applies
         basis = f"{spec.how} (library)"
         if setting is not None and setting.saving_usd_per_month is not None:
@@ -745,6 +776,11 @@ def resolve_levers(
             basis = f"{setting.saving_fraction:.0%} of {spec.pool}, as set in the scenario"
         if spec.key is LeverKey.SPOT_TRAINING and applies < 1 and "scenario" not in basis:
             basis += f"; {applies:.0%} of training is on demand"
+        if spec.key is LeverKey.COMMITMENTS and applies < 1 and "scenario" not in basis:
+            basis += (
+                f"; {applies:.0%} of serving is on demand and not yet covered, after the "
+                "unused commitment"
+            )
         levers.append(
             Lever(
                 key=spec.key,

@@ -15,6 +15,7 @@ from planner.formatting import usd
 from planner.io import GALLERY_DIR, read_scenario
 from planner.share import decode, encode
 from tests.app.conftest import open_app
+from tests.conftest import ROOT
 
 PAGE = "app_pages/attribution.py"
 
@@ -155,3 +156,26 @@ def test_the_recovery_page_plans_from_the_uploaded_bill(page, small_csv):
     assert any("my_bill.csv" in m.value for m in page.markdown), (
         "the pools come from the uploaded bill"
     )
+
+
+def test_a_contract_commitment_dataset_is_listed_beside_the_bill(page):
+    content = (ROOT / "tests/fixtures/focus/contract_commitment_scenario_1.csv").read_bytes()
+    page.file_uploader(key="_commitments_upload").set_value(
+        ("commitments.csv", content, "text/csv")
+    ).run()
+    assert not page.exception
+    shown = page.dataframe[0].value
+    assert list(shown["commitment"]) == ["CMT-SPEND-001", "CMT-RI-002", "CMT-SaaS-003"]
+    assert list(shown["cost"])[1] == "46250.00 EUR"
+    assert any("not converted to USD" in c.value for c in page.caption)
+    assert metric(page, "Bill total") == usd(
+        attribute(bill_from_frame(generate_focus(SampleSpec())), FinOps().attribution).total_usd
+    )
+
+
+def test_a_cost_file_uploaded_as_commitments_is_named(page, small_csv):
+    page.file_uploader(key="_commitments_upload").set_value(
+        ("bill.csv", small_csv, "text/csv")
+    ).run()
+    assert not page.exception
+    assert any("is a cost and usage export" in w.value for w in page.warning)

@@ -22,6 +22,8 @@ from planner.attribution import (
     TagMapping,
     attribute,
     largest_remainder,
+    monthly_invoices_csv,
+    months,
 )
 from planner.billing import CostView, bill_from_frame
 from planner.billing_io import read_billing
@@ -57,7 +59,9 @@ def rows(draw: st.DrawFn) -> list[dict[str, str | None]]:
                 "ChargePeriodEnd": "2025-01-02T00:00:00Z",
                 "ServiceName": draw(st.sampled_from(["Compute", "Storage", None])),
                 "Tags": draw(tags),
-                "CommitmentDiscountId": "sp-1" if status or category == "Purchase" else None,
+                "CommitmentDiscountId": draw(st.sampled_from(["sp-1", "sp-2"]))
+                if status or category == "Purchase"
+                else None,
                 "CommitmentDiscountStatus": status,
                 "x_Utilization": draw(st.sampled_from([None, "0.05", "0.5"])),
             }
@@ -152,3 +156,58 @@ def test_largest_remainder_splits_any_total_by_any_weights(total, weights):
     assert sum(parts) == total
     for part, quota in zip(parts, quotas, strict=True):
         assert math.floor(quota) <= part <= math.ceil(quota)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=rows(), chosen=attribution_settings(), data=st.data())
+def test_permuting_rows_or_columns_changes_nothing(records, chosen, data):
+    """Order carries no meaning in a bill: the same rows give the same cents, line by line."""
+    frame = pd.DataFrame(records)
+    rows_order = data.draw(st.permutations(range(len(frame))), label="rows")
+    columns_order = data.draw(st.permutations(list(frame.columns)), label="columns")
+    shuffled = frame.iloc[list(rows_order)][list(columns_order)].reset_index(drop=True)
+    base = attribute(bill_from_frame(frame), chosen)
+    other = attribute(bill_from_frame(shuffled), chosen)
+    assert other.allocations == base.allocations
+    assert other.unallocated == base.unallocated
+    assert other.invoice_lines == base.invoice_lines
+    assert other.pools == base.pools
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=rows(), chosen=attribution_settings(), data=st.data())
+def test_any_mix_of_line_endings_gives_the_same_cents(records, chosen, data):
+    text = pd.DataFrame(records).to_csv(index=False, lineterminator="\n")
+    lines = text.split("\n")[:-1]
+    endings = data.draw(
+        st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines))
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bill.csv"
+        path.write_bytes("".join(a + b for a, b in zip(lines, endings, strict=True)).encode())
+        from_file = attribute(read_billing(path), chosen)
+    check(from_file, records, chosen.cost_view)
+    assert (
+        from_file.allocations
+        == attribute(bill_from_frame(pd.DataFrame(records)), chosen).allocations
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=rows(), chosen=attribution_settings(), data=st.data())
+def test_monthly_invoices_add_up_to_each_month_to_the_cent(records, chosen, data):
+    for record in records:
+        month = data.draw(st.sampled_from(["01", "02", "03"]))
+        record["ChargePeriodStart"] = f"2025-{month}-01T00:00:00Z"
+        record["ChargePeriodEnd"] = f"2025-{month}-02T00:00:00Z"
+    bill = bill_from_frame(pd.DataFrame(records))
+    by_month = [(m, attribute(bill, chosen, month=m)) for m in months(bill)]
+    lines = list(csv.DictReader(io.StringIO(monthly_invoices_csv(by_month))))
+    for month, result in by_month:
+        in_month = [r for r in records if r["ChargePeriodStart"].startswith(f"2025-{month[5:]}")]
+        assert result.total_cents == exact_total_cents(in_month, chosen.cost_view)
+        assert result.reconciles()
+        amounts = [Decimal(line["amount_usd"]) for line in lines if line["month"] == month]
+        assert sum(amounts, Decimal(0)) * 100 == result.total_cents
+        owners = [line[chosen.dimension] for line in lines if line["month"] == month]
+        assert len(owners) == len(set(owners)), "one line per owner and month"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -33,8 +34,8 @@ def bill(*rows: dict[str, object]):
             "BilledCost": row.get("billed", row.get("cost")),
             "EffectiveCost": row.get("cost"),
             "ChargeCategory": row.get("category", "Usage"),
-            "ChargePeriodStart": "2025-01-01",
-            "ChargePeriodEnd": "2025-01-02",
+            "ChargePeriodStart": "2025-01-01T00:00:00Z",
+            "ChargePeriodEnd": "2025-01-02T00:00:00Z",
             "ServiceName": row.get("service", "Compute"),
             "Tags": row.get("tags"),
             "CommitmentDiscountId": row.get("commitment_id"),
@@ -219,16 +220,93 @@ def test_unused_commitment_is_separate_unless_shared():
     assert shared.unallocated_cents == 0
 
 
-def test_the_billed_view_pools_commitment_fees():
+def test_the_billed_view_allocates_a_purchase_by_the_amortised_usage_it_covers():
+    """The $10 fee paid for a's $6 and b's $2 of covered usage and $2 left unused.
+
+    Before, the whole fee was labelled unused commitment and a and b billed $0.
+    """
     result = attribute(
         commitment_bill(),
         AttributionSettings(
-            rules=TEAM.rules, shared_rule=SharedRule.EVEN, cost_view=CostView.BILLED
+            rules=TEAM.rules, shared_rule=SharedRule.NONE, cost_view=CostView.BILLED
         ),
     )
     assert result.total_cents == 1000
-    assert by_owner(result) == {"a": 0, "b": 0}
-    assert result.pool_cents(Pool.COMMITMENT) == 1000
+    assert by_owner(result) == {"a": 600, "b": 200}
+    assert result.pool_cents(Pool.COMMITMENT) == 200
+    assert result.unallocated == ((Pool.COMMITMENT, 200),)
+    items = {(line.owner, line.item): line.cents for line in result.invoice_lines}
+    assert items[("a", "Compute (commitment purchase, by the usage it covered)")] == 600
+    assert result.reconciles()
+
+
+def test_tags_on_purchase_and_unused_rows_are_honoured():
+    plan = "arn:sp-2"
+    rows = (
+        {"cost": "4", "billed": "0", "tags": '{"team": "a"}', "commitment_id": plan},
+        {
+            "cost": "3",
+            "billed": "0",
+            "tags": '{"team": "c"}',
+            "commitment_id": plan,
+            "status": "Unused",
+        },
+        {
+            "cost": "0",
+            "billed": "7",
+            "category": "Purchase",
+            "commitment_id": plan,
+            "tags": '{"team": "c"}',
+        },
+    )
+    amortised = attribute(bill(*rows), TEAM)
+    assert by_owner(amortised) == {"a": 400, "c": 300}
+    assert amortised.pool_cents(Pool.COMMITMENT) == 0
+    billed = attribute(bill(*rows), replace(TEAM, cost_view=CostView.BILLED))
+    assert by_owner(billed) == {"a": 0, "c": 700}
+
+
+def test_an_untagged_purchase_covering_untagged_usage_is_untagged_cost():
+    plan = "arn:sp-3"
+    result = attribute(
+        bill(
+            {"cost": "5", "billed": "0", "commitment_id": plan, "status": "Used"},
+            {"cost": "1", "billed": "1", "tags": '{"team": "a"}'},
+            {"cost": "0", "billed": "5", "category": "Purchase", "commitment_id": plan},
+        ),
+        replace(TEAM, cost_view=CostView.BILLED),
+    )
+    assert result.pool_cents(Pool.UNTAGGED) == 500
+    assert result.pool_cents(Pool.COMMITMENT) == 0
+
+
+def test_a_purchase_with_no_covered_usage_in_the_bill_says_so():
+    result = attribute(
+        bill(
+            {"cost": "1", "tags": '{"team": "a"}'},
+            {"cost": "0", "billed": "9", "category": "Purchase", "commitment_id": "arn:sp-4"},
+        ),
+        replace(TEAM, cost_view=CostView.BILLED),
+    )
+    assert result.unallocated == ((Pool.PURCHASE, 900),)
+    assert result.pool_cents(Pool.COMMITMENT) == 0
+    assert result.reconciles()
+
+
+def test_half_cent_totals_round_half_up_exactly():
+    """0.015 is 0.01499999... as a float, which rounded to 1 cent instead of 2."""
+    result = attribute(bill({"cost": "0.015", "tags": '{"team": "a"}'}), TEAM)
+    assert (result.total_cents, by_owner(result)) == (2, {"a": 2})
+    many = attribute(
+        bill(
+            {"cost": "1234567.105", "tags": '{"team": "a"}', "category": "Usage"},
+            {"cost": "-0.1", "tags": '{"team": "a"}', "category": "Credit"},
+            {"cost": "0.2", "tags": '{"team": "a"}', "category": "Tax"},
+            {"cost": "-0.1", "tags": '{"team": "a"}', "category": "Adjustment"},
+        ),
+        TEAM,
+    )
+    assert many.total_cents == 123456711
 
 
 def test_idle_cost_needs_the_utilisation_column():
@@ -246,8 +324,8 @@ def test_idle_cost_needs_the_utilisation_column():
                 "BilledCost": ["1"],
                 "EffectiveCost": ["1"],
                 "ChargeCategory": ["Usage"],
-                "ChargePeriodStart": ["2025-01-01"],
-                "ChargePeriodEnd": ["2025-01-02"],
+                "ChargePeriodStart": ["2025-01-01T00:00:00Z"],
+                "ChargePeriodEnd": ["2025-01-02T00:00:00Z"],
             }
         )
     )

@@ -49,8 +49,8 @@ def test_good_rows_are_read_with_exact_totals(tmp_path):
     bill = csv_bill(
         tmp_path,
         GOOD,
-        "0.005,0.004,Tax,2025-01-01,2025-01-02,",
-        "-3.25,-3.25,Credit,2025-01-01,2025-02-01,",
+        "0.005,0.004,Tax,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,",
+        "-3.25,-3.25,Credit,2025-01-01T00:00:00Z,2025-02-01T00:00:00Z,",
     )
     assert (bill.rows_read, bill.rows_rejected, bill.rows_usable) == (3, 0, 3)
     assert bill.total_usd(CostView.BILLED) == Decimal("7.255")
@@ -72,7 +72,7 @@ def test_missing_columns_are_all_listed(tmp_path):
 
 def test_column_names_that_differ_only_in_case_are_read_with_a_note(tmp_path):
     header = "billed_cost,effective cost,chargecategory,ChargePeriodStart,ChargePeriodEnd"
-    bill = csv_bill(tmp_path, "1,1,usage,2025-01-01,2025-01-02", header=header)
+    bill = csv_bill(tmp_path, "1,1,usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z", header=header)
     assert bill.rows_usable == 1
     assert any("'billed_cost' is read as BilledCost" in note for note in bill.notes)
 
@@ -81,19 +81,19 @@ def test_wrong_types_and_bad_timestamps_are_rejected_with_lines_and_reasons(tmp_
     bill = csv_bill(
         tmp_path,
         GOOD,  # line 2
-        "abc,1,Usage,2025-01-01,2025-01-02,",  # line 3
-        "1,1,Usage,yesterday,2025-01-02,",  # line 4
-        "1,1,Usage,2025-01-03,2025-01-02,",  # line 5: ends before it starts
-        "1,,Usage,2025-01-01,2025-01-02,",  # line 6
-        "1,1,Refund,2025-01-01,2025-01-02,",  # line 7
-        "1,1e400,Usage,2025-13-45,2025-01-02,",  # line 8: two problems
+        "abc,1,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,",  # line 3
+        "1,1,Usage,yesterday,2025-01-02T00:00:00Z,",  # line 4
+        "1,1,Usage,2025-01-03T00:00:00Z,2025-01-02T00:00:00Z,",  # line 5: ends before it starts
+        "1,,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,",  # line 6
+        "1,1,Refund,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,",  # line 7
+        "1,1e400,Usage,2025-13-45,2025-01-02T00:00:00Z,",  # line 8: two problems
         GOOD,  # line 9
     )
     assert bill.rows_read == 8
     assert bill.rows_rejected == 6
     reasons = {r.line: r.reason for r in bill.rejections}
     assert reasons[3] == "BilledCost 'abc' is not a number"
-    assert "ChargePeriodStart 'yesterday' is not a date and time" in reasons[4]
+    assert "ChargePeriodStart 'yesterday' is not in the FOCUS date-time format" in reasons[4]
     assert reasons[5] == "ChargePeriodEnd is before ChargePeriodStart"
     assert reasons[6] == "EffectiveCost is empty"
     assert (
@@ -111,7 +111,8 @@ def test_lines_with_the_wrong_number_of_fields_keep_the_line_numbers_right(tmp_p
         GOOD,  # line 2
         "1,2,3",  # line 3: too few fields
         GOOD + ",extra",  # line 4: too many
-        "x,1,Usage,2025-01-01,2025-01-02,",  # line 5: a value problem after two skipped lines
+        # line 5: a value problem after two skipped lines
+        "x,1,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,",
     )
     reasons = {r.line: r.reason for r in bill.rejections}
     assert reasons[3].startswith("has fewer fields than the header")
@@ -131,20 +132,21 @@ def test_other_currencies_and_statuses_are_rejected(tmp_path):
     )
     reasons = [r.reason for r in bill.rejections]
     assert reasons == [
-        "BillingCurrency is 'EUR': this planner reads bills in USD",
+        "BillingCurrency is 'EUR': this planner reads bills in USD (export the bill in USD, or "
+        "filter it to the USD rows)",
         "CommitmentDiscountStatus 'Maybe' is not Used or Unused",
     ]
 
 
 def test_tags_that_are_not_a_json_object_count_as_untagged(tmp_path):
-    bill = csv_bill(tmp_path, GOOD, "1,1,Usage,2025-01-01,2025-01-02,not json")
+    bill = csv_bill(tmp_path, GOOD, "1,1,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,not json")
     assert bill.rows_usable == 2
     assert any("not a JSON object" in note for note in bill.notes)
     assert bill.query("SELECT count(*) FROM focus WHERE tags IS NULL")[0][0] == 1
 
 
 def test_when_no_row_can_be_used_the_message_says_why(tmp_path):
-    lines = ["ten,ten,Usage,2025-01-01,2025-01-02,"] * 5
+    lines = ["ten,ten,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,"] * 5
     with pytest.raises(PlannerInputError, match=r"None of the 5 rows .* line 2: BilledCost 'ten'"):
         csv_bill(tmp_path, *lines)
 
@@ -265,7 +267,7 @@ def test_a_truncated_parquet_file_is_explained(tmp_path, sample_frame):
 
 
 def test_rejections_kept_are_capped_but_all_are_counted(tmp_path):
-    lines = [GOOD] + ["bad,1,Usage,2025-01-01,2025-01-02,"] * 1500
+    lines = [GOOD] + ["bad,1,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,"] * 1500
     bill = csv_bill(tmp_path, *lines)
     assert bill.rows_rejected == 1500
     assert len(bill.rejections) == 1000
@@ -290,7 +292,7 @@ def test_the_bill_cannot_read_files_through_sql(sample_bill, tmp_path):
 
 
 def test_an_unclosed_quote_is_reported_on_its_line(tmp_path):
-    bill = csv_bill(tmp_path, GOOD, '2,"2,Usage,2025-01-01,2025-01-02,')
+    bill = csv_bill(tmp_path, GOOD, '2,"2,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,')
     assert bill.rows_usable == 1
     assert bill.rejections[0].line == 3
     assert "quote that is not closed" in bill.rejections[0].reason

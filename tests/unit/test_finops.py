@@ -27,6 +27,7 @@ from planner.finops import (
     pools_from_bill,
     pools_from_economics,
     pools_from_stated,
+    resolve_levers,
 )
 from planner.focus_sample import SampleSpec, generate_focus
 from planner.io import GALLERY_DIR, read_scenario
@@ -235,6 +236,69 @@ def test_pools_from_a_bill_use_its_latest_month():
     assert pools.total_usd_per_month == pytest.approx(march)
     result = plan_recovery(RecoveryPlan(), pools)
     assert result.target_usd_per_month == pytest.approx(0.7 * pools.total_usd_per_month)
+
+
+def _serving_bill(*rows: tuple[str, str | None, str | None, str]):
+    """A one-day bill of endpoint rows: (pricing category, commitment id, status, cost)."""
+    import pandas as pd
+
+    return bill_from_frame(
+        pd.DataFrame(
+            [
+                {
+                    "BilledCost": cost,
+                    "EffectiveCost": cost,
+                    "ChargeCategory": "Usage",
+                    "ChargePeriodStart": "2025-06-01T00:00:00Z",
+                    "ChargePeriodEnd": "2025-06-02T00:00:00Z",
+                    "PricingCategory": pricing,
+                    "ResourceType": "Endpoint" if status != "Unused" else "Savings Plan",
+                    "CommitmentDiscountId": commitment,
+                    "CommitmentDiscountStatus": status,
+                }
+                for pricing, commitment, status, cost in rows
+            ]
+        )
+    )
+
+
+def commitments_saving(pools: MonthlyPools) -> float:
+    (lever,) = [
+        lever
+        for lever in resolve_levers(RecoveryPlan(source=PoolSource.BILL), pools, lever_library())[0]
+        if lever.key is LeverKey.COMMITMENTS
+    ]
+    return lever.saving_usd_per_month
+
+
+def test_the_commitments_lever_acts_only_on_uncovered_on_demand_serving():
+    """$1,000 on demand, $500 already covered, $100 of the commitment unused: $900 can be
+    committed; before, the lever took 37% of the whole $1,500 serving pool."""
+    pools = pools_from_bill(
+        _serving_bill(
+            ("Standard", None, None, "1000"),
+            ("Committed", "sp-1", "Used", "500"),
+            ("Committed", "sp-1", "Unused", "100"),
+        )
+    )
+    serving = pools.usd_per_month[PoolName.SERVING]
+    assert serving == pytest.approx(1500 * 30)
+    assert commitments_saving(pools) == pytest.approx(0.37 * 900 * 30)
+    assert pools.commitment_eligible_share == pytest.approx(900 / 1500)
+
+
+def test_with_more_unused_commitment_than_on_demand_serving_nothing_is_left_to_commit():
+    pools = pools_from_bill(
+        _serving_bill(("Standard", None, None, "50"), ("Committed", "sp-1", "Unused", "80"))
+    )
+    assert commitments_saving(pools) == 0
+
+
+def test_on_the_sample_the_commitments_lever_is_within_what_is_uncovered():
+    bill = bill_from_frame(generate_focus(SampleSpec()), source="sample")
+    saving = commitments_saving(pools_from_bill(bill))
+    # December: $6,671.63 of on-demand endpoints, $460.47 of the savings plan unused.
+    assert saving == pytest.approx(0.37 * (6671.63 - 460.47), abs=0.01)
 
 
 def test_pools_from_the_cost_model(recommender):
