@@ -133,8 +133,8 @@ serving = st.builds(
     fixed_endpoint,
     name=names,
     # At most about 500 instances at the peak, 15,000 after three years of the fastest
-    # growth drawn below: the instance-mix solver fails on fleets of ~450,000 (see
-    # test_serving.py, test_a_huge_fixed_fleet_with_reservations_prices).
+    # growth drawn below, so each example solves its instance mix quickly (a fleet of
+    # ~450,000 is tested once, in test_serving.py).
     requests_per_day=st.floats(0, 1e7, allow_nan=False),
     instance_type=st.sampled_from(PRICED),
     requests_per_second_per_instance=st.floats(5, 5000, allow_nan=False),

@@ -601,12 +601,8 @@ def test_the_replica_floor_holds_in_every_hour_of_the_priced_mix():
     assert (running >= CASE.autoscaling.min_replicas).all()
 
 
-@pytest.mark.xfail(
-    raises=RuntimeError,
-    reason="planner bug: the instance-mix solver fails its own constraint check on a fixed "
-    "fleet of ~450,000 instances with reservations allowed",
-)
 def test_a_huge_fixed_fleet_with_reservations_prices():
+    # ~450,000 instances: the mix solver once failed its own constraint check here.
     endpoint = fixed_endpoint(
         requests_per_day=6_000_222_141,
         instance_type="p5en.48xlarge",
@@ -618,3 +614,4 @@ def test_a_huge_fixed_fleet_with_reservations_prices():
     )
     out = price_endpoint(endpoint)
     assert out.monthly_cost_usd > 0
+    assert int(out.instances.max()) > 400_000
