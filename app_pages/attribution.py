@@ -6,23 +6,20 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from planner import billing_io
-from planner.attribution import (
-    POOL_LABELS,
+from planner.core.errors import PlannerInputError
+from planner.core.formatting import usd
+from planner.finops.attribution import POOL_LABELS, Pool, cents_text
+from planner.io import billing as billing_io
+from planner.scenario import validated
+from planner.scenario.finops import (
     AttributionRule,
+    CostView,
+    FinOps,
     FixedWeight,
-    Pool,
     ReportMode,
     SharedRule,
-    breakdown_chart,
-    cents_text,
-    showback_chart,
 )
-from planner.billing import CostView
-from planner.errors import PlannerInputError
-from planner.finops import FinOps
-from planner.formatting import usd
-from planner.scenario import validated
+from planner.views.finops_charts import breakdown_chart, showback_chart
 from ui import cache, page, state
 
 _UPLOAD = "_billing_upload"

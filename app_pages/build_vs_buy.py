@@ -4,12 +4,13 @@ from dataclasses import replace
 
 import streamlit as st
 
-from planner import checks as assumption_checks
-from planner import whatif, whatif_charts
-from planner.business_case import BusinessCase, Output
-from planner.economics import evaluate
-from planner.errors import PlannerInputError
-from planner.formatting import usd
+from planner import whatif
+from planner.core.errors import PlannerInputError
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.scenario.business_case import BusinessCase, Output
+from planner.views import checks as assumption_checks
+from planner.views import whatif_charts
 from ui import business_inputs, cache, page, report_button, state, whatif_cache
 
 LESSON = "build_vs_buy_mlflow_wandb"

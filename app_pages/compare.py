@@ -9,10 +9,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from planner import whatif, whatif_charts
-from planner.business_case import BusinessCase, Variant
-from planner.errors import PlannerInputError
+from planner import whatif
+from planner.core.errors import PlannerInputError
 from planner.scenario import Scenario
+from planner.scenario.business_case import BusinessCase, Variant
+from planner.views import whatif_charts
 from ui import business_inputs, cache, page, report_button, state, whatif_cache
 
 _CURRENT = "current"

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from planner import charts
-from planner import checks as assumption_checks
-from planner.formatting import usd
+from planner.core.formatting import usd
+from planner.views import charts
+from planner.views import checks as assumption_checks
 from ui import cache, inputs, page, report_button, state
 
 base = page.start()

@@ -6,28 +6,30 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from planner.economics import evaluate
-from planner.errors import PlannerInputError
-from planner.finops import (
-    MAX_WEEKS,
-    BillPeriod,
-    FinOps,
-    LeverKey,
-    LeverSetting,
+from planner.core.errors import PlannerInputError
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.finops.recovery import (
     MonthlyPools,
-    Objective,
-    PoolSource,
-    RecoveryPlan,
     RecoveryStatus,
-    StatedPools,
-    burndown_chart,
     lever_library,
     plan_recovery,
     pools_from_economics,
     pools_from_stated,
 )
-from planner.formatting import usd
 from planner.scenario import Scenario, validated
+from planner.scenario.finops import (
+    MAX_WEEKS,
+    BillPeriod,
+    FinOps,
+    LeverKey,
+    LeverSetting,
+    Objective,
+    PoolSource,
+    RecoveryPlan,
+    StatedPools,
+)
+from planner.views.finops_charts import burndown_chart
 from ui import cache, page, state
 
 _SOURCE_LABELS = {

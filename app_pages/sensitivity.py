@@ -7,10 +7,11 @@ while it works. ``python -m planner sensitivity FILE --json`` prints the same nu
 
 import streamlit as st
 
-from planner import whatif, whatif_charts
-from planner.business_case import BusinessCase, Output
-from planner.errors import PlannerInputError
+from planner import whatif
+from planner.core.errors import PlannerInputError
 from planner.scenario import Scenario
+from planner.scenario.business_case import BusinessCase, Output
+from planner.views import whatif_charts
 from ui import business_inputs, page, report_button, state, whatif_cache
 
 SAMPLE_CHOICES = sorted({500, whatif.DEFAULT_SAMPLES, 5_000, whatif.MAX_SAMPLES})

@@ -14,11 +14,14 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from planner import serving, serving_charts
 from planner.catalog import Pricing
-from planner.fleet import MixPlan, MixStatus
-from planner.io import GALLERY_DIR
+from planner.costing import serving
+from planner.io.demand import demand_choice
+from planner.io.scenario_files import GALLERY_DIR
+from planner.models.fleet import MixPlan, MixStatus
 from planner.scenario import Scenario
+from planner.scenario.serving import Endpoint
+from planner.views import serving_charts
 from ui import cache, page, serving_inputs, state
 
 _NUMBER = st.column_config.NumberColumn
@@ -181,7 +184,7 @@ def _right_sizing_tab(choice: Choice) -> None:
 class Choice:
     """The endpoint on screen as this session prices it."""
 
-    endpoint: serving.Endpoint
+    endpoint: Endpoint
     pricing: Pricing
     demand: tuple[float, ...] | None
 
@@ -239,9 +242,7 @@ else:
         "share link update.",
     )
     if index < len(scenario.serving):
-        priced = serving.demand_choice(
-            scenario.serving[index], state.serving_demand_upload(), GALLERY_DIR
-        )
+        priced = demand_choice(scenario.serving[index], state.serving_demand_upload(), GALLERY_DIR)
         if priced.notice:
             results.warning(priced.notice, icon=":material/upload_file:")
         choice = Choice(

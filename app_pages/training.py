@@ -12,8 +12,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from planner import training, training_charts
+from planner.costing import training
 from planner.scenario import Scenario
+from planner.views import training_charts
 from ui import cache, page, state, training_inputs
 
 _NUMBER = st.column_config.NumberColumn

@@ -22,8 +22,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 from streamlit.testing.v1 import AppTest
 
-from planner.io import GALLERY_DIR, read_scenario
-from planner.share import encode
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import encode
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -52,7 +52,7 @@ def make_csv(path: Path, rows: int, *, parquet: bool = False) -> None:
     """
     import duckdb
 
-    from planner.focus_sample import generate_focus
+    from planner.finops.focus_sample import generate_focus
 
     base = generate_focus()
     copies = math.ceil(rows / len(base))
@@ -70,8 +70,9 @@ def make_csv(path: Path, rows: int, *, parquet: bool = False) -> None:
 
 
 def run_planner(path: Path) -> dict[str, object]:
-    from planner.attribution import AttributionSettings, attribute
-    from planner.billing_io import read_billing
+    from planner.finops.attribution import attribute
+    from planner.io.billing import read_billing
+    from planner.scenario.finops import AttributionSettings
 
     bill = read_billing(path, max_bytes=8 * 1024**3)
     result = attribute(bill, AttributionSettings())

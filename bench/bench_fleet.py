@@ -38,7 +38,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.catalog import PriceTier, load_catalog
-from planner.fleet import (
+from planner.models.fleet import (
     InstanceOption,
     MixPlan,
     MixProblem,

@@ -33,9 +33,9 @@ from urllib.parse import urlsplit
 from playwright.async_api import async_playwright
 
 from bench.bench_app import BASELINE_APP, READY, ROOT, free_port
-from planner.io import GALLERY_DIR, read_scenario
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import link
 from planner.scenario import Scenario, ToolingItem
-from planner.share import link
 from tests.e2e.streamlit_client import connect, script_run
 
 METRIC = "[data-testid='stMetricValue']"

@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 from planner import whatif
 from planner.catalog import load_catalog
-from planner.economics import evaluate
-from planner.io import GALLERY_DIR, read_scenario
+from planner.costing.economics import evaluate
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
 
 CASES = (
     "recommendation_cost_per_request",

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from bench.bench_app import BASELINE_APP, cold_start
-from planner.io import read_scenario
-from planner.share import link
+from planner.io.scenario_files import read_scenario
+from planner.io.share import link
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("scipy", "altair", "duckdb", "pandas", "pyarrow")

@@ -24,9 +24,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from planner.io import GALLERY_DIR, read_scenario
-from planner.sizing import FlopPrice, law_fit, optimal_for_budget
-from planner.training import best_segments, evaluate_plan, simulate_fallback, simulate_spot
+from planner.costing.training import best_segments, evaluate_plan, simulate_fallback, simulate_spot
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.models.sizing import FlopPrice, law_fit, optimal_for_budget
 
 RUNS = 100_000
 # A 200-hour run on 8 instances at 0.01 interruptions per instance-hour (0.08 for the job),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.io import GALLERY_DIR, read_scenario
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
 from planner.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,14 +10,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from planner.catalog import PriceOverride, PriceTier, Pricing, load_catalog
-from planner.scenario import (
-    Business,
-    DataTransferItem,
-    Scenario,
-    StorageItem,
-    ToolingItem,
-)
-from planner.serving import (
+from planner.scenario import Business, DataTransferItem, Scenario, StorageItem, ToolingItem
+from planner.scenario.serving import (
     Autoscaling,
     DailyShape,
     Endpoint,
@@ -27,7 +21,7 @@ from planner.serving import (
     Traffic,
     WeeklyShape,
 )
-from planner.training import RunPricing, TrainingJob
+from planner.scenario.training import RunPricing, TrainingJob
 
 CATALOG = load_catalog()
 # Instances with every tier priced, so any tier drawn has a price.

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from planner.business_case import BuildVsBuy, BusinessCase, Saas, SaasPlan, SelfHosted
 from planner.scenario import Scenario
+from planner.scenario.business_case import BuildVsBuy, BusinessCase, Saas, SaasPlan, SelfHosted
 from tests.strategies import names, scenarios
 
 hours = st.floats(0, 500, allow_nan=False)

@@ -13,10 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from planner import whatif
-from planner.business_case import BusinessCase, ChangeValue, Distribution
 from planner.catalog import load_catalog
-from planner.errors import PlannerInputError
+from planner.core.errors import PlannerInputError
 from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
+from planner.scenario.business_case import BusinessCase, ChangeValue, Distribution
 from ui import widgets
 from ui.widgets import Number, plain
 

@@ -22,16 +22,20 @@ from typing import Generic, ParamSpec, TypeVar
 import pandas as pd
 import streamlit as st
 
-from planner import economics, fleet, serving, training
-from planner.attribution import Attribution, AttributionSettings, attribute
-from planner.attribution import cost_by as attribution_cost_by
-from planner.billing import Bill, CostView, bill_from_frame
 from planner.catalog import Catalog, Pricing, load_catalog
-from planner.demand_io import DemandCsv
-from planner.finops import MonthlyPools, pools_from_bill
-from planner.focus_sample import SampleSpec, generate_focus
-from planner.io import GALLERY_DIR, GalleryEntry, gallery
+from planner.costing import economics, serving, training
+from planner.finops.attribution import Attribution, attribute
+from planner.finops.attribution import cost_by as attribution_cost_by
+from planner.finops.billing import Bill, bill_from_frame
+from planner.finops.focus_sample import generate_focus
+from planner.finops.recovery import MonthlyPools, pools_from_bill
+from planner.io.demand import DemandCsv, demand_choice
+from planner.io.scenario_files import GALLERY_DIR, GalleryEntry, gallery
+from planner.models import fleet
 from planner.scenario import Scenario
+from planner.scenario.finops import AttributionSettings, CostView, SampleSpec
+from planner.scenario.serving import Endpoint
+from planner.scenario.training import TrainingJob
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -115,7 +119,7 @@ def projection(scenario: Scenario, demands: Demands) -> pd.DataFrame:
 
 
 @bounded(32, spinner="Simulating the training run…")
-def training_report(job: training.TrainingJob, pricing: Pricing) -> training.TrainingReport:
+def training_report(job: TrainingJob, pricing: Pricing) -> training.TrainingReport:
     return training.evaluate_plan(job, pricing, catalog())
 
 
@@ -161,14 +165,14 @@ def bill_pools(_bill: Bill, fingerprint: str) -> MonthlyPools:
 
 @bounded(32, spinner="Pricing the endpoint and its levers…")
 def serving_result(
-    endpoint: serving.Endpoint, pricing: Pricing, demand: tuple[float, ...] | None
+    endpoint: Endpoint, pricing: Pricing, demand: tuple[float, ...] | None
 ) -> serving.ServingResult:
     return serving.evaluate_serving(endpoint, pricing, catalog(), csv_demand=demand)
 
 
 @bounded(16, spinner="Optimising a mix over several instance types…")
 def alternative_mix(
-    endpoint: serving.Endpoint, pricing: Pricing, demand: tuple[float, ...] | None
+    endpoint: Endpoint, pricing: Pricing, demand: tuple[float, ...] | None
 ) -> tuple[fleet.MixPlan, tuple[str, ...]]:
     problem, skipped = serving.alternative_mix_problem(
         endpoint, pricing, catalog(), csv_demand=demand
@@ -178,7 +182,7 @@ def alternative_mix(
 
 @bounded(32)
 def serving_right_sizing(
-    endpoint: serving.Endpoint, pricing: Pricing, providers: tuple[str, ...] | None
+    endpoint: Endpoint, pricing: Pricing, providers: tuple[str, ...] | None
 ) -> pd.DataFrame:
     return serving.right_sizing_frame(endpoint, pricing, catalog(), providers=providers)
 
@@ -199,12 +203,12 @@ class SystemDemand:
 
 def system_demand(scenario: Scenario, uploaded: DemandCsv | None) -> SystemDemand:
     """Each endpoint's demand where a link opens it: the session's upload or the gallery's
-    CSV by name, else its traffic shape with a notice (:func:`planner.serving.demand_choice`)."""
+    CSV by name, else its traffic shape with a notice (:func:`planner.costing.demand_choice`)."""
     endpoints = []
     demands = []
     notices = []
     for endpoint in scenario.serving:
-        choice = serving.demand_choice(endpoint, uploaded, GALLERY_DIR)
+        choice = demand_choice(endpoint, uploaded, GALLERY_DIR)
         endpoints.append(choice.endpoint)
         if choice.csv_demand is not None:
             demands.append((endpoint.name, choice.csv_demand))

@@ -16,9 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import PriceTier
-from planner.errors import PlannerInputError
+from planner.core.errors import PlannerInputError
 from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
-from planner.stated import StatedUnit
+from planner.scenario.stated import StatedUnit
 from ui import cache, page, state, widgets
 
 _TIERS = [str(tier) for tier in PriceTier]

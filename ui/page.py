@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from planner.check import Check, Severity
-from planner.errors import PlannerInputError
-from planner.formatting import Figure
+from planner.core.check import Check, Severity
+from planner.core.errors import PlannerInputError
+from planner.core.formatting import Figure
 from planner.scenario import Scenario
 from ui import sidebar, state
 

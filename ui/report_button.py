@@ -12,8 +12,9 @@ import re
 
 import streamlit as st
 
-from planner import report
+from planner.io import share
 from planner.scenario import Scenario
+from planner.views import report
 from ui import cache, page, state
 
 # The schema's own limits (Scenario.title, BusinessCase.question), so typing cannot exceed them.
@@ -65,12 +66,14 @@ def report_download(scenario: Scenario, *, key: str = "report") -> None:
     case as HTML and as Markdown."""
     _text_inputs(scenario, key)
     catalog = cache.catalog()
-    base_url = state.page_url()
     stem = _file_stem(scenario.title)
+
+    # Worked out now: the download builds the report later, outside this run's context.
+    share_link = share.link(scenario, state.page_url())
 
     def built() -> report.Report:
         return report.build_report(
-            scenario, catalog, base_url=base_url, generated_on=datetime.date.today()
+            scenario, catalog, share_link=share_link, generated_on=datetime.date.today()
         )
 
     row = st.container(horizontal=True)

@@ -14,12 +14,13 @@ from typing import Any
 
 import streamlit as st
 
-from planner import serving
-from planner.architectures import kv_bytes_per_token, total_params
 from planner.catalog import ModelArchitecture, PriceTier, load_model_architectures
-from planner.demand_io import MAX_CSV_BYTES, check_csv_size, parse_demand_csv
-from planner.errors import PlannerInputError
+from planner.core.errors import PlannerInputError
+from planner.costing import serving
+from planner.io.demand import MAX_CSV_BYTES, check_csv_size, parse_demand_csv
+from planner.models.architectures import kv_bytes_per_token, total_params
 from planner.scenario import Scenario, scenario_to_mapping
+from planner.scenario.serving import Endpoint, ModelKind
 from ui import cache, inputs, page, state
 from ui.widgets import Number, choice, number, numbers, percent
 
@@ -151,7 +152,7 @@ def edited_endpoint(scenario: Scenario, index: int) -> page.Edit:
     return inputs.edited_scenario(data)
 
 
-def _traffic_inputs(plan: serving.Endpoint, traffic: dict[str, Any]) -> None:
+def _traffic_inputs(plan: Endpoint, traffic: dict[str, Any]) -> None:
     left, mid, right = st.columns(3)
     number(left, traffic, _REQUESTS, key)
     traffic["daily_shape"] = choice(mid, "Daily shape", plan.traffic.daily_shape, key("daily"))
@@ -187,9 +188,9 @@ def _traffic_inputs(plan: serving.Endpoint, traffic: dict[str, Any]) -> None:
         traffic["demand_csv"] = plan.traffic.demand_csv if keep else None
 
 
-def _model_inputs(plan: serving.Endpoint, model: dict[str, Any]) -> None:
+def _model_inputs(plan: Endpoint, model: dict[str, Any]) -> None:
     left, mid, right = st.columns(3)
-    kinds = [str(k) for k in serving.ModelKind]
+    kinds = [str(k) for k in ModelKind]
     model["kind"] = left.radio(
         "Model",
         options=kinds,
@@ -228,7 +229,7 @@ def _model_inputs(plan: serving.Endpoint, model: dict[str, Any]) -> None:
 _OWN_MODEL = ""
 
 
-def _llm_inputs(plan: serving.Endpoint, model: dict[str, Any], where: Any) -> None:
+def _llm_inputs(plan: Endpoint, model: dict[str, Any], where: Any) -> None:
     """A preset from the catalog's model architectures, or a model of your own."""
     presets = load_model_architectures()
     options = [_OWN_MODEL, *presets]
@@ -278,7 +279,7 @@ def _preset_label(arch: ModelArchitecture) -> str:
     )
 
 
-def _hardware_inputs(plan: serving.Endpoint, data: dict[str, Any]) -> None:
+def _hardware_inputs(plan: Endpoint, data: dict[str, Any]) -> None:
     if plan.custom_instances:
         listed = "; ".join(
             f"{c.name} (${c.on_demand_usd_per_hour:g}/h, {c.requests_per_second:g} req/s at "
@@ -312,7 +313,7 @@ def _hardware_inputs(plan: serving.Endpoint, data: dict[str, Any]) -> None:
     number(mid, scaling, _LAG, key)
 
 
-def _baseline_inputs(plan: serving.Endpoint, base: dict[str, Any]) -> None:
+def _baseline_inputs(plan: Endpoint, base: dict[str, Any]) -> None:
     st.caption("The starting point of the waterfall: every lever off.")
     names = [_SAME, *serving.instance_choices(plan, cache.catalog())]
     chosen = plan.baseline.instance_type or _SAME
@@ -338,7 +339,7 @@ def _baseline_inputs(plan: serving.Endpoint, base: dict[str, Any]) -> None:
     )
 
 
-def _mix_inputs(plan: serving.Endpoint, mix: dict[str, Any]) -> None:
+def _mix_inputs(plan: Endpoint, mix: dict[str, Any]) -> None:
     names = serving.instance_choices(plan, cache.catalog())
     left, right = st.columns(2)
     mix["tiers"] = left.multiselect(

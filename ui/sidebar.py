@@ -6,8 +6,8 @@ import math
 
 import streamlit as st
 
-from planner.errors import PlannerInputError
-from planner.io import check_scenario_size
+from planner.core.errors import PlannerInputError
+from planner.io.scenario_files import check_scenario_size
 from planner.scenario import MAX_YAML_BYTES, dump_scenario_yaml, read_scenario_yaml
 from ui import cache, state
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from planner import share
+from planner.io import share
 from planner.scenario import Scenario
 from ui import cache
 
@@ -27,8 +27,8 @@ _INFO = "info_notices"
 # The name of the training job and of the endpoint the Training and Serving pages show. Kept
 # by name, not position, so the choice survives moving between pages and adding items.
 _SELECTED = "selected"
-# A billing export uploaded on the Attribution page (a planner.billing.Bill). It stays for the
-# session, across pages, and is never part of the link.
+# A billing export uploaded on the Attribution page (a planner.finops.billing.Bill). It stays
+# for the session, across pages, and is never part of the link.
 _BILLING_UPLOAD = "billing_upload"
 
 
@@ -138,7 +138,7 @@ def set_billing_upload(bill: Any) -> None:
     st.session_state[_BILLING_UPLOAD] = bill
 
 
-# A demand CSV uploaded on the Serving page (a planner.demand_io.DemandCsv). It stays for the
+# A demand CSV uploaded on the Serving page (a planner.io.demand.DemandCsv). It stays for the
 # session and is never part of the link: the scenario only records its file name.
 _SERVING_DEMAND = "serving_demand_upload"
 

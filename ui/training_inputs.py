@@ -12,11 +12,11 @@ from typing import Any
 
 import streamlit as st
 
-from planner import training
 from planner.catalog import spot_rate_default
+from planner.costing import training
+from planner.models.sizing import law_fit
 from planner.scenario import Scenario, scenario_to_mapping
-from planner.sizing import law_fit
-from planner.training import Precision, RunPricing
+from planner.scenario.training import RunPricing, TrainingBaseline, TrainingJob, TrainingPrecision
 from ui import cache, inputs, page
 from ui.widgets import Number, labelled_choice, number, numbers
 
@@ -125,7 +125,7 @@ def edited_job(scenario: Scenario, index: int) -> page.Edit:
     return inputs.edited_scenario(data)
 
 
-def _model_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
+def _model_inputs(plan: TrainingJob, data: dict[str, Any]) -> None:
     mode = st.radio(
         "How big is the model?",
         options=list(_MODES),
@@ -208,7 +208,7 @@ def _billions(
     return 1e9 * where.number_input(label, value=count / 1e9, format=fmt, key=key(name), **options)
 
 
-def _hardware_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
+def _hardware_inputs(plan: TrainingJob, data: dict[str, Any]) -> None:
     catalog = cache.catalog()
     names = training.instance_choices(plan, catalog)
     left, right = st.columns(2)
@@ -221,7 +221,7 @@ def _hardware_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
     )
     number(right, data, _COUNT, key)
     left, right = st.columns(2)
-    data["precision"] = labelled_choice(left, "Precision", plan.precision, key("precision"))
+    data["precision"] = labelled_choice(left, "TrainingPrecision", plan.precision, key("precision"))
     number(right, data, _MFU, key)
     numbers(data, _SCALING, key)
     left, right = st.columns(2)
@@ -233,7 +233,7 @@ def _hardware_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
     )
 
 
-def _pricing_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
+def _pricing_inputs(plan: TrainingJob, data: dict[str, Any]) -> None:
     left, right = st.columns(2)
     data["pricing"] = labelled_choice(left, "Pricing", plan.pricing, key("pricing"))
     number(right, data, _DEADLINE, key)
@@ -262,7 +262,7 @@ def _pricing_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
 
 
 def _as_plan_or(
-    where: Any, label: str, current: RunPricing | Precision | None, kind: type, name: str
+    where: Any, label: str, current: RunPricing | TrainingPrecision | None, kind: type, name: str
 ) -> str | None:
     """A select box of ``kind`` headed by "as the plan" (``None``)."""
     options = [_SAME, *(str(item) for item in kind)]
@@ -276,7 +276,7 @@ def _as_plan_or(
     return None if chosen == _SAME else chosen
 
 
-def _baseline_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
+def _baseline_inputs(plan: TrainingJob, data: dict[str, Any]) -> None:
     base = plan.baseline
     enabled = st.checkbox(
         "Compare with a baseline (the lever waterfall starts from it)",
@@ -286,11 +286,13 @@ def _baseline_inputs(plan: training.TrainingJob, data: dict[str, Any]) -> None:
     if not enabled:
         data["baseline"] = None
         return
-    base = base or training.TrainingBaseline()
+    base = base or TrainingBaseline()
     st.caption("Leave a field as the plan's to keep it; the waterfall moves only what differs.")
     left, right = st.columns(2)
     pricing = _as_plan_or(left, "Baseline pricing", base.pricing, RunPricing, "b_pricing")
-    precision = _as_plan_or(right, "Baseline precision", base.precision, Precision, "b_precision")
+    precision = _as_plan_or(
+        right, "Baseline precision", base.precision, TrainingPrecision, "b_precision"
+    )
     left, right = st.columns(2)
     params = _billions(
         left,

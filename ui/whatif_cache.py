@@ -5,9 +5,10 @@ They use :func:`ui.cache.bounded`, which Streamlit's clear-cache message cannot 
 
 from __future__ import annotations
 
-from planner import buildbuy, whatif
-from planner.business_case import Output
+from planner import whatif
+from planner.costing import buildbuy
 from planner.scenario import Scenario
+from planner.scenario.business_case import Output
 from ui import cache
 from ui.cache import bounded
 

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner.share import CODEC_VERSION
+from planner.io.share import CODEC_VERSION
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
 
 
 def encode_mapping(data: dict[str, Any]) -> str:
-    """A share token for a raw scenario mapping, packed as planner.share packs one: how a
+    """A share token for a raw scenario mapping, packed as planner.io.share packs one: how a
     link made by an older version of the planner (its own mapping, its own defaults) looks."""
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     packed = base64.urlsafe_b64encode(zlib.compress(raw, 9)).rstrip(b"=").decode("ascii")

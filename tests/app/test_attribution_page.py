@@ -6,14 +6,14 @@ import io
 
 import pytest
 
-from planner import billing_io
-from planner.attribution import SharedRule, attribute
-from planner.billing import bill_from_frame
-from planner.finops import FinOps
-from planner.focus_sample import SampleSpec, generate_focus
-from planner.formatting import usd
-from planner.io import GALLERY_DIR, read_scenario
-from planner.share import decode, encode
+from planner.core.formatting import usd
+from planner.finops.attribution import attribute
+from planner.finops.billing import bill_from_frame
+from planner.finops.focus_sample import generate_focus
+from planner.io import billing as billing_io
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import decode, encode
+from planner.scenario.finops import FinOps, SampleSpec, SharedRule
 from tests.app.conftest import open_app
 from tests.conftest import ROOT
 
@@ -78,7 +78,7 @@ def test_chargeback_reconciles_and_offers_the_invoices():
     attribution = scenario.finops.attribution
     from dataclasses import replace
 
-    from planner.attribution import ReportMode
+    from planner.scenario.finops import ReportMode
 
     charged = replace(
         scenario,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from planner import buildbuy
-from planner.io import GALLERY_DIR, read_scenario
-from planner.share import encode
+from planner.costing import buildbuy
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import encode
 from tests.app.conftest import open_app
 
 PAGE = "app_pages/build_vs_buy.py"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from planner import whatif
-from planner.io import GALLERY_DIR, gallery, read_scenario
+from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
+from planner.io.share import encode
 from planner.scenario import Scenario
-from planner.serving import Endpoint, Traffic
-from planner.share import encode
+from planner.scenario.serving import Endpoint, Traffic
 from tests.app.conftest import open_app
 
 PAGE = "app_pages/compare.py"

@@ -1,10 +1,10 @@
 import pytest
 import yaml
 
-from planner.economics import evaluate
-from planner.formatting import usd
-from planner.io import gallery
-from planner.share import encode
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.io.scenario_files import gallery
+from planner.io.share import encode
 from tests.app.conftest import encode_mapping, open_app
 from tests.conftest import ROOT
 from ui.page import plain_text

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from planner.finops import PoolSource, plan_recovery, pools_from_stated
-from planner.formatting import usd
-from planner.io import GALLERY_DIR, gallery, read_scenario
-from planner.share import decode, encode
+from planner.core.formatting import usd
+from planner.finops.recovery import plan_recovery, pools_from_stated
+from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
+from planner.io.share import decode, encode
+from planner.scenario.finops import PoolSource
 from tests.app.conftest import open_app
 
 PAGE = "app_pages/recovery.py"

@@ -3,8 +3,8 @@ share link and the report carry it."""
 
 from __future__ import annotations
 
-from planner import share
-from planner.io import GALLERY_DIR, read_scenario
+from planner.io import share
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
 from tests.app.conftest import open_app
 
 LESSON = read_scenario(GALLERY_DIR / "build_vs_buy_mlflow_wandb.yaml")

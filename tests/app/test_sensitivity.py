@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from planner import whatif
-from planner.io import GALLERY_DIR, gallery, read_scenario
-from planner.share import encode
+from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
+from planner.io.share import encode
 from tests.app.conftest import open_app
 
 PAGE = "app_pages/sensitivity.py"

@@ -20,13 +20,14 @@ from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.caching.cache_utils import CachedFunc
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from planner import billing_io, training
-from planner.attribution import AttributionSettings
-from planner.focus_sample import SampleSpec, generate_focus
-from planner.io import GALLERY_DIR, read_scenario
+from planner.costing import training
+from planner.finops.focus_sample import generate_focus
+from planner.io import billing as billing_io
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import encode
 from planner.scenario import Scenario
-from planner.share import encode
-from planner.training import Precision, RunPricing, TrainingJob
+from planner.scenario.finops import AttributionSettings, SampleSpec
+from planner.scenario.training import RunPricing, TrainingJob, TrainingPrecision
 from tests.app.conftest import open_app
 from tests.conftest import ROOT
 from ui import cache, whatif_cache
@@ -195,7 +196,7 @@ def test_a_short_link_to_a_hostile_spot_plan_renders_in_bounded_memory_with_a_no
         params=1e9,
         tokens=2e10,
         instance_type="p4d.24xlarge",
-        precision=Precision.BF16,
+        precision=TrainingPrecision.BF16,
         mfu=0.5,
         pricing=RunPricing.SPOT,
         interruptions_per_instance_hour=5.0,

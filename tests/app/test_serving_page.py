@@ -6,13 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from planner.demand_io import parse_demand_csv
-from planner.economics import evaluate
-from planner.formatting import usd
-from planner.io import GALLERY_DIR, gallery, read_scenario
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.costing.serving import evaluate_serving
+from planner.io.demand import parse_demand_csv
+from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
+from planner.io.share import decode, encode
 from planner.scenario import Scenario
-from planner.serving import FleetMix, evaluate_serving
-from planner.share import decode, encode
+from planner.scenario.serving import FleetMix
 from tests.app.conftest import open_app
 
 PAGE = "app_pages/serving.py"

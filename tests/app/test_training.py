@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from planner.economics import evaluate
-from planner.formatting import usd
-from planner.io import GALLERY_DIR, gallery, read_scenario
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.costing.training import evaluate_plan
+from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
+from planner.io.share import decode, encode
 from planner.scenario import Scenario
-from planner.share import decode, encode
-from planner.training import evaluate_plan
 from tests.app.conftest import open_app
 from ui.page import plain_text
 

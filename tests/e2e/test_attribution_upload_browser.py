@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from planner.focus_sample import SampleSpec, generate_focus
-from planner.formatting import usd
+from planner.core.formatting import usd
+from planner.finops.focus_sample import generate_focus
+from planner.scenario.finops import SampleSpec
 from tests.conftest import ROOT
 from tests.e2e.conftest import wait_until_rendered
 

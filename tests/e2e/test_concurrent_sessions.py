@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from planner.economics import evaluate
-from planner.formatting import usd
-from planner.io import GALLERY_DIR, read_scenario
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import decode, link
 from planner.scenario import Scenario, ToolingItem, parse_scenario_yaml
-from planner.share import decode, link
 from tests.e2e.conftest import wait_until_rendered
 from tests.e2e.streamlit_client import Seen, connect, script_run
 from ui.state import DEFAULT_GALLERY_KEY

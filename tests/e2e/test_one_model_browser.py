@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from planner.economics import evaluate
-from planner.formatting import usd
-from planner.io import GALLERY_DIR, read_scenario
-from planner.share import link
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import link
 from tests.e2e.conftest import wait_until_rendered
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from planner.formatting import usd
+from planner.core.formatting import usd
 from tests.conftest import ROOT
 from tests.e2e.conftest import wait_until_rendered
 

@@ -14,19 +14,17 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.attribution import (
+from planner.finops.attribution import attribute, largest_remainder, monthly_invoices_csv, months
+from planner.finops.billing import bill_from_frame
+from planner.io.billing import read_billing
+from planner.scenario.finops import (
     AttributionRule,
     AttributionSettings,
+    CostView,
     FixedWeight,
     SharedRule,
     TagMapping,
-    attribute,
-    largest_remainder,
-    monthly_invoices_csv,
-    months,
 )
-from planner.billing import CostView, bill_from_frame
-from planner.billing_io import read_billing
 
 OWNERS = ["search", "ads", "fraud", "platform", "shared"]
 CATEGORIES = ["Usage", "Usage", "Usage", "Purchase", "Tax", "Credit", "Adjustment"]

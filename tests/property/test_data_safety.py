@@ -15,9 +15,9 @@ import struct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.economics import evaluate
-from planner.formatting import usd
-from planner.report import build_report, to_html, to_markdown
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.io.share import decode, encode, link
 from planner.scenario import (
     DataTransferItem,
     Scenario,
@@ -26,9 +26,9 @@ from planner.scenario import (
     dump_scenario_yaml,
     parse_scenario_yaml,
 )
-from planner.serving import Autoscaling, Endpoint, ModelKind, ServedModel, Traffic
-from planner.share import decode, encode
-from planner.training import TrainingJob
+from planner.scenario.serving import Autoscaling, Endpoint, ModelKind, ServedModel, Traffic
+from planner.scenario.training import TrainingJob
+from planner.views.report import build_report, to_html, to_markdown
 
 
 def floats(low: float, high: float, *, exclude_low: bool = False) -> st.SearchStrategy[float]:
@@ -163,11 +163,11 @@ def test_a_report_rounds_money_only_for_display():
         tooling=tuple(ToolingItem(name=f"tool {i}", usd_per_month=333.334) for i in range(3)),
     )
     assert usd(evaluate(scenario).monthly_cost_usd) == "$1,000"
-    report = build_report(scenario, base_url="https://planner.example/")
+    report = build_report(scenario, share_link=link(scenario, "https://planner.example/"))
     for text in (to_markdown(report), to_html(report)):
         assert "$1,000" in text
         assert "$999.99" not in text
         assert text.count("$333.33") >= 3
-        link = re.search(r"https://planner\.example/\?s=[\w.\-]+", text)
-        assert link is not None
-        assert decode(link.group(0)).scenario == scenario  # the link keeps 333.334 exactly
+        found = re.search(r"https://planner\.example/\?s=[\w.\-]+", text)
+        assert found is not None
+        assert decode(found.group(0)).scenario == scenario  # the link keeps 333.334 exactly

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.catalog import PriceOverride
-from planner.economics import CostCategory, evaluate, scale_traffic
+from planner.costing.economics import CostCategory, evaluate, scale_traffic
+from planner.costing.serving import price_endpoint
+from planner.costing.training import estimate_run
+from planner.io.share import decode, encode
 from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
-from planner.serving import price_endpoint
-from planner.share import decode, encode
-from planner.training import estimate_run
 from tests.strategies import CATALOG, scenarios
 
 settings.register_profile("ci", deadline=None, max_examples=60)

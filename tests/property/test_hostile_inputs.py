@@ -2,7 +2,7 @@
 
 Hypothesis mutates real files (a gallery scenario, a demand CSV, a FOCUS bill) and writes
 text from each format's own syntax characters. Anything other than a result or a
-:class:`~planner.errors.PlannerInputError` would be a traceback in the app or the CLI. The
+:class:`~planner.core.errors.PlannerInputError` would be a traceback in the app or the CLI. The
 hand-made corpus of bombs is in tests/unit/test_hostile_inputs.py.
 """
 
@@ -14,12 +14,13 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.billing_io import read_billing_bytes
-from planner.demand_io import parse_demand_csv
-from planner.errors import PlannerInputError
-from planner.focus_sample import SampleSpec, generate_focus
-from planner.io import GALLERY_DIR
+from planner.core.errors import PlannerInputError
+from planner.finops.focus_sample import generate_focus
+from planner.io.billing import read_billing_bytes
+from planner.io.demand import parse_demand_csv
+from planner.io.scenario_files import GALLERY_DIR
 from planner.scenario import Scenario, parse_scenario_yaml
+from planner.scenario.finops import SampleSpec
 
 GALLERY_YAML = (GALLERY_DIR / "recommendation_cost_per_request.yaml").read_text()
 DEMAND_CSV = "hour,demand\n" + "".join(f"{h},{10 + h % 7}.5\n" for h in range(48))

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.io.share import MAX_JSON_BYTES, MAX_TOKEN_CHARS, decode, encode
 from planner.scenario import Scenario
-from planner.serving import Endpoint, Traffic
-from planner.share import MAX_JSON_BYTES, MAX_TOKEN_CHARS, decode, encode
+from planner.scenario.serving import Endpoint, Traffic
 from tests.conftest import ROOT
 
 

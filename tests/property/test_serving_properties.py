@@ -9,17 +9,16 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from planner.catalog import PriceTier
-from planner.errors import PlannerInputError
-from planner.serving import (
+from planner.core.errors import PlannerInputError
+from planner.costing.serving import evaluate_serving, price_endpoint
+from planner.scenario.serving import (
     Autoscaling,
     Endpoint,
     FleetMix,
-    Precision,
     ServedModel,
     ServingBaseline,
+    ServingPrecision,
     Traffic,
-    evaluate_serving,
-    price_endpoint,
 )
 
 # Every lever on (version 2 starts with them off): autoscaling and all four tiers.
@@ -29,7 +28,7 @@ SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[Healt
 
 @st.composite
 def plans(draw: st.DrawFn) -> Endpoint:
-    precisions = st.sampled_from(list(Precision))
+    precisions = st.sampled_from(list(ServingPrecision))
     return Endpoint(
         traffic=Traffic(
             requests_per_day=draw(st.floats(1e4, 5e7)),

@@ -9,29 +9,20 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.catalog import PriceOverride, Pricing
-from planner.errors import PlannerInputError
-from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
-from planner.share import decode, encode
-from planner.sizing import (
+from planner.catalog import PriceOverride, Pricing, ScalingLaw
+from planner.core.errors import PlannerInputError
+from planner.costing.training import best_segments, estimate_run, simulate_fallback, simulate_spot
+from planner.io.share import decode, encode
+from planner.models.sizing import (
     FlopPrice,
-    ScalingLaw,
     cheapest_for_loss,
     frontier,
     isocost_profile,
     law_fit,
     optimal_for_budget,
 )
-from planner.training import (
-    Precision,
-    RunPricing,
-    TrainingBaseline,
-    TrainingJob,
-    best_segments,
-    estimate_run,
-    simulate_fallback,
-    simulate_spot,
-)
+from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
+from planner.scenario.training import RunPricing, TrainingBaseline, TrainingJob, TrainingPrecision
 
 # Per test, not a global profile: loading one would change every other module's settings.
 EXAMPLES = settings(deadline=None, max_examples=60)
@@ -174,7 +165,7 @@ sized_plans = st.builds(
     inference_tokens=st.floats(0, 1e15),
     instance_type=st.sampled_from(["p4d.24xlarge", "p5.48xlarge", "g6e.48xlarge"]),
     instance_count=st.integers(1, 512),
-    precision=st.sampled_from(list(Precision)),
+    precision=st.sampled_from(list(TrainingPrecision)),
     mfu=st.floats(0.01, 1.0),
     pricing=st.sampled_from(list(RunPricing)),
     interruptions_per_instance_hour=st.floats(0, 1) | st.none(),
@@ -187,7 +178,7 @@ sized_plans = st.builds(
     | st.builds(
         TrainingBaseline,
         pricing=st.sampled_from(list(RunPricing)) | st.none(),
-        precision=st.sampled_from(list(Precision)) | st.none(),
+        precision=st.sampled_from(list(TrainingPrecision)) | st.none(),
         params=st.floats(1e6, 1e12) | st.none(),
     ),
 )

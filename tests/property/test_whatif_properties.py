@@ -10,12 +10,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from planner import buildbuy, report, whatif
-from planner.business_case import BusinessCase, Change, Output, Variant
-from planner.economics import evaluate
+from planner import whatif
+from planner.costing import buildbuy
+from planner.costing.economics import evaluate
+from planner.io.share import decode, encode
 from planner.scenario import dump_scenario_yaml, parse_scenario_yaml
-from planner.serving import Precision
-from planner.share import decode, encode
+from planner.scenario.business_case import BusinessCase, Change, Output, Variant
+from planner.scenario.serving import ServingPrecision
+from planner.views import report
 from tests.strategies import CATALOG, fleet_tiers, scenarios
 from tests.strategies_business import any_scenarios, build_vs_buy_scenarios
 
@@ -152,7 +154,7 @@ def test_business_case_round_trips(scenario):
 
 
 @SLOW
-@given(scenarios, st.sampled_from(list(Precision)), st.booleans(), fleet_tiers)
+@given(scenarios, st.sampled_from(list(ServingPrecision)), st.booleans(), fleet_tiers)
 def test_a_variant_of_levers_round_trips_and_applies(scenario, precision, enabled, tiers):
     assume(scenario.serving)
     changes = (

@@ -21,7 +21,6 @@ from typing import NamedTuple
 
 import pytest
 
-from planner.architectures import KvPrecision, active_params, kv_bytes_per_token, total_params
 from planner.catalog import (
     DATA_DIR,
     AttentionKind,
@@ -30,7 +29,13 @@ from planner.catalog import (
     read_model_architectures,
 )
 from planner.cli import main
-from planner.errors import PlannerInputError
+from planner.core.errors import PlannerInputError
+from planner.models.architectures import (
+    KvPrecision,
+    active_params,
+    kv_bytes_per_token,
+    total_params,
+)
 from tests.conftest import ROOT
 
 

@@ -11,19 +11,18 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 
-from planner.attribution import (
+from planner.finops.attribution import Pool, attribute, cost_by, largest_remainder
+from planner.finops.billing import bill_from_frame
+from planner.finops.focus_sample import generate_focus, model_owners
+from planner.scenario.finops import (
     AttributionRule,
     AttributionSettings,
+    CostView,
     FixedWeight,
-    Pool,
+    SampleSpec,
     SharedRule,
     TagMapping,
-    attribute,
-    cost_by,
-    largest_remainder,
 )
-from planner.billing import CostView, bill_from_frame
-from planner.focus_sample import SampleSpec, generate_focus, model_owners
 
 
 def bill(*rows: dict[str, object]):

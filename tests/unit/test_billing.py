@@ -11,15 +11,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.billing import CostView, bill_from_frame
-from planner.billing_io import (
+from planner.core.errors import PlannerInputError
+from planner.finops.billing import bill_from_frame
+from planner.finops.focus_sample import generate_focus
+from planner.io.billing import (
     read_billing,
     read_billing_bytes,
     write_focus_csv,
     write_focus_parquet,
 )
-from planner.errors import PlannerInputError
-from planner.focus_sample import SampleSpec, generate_focus
+from planner.scenario.finops import CostView, SampleSpec
 
 HEADER = "BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,Tags"
 GOOD = '10.50,10.50,Usage,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,"{""team"":""search""}"'

@@ -7,8 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from planner.billing import CostView, bill_from_frame
-from planner.focus_sample import MODELS, TEAMS, SampleSpec, generate_focus
+from planner.finops.billing import bill_from_frame
+from planner.finops.focus_sample import MODELS, TEAMS, generate_focus
+from planner.scenario.finops import CostView, SampleSpec
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_the_sample_is_a_valid_focus_bill(frame):
 
 
 def test_the_spec_is_validated_at_the_edge():
-    from planner.errors import PlannerInputError
+    from planner.core.errors import PlannerInputError
     from planner.scenario import parse_scenario_yaml
 
     with pytest.raises(PlannerInputError, match="untagged_fraction"):

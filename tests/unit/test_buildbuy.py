@@ -8,13 +8,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from planner import buildbuy, whatif
-from planner.business_case import BuildVsBuy, BusinessCase, Saas, SaasPlan, SelfHosted
-from planner.checks import check_scenario
-from planner.economics import evaluate
-from planner.errors import PlannerInputError
-from planner.io import GALLERY_DIR, read_scenario
+from planner import whatif
+from planner.core.errors import PlannerInputError
+from planner.costing import buildbuy
+from planner.costing.economics import evaluate
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
 from planner.scenario import Scenario, scenario_from_mapping
+from planner.scenario.business_case import BuildVsBuy, BusinessCase, Saas, SaasPlan, SelfHosted
+from planner.views.checks import check_scenario
 
 GALLERY_CASE = GALLERY_DIR / "build_vs_buy_mlflow_wandb.yaml"
 

@@ -11,15 +11,8 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from planner.catalog import (
-    DATA_DIR,
-    Catalog,
-    PriceOverride,
-    PriceTier,
-    load_catalog,
-    read_catalog,
-)
-from planner.errors import PlannerInputError
+from planner.catalog import DATA_DIR, Catalog, PriceOverride, PriceTier, load_catalog, read_catalog
+from planner.core.errors import PlannerInputError
 
 P4D = "p4d.24xlarge"
 P4D_ON_DEMAND = 21.957642  # datareceipts recheck, 2026-11-09 (post June-2025 cut)

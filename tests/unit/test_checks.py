@@ -1,11 +1,11 @@
 from dataclasses import replace
 
-from planner.check import Severity
-from planner.checks import _period_reading, check_scenario
-from planner.economics import evaluate
+from planner.core.check import Severity
+from planner.costing.economics import evaluate
 from planner.scenario import Scenario
-from planner.stated import StatedFigure, StatedUnit
-from planner.training import TrainingBaseline, TrainingJob
+from planner.scenario.stated import StatedFigure, StatedUnit
+from planner.scenario.training import TrainingBaseline, TrainingJob
+from planner.views.checks import _period_reading, check_scenario
 from tests.strategies import fixed_endpoint, stated_job
 
 

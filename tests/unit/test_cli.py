@@ -6,9 +6,9 @@ import sys
 import pytest
 
 from planner.cli import main
-from planner.economics import evaluate
-from planner.io import read_scenario
-from planner.share import decode, encode
+from planner.costing.economics import evaluate
+from planner.io.scenario_files import read_scenario
+from planner.io.share import decode, encode
 from tests.conftest import GALLERY_FILES, ROOT
 
 

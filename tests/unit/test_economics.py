@@ -4,16 +4,10 @@ from dataclasses import replace
 import pytest
 
 from planner.catalog import PriceOverride, PriceTier, Pricing, load_catalog
-from planner.economics import CostCategory, evaluate, projection, scale_traffic
-from planner.errors import PlannerInputError
-from planner.scenario import (
-    Business,
-    DataTransferItem,
-    Scenario,
-    StorageItem,
-    ToolingItem,
-)
-from planner.training import RunPricing
+from planner.core.errors import PlannerInputError
+from planner.costing.economics import CostCategory, evaluate, projection, scale_traffic
+from planner.scenario import Business, DataTransferItem, Scenario, StorageItem, ToolingItem
+from planner.scenario.training import RunPricing
 from tests.strategies import fixed_endpoint, stated_job
 
 

@@ -8,19 +8,12 @@ from dataclasses import replace
 
 import pytest
 
-from planner.billing import bill_from_frame
-from planner.errors import PlannerInputError
-from planner.finops import (
-    BillPeriod,
-    LeverKey,
-    LeverSetting,
+from planner.core.errors import PlannerInputError
+from planner.finops.billing import bill_from_frame
+from planner.finops.focus_sample import generate_focus
+from planner.finops.recovery import (
     MonthlyPools,
-    Objective,
-    PoolName,
-    PoolSource,
-    RecoveryPlan,
     RecoveryStatus,
-    StatedPools,
     lever_library,
     parse_lever_rows,
     plan_recovery,
@@ -29,8 +22,18 @@ from planner.finops import (
     pools_from_stated,
     resolve_levers,
 )
-from planner.focus_sample import SampleSpec, generate_focus
-from planner.io import GALLERY_DIR, read_scenario
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.scenario.finops import (
+    BillPeriod,
+    LeverKey,
+    LeverSetting,
+    Objective,
+    PoolName,
+    PoolSource,
+    RecoveryPlan,
+    SampleSpec,
+    StatedPools,
+)
 
 
 def stated(**changes) -> RecoveryPlan:
@@ -302,7 +305,7 @@ def test_on_the_sample_the_commitments_lever_is_within_what_is_uncovered():
 
 
 def test_pools_from_the_cost_model(recommender):
-    from planner.economics import evaluate
+    from planner.costing.economics import evaluate
 
     economics = evaluate(recommender)
     pools = pools_from_economics(economics)
@@ -313,8 +316,8 @@ def test_pools_from_the_cost_model(recommender):
 
 
 def test_the_section_round_trips_through_yaml_and_links():
+    from planner.io.share import decode, encode
     from planner.scenario import dump_scenario_yaml, parse_scenario_yaml
-    from planner.share import decode, encode
 
     for name in ("finops_3x_over_budget.yaml", "attribution_400k.yaml"):
         scenario = read_scenario(GALLERY_DIR / name)
@@ -333,8 +336,9 @@ def test_bad_recovery_settings_name_the_field():
 
 
 def test_assumption_checks_flag_impossible_lever_claims_and_the_budget_gap():
-    from planner.checks import Severity, check_scenario
-    from planner.economics import evaluate
+    from planner.core.check import Severity
+    from planner.costing.economics import evaluate
+    from planner.views.checks import check_scenario
 
     scenario = read_scenario(GALLERY_DIR / "finops_3x_over_budget.yaml")
     checks = check_scenario(scenario, evaluate(scenario))

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.billing_io import write_focus_csv
 from planner.cli import main
-from planner.focus_sample import SampleSpec, generate_focus
+from planner.finops.focus_sample import generate_focus
+from planner.io.billing import write_focus_csv
+from planner.scenario.finops import SampleSpec
 from tests.conftest import ROOT
 
 ATTRIBUTE_KEYS = {
@@ -239,8 +240,9 @@ def test_every_invoice_cell_is_neutralised_against_formulas(tmp_path):
 
 
 def test_the_app_chargeback_csv_is_neutralised_too(tmp_path):
-    from planner.attribution import AttributionRule, AttributionSettings, attribute
-    from planner.billing_io import read_billing
+    from planner.finops.attribution import attribute
+    from planner.io.billing import read_billing
+    from planner.scenario.finops import AttributionRule, AttributionSettings
 
     result = attribute(
         read_billing(hostile_bill(tmp_path)),

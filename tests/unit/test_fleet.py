@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from planner import fleet
 from planner.catalog import PriceTier, load_catalog
-from planner.errors import PlannerInputError
-from planner.fleet import (
+from planner.core.errors import PlannerInputError
+from planner.models import fleet
+from planner.models.fleet import (
     MAX_HOURS,
     InstanceOption,
     MixPlan,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.attribution import AttributionRule, AttributionSettings, SharedRule, attribute
-from planner.billing import CostView
-from planner.billing_io import read_billing
-from planner.errors import PlannerInputError
+from planner.core.errors import PlannerInputError
+from planner.finops.attribution import attribute
+from planner.io.billing import read_billing
+from planner.scenario.finops import AttributionRule, AttributionSettings, CostView, SharedRule
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "focus"
 HEADER = "BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,Tags"
@@ -298,7 +298,7 @@ def test_a_cost_file_given_as_commitments_is_named(tmp_path, capsys):
 
 
 def test_physical_lines_gives_up_when_the_readers_disagree(tmp_path):
-    from planner.billing_io import physical_lines
+    from planner.io.billing import physical_lines
 
     path = write(tmp_path, f'{HEADER}\n{GOOD}\n1,"two\nlines",Usage,{START},{END},\n')
     assert physical_lines(path, "csv", records=[], rowids=[0, 1]) == ({}, {0: 2, 1: 3})
@@ -307,7 +307,7 @@ def test_physical_lines_gives_up_when_the_readers_disagree(tmp_path):
 
 
 def test_when_line_numbers_cannot_be_found_a_note_says_what_they_count(tmp_path, monkeypatch):
-    import planner.billing_io as billing_io
+    import planner.io.billing as billing_io
 
     monkeypatch.setattr(billing_io, "physical_lines", lambda *args: None)
     path = write(
@@ -319,7 +319,7 @@ def test_when_line_numbers_cannot_be_found_a_note_says_what_they_count(tmp_path,
 
 
 def test_contract_commitment_rows_that_cannot_be_read_are_named_by_line(tmp_path):
-    from planner.billing_io import read_contract_commitments
+    from planner.io.billing import read_contract_commitments
 
     text = (
         "ContractCommitmentId,ContractCommitmentCost,ContractCommitmentDescription\n"

@@ -26,9 +26,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from planner import billing_io, finops, training
-from planner.billing import MAX_COLUMNS
-from planner.billing_io import (
+from planner.catalog import Pricing
+from planner.cli import build_parser, main
+from planner.core.errors import PlannerInputError
+from planner.costing import training
+from planner.costing.training import (
+    MAX_SIMULATED_INTERRUPTIONS,
+    estimate_run,
+    expected_interruptions,
+    simulate_spot,
+    spot_note,
+)
+from planner.finops import recovery as finops
+from planner.finops.billing import MAX_COLUMNS
+from planner.finops.focus_sample import generate_focus
+from planner.io import billing as billing_io
+from planner.io.billing import (
     MAX_UPLOAD_BYTES,
     header_columns,
     read_billing,
@@ -36,13 +49,9 @@ from planner.billing_io import (
     scan_csv,
     write_focus_parquet,
 )
-from planner.catalog import Pricing
-from planner.cli import build_parser, main
-from planner.demand_io import parse_demand_csv
-from planner.errors import PlannerInputError
-from planner.fleet import InstanceOption, MixProblem, MixStatus, optimize_mix
-from planner.focus_sample import SampleSpec, generate_focus
-from planner.io import GALLERY_DIR, read_scenario
+from planner.io.demand import parse_demand_csv
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.models.fleet import InstanceOption, MixProblem, MixStatus, optimize_mix
 from planner.scenario import (
     MAX_YAML_DEPTH,
     Scenario,
@@ -50,16 +59,8 @@ from planner.scenario import (
     parse_scenario_yaml,
     scenario_from_mapping,
 )
-from planner.training import (
-    MAX_SIMULATED_INTERRUPTIONS,
-    Precision,
-    RunPricing,
-    TrainingJob,
-    estimate_run,
-    expected_interruptions,
-    simulate_spot,
-    spot_note,
-)
+from planner.scenario.finops import RecoveryPlan, SampleSpec, StatedPools
+from planner.scenario.training import RunPricing, TrainingJob, TrainingPrecision
 from tests.conftest import run_capped
 
 HEADER = "BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,Tags"
@@ -144,8 +145,8 @@ def test_a_scenario_file_whose_stat_size_lies_is_read_only_to_the_cap(device):
     if not Path(device).exists():
         pytest.skip(f"no {device} here")
     done = run_capped(
-        "from planner.io import read_scenario\n"
-        "from planner.errors import PlannerInputError\n"
+        "from planner.io.scenario_files import read_scenario\n"
+        "from planner.core.errors import PlannerInputError\n"
         f"try:\n    read_scenario({device!r})\nexcept PlannerInputError as error:\n"
         "    print(error)\n"
     )
@@ -157,8 +158,8 @@ def test_a_scenario_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     fifo = tmp_path / "plan.yaml"
     os.mkfifo(fifo)
     done = run_capped(  # in a child: reading a FIFO used to wait for a writer for ever
-        "from planner.io import read_scenario\n"
-        "from planner.errors import PlannerInputError\n"
+        "from planner.io.scenario_files import read_scenario\n"
+        "from planner.core.errors import PlannerInputError\n"
         f"try:\n    read_scenario({str(fifo)!r})\nexcept PlannerInputError as error:\n"
         "    print(error)\n"
     )
@@ -582,10 +583,10 @@ def test_the_mix_optimizer_says_when_it_stopped_at_its_time_limit():
 
 
 def test_budget_recovery_says_when_the_solver_stopped_at_its_time_limit(monkeypatch):
-    plan = finops.RecoveryPlan(
+    plan = RecoveryPlan(
         bill_usd=100_000,
         budget_usd=50_000,
-        pools=finops.StatedPools(idle=30_000, serving=50_000, training=20_000),
+        pools=StatedPools(idle=30_000, serving=50_000, training=20_000),
         deadline_weeks=8,
     )
     pools = finops.pools_from_stated(plan)
@@ -614,7 +615,7 @@ def hostile_spot_plan(pricing: RunPricing, **changes: object) -> TrainingJob:
         params=1e9,
         tokens=2e10,
         instance_type="p4d.24xlarge",
-        precision=Precision.BF16,
+        precision=TrainingPrecision.BF16,
         mfu=0.5,
         pricing=pricing,
         interruptions_per_instance_hour=5.0,

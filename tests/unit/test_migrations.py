@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.catalog import PriceTier, load_catalog
-from planner.economics import CostCategory, evaluate
-from planner.errors import PlannerInputError
+from planner.core.errors import PlannerInputError
+from planner.core.units import HOURS_PER_MONTH, SECONDS_PER_DAY
+from planner.costing.economics import CostCategory, evaluate
 from planner.scenario import load_mapping
-from planner.units import HOURS_PER_MONTH, SECONDS_PER_DAY
 from tests.strategies import PRICED
 
 CATALOG = load_catalog()

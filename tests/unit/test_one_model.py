@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 from planner.cli import main
-from planner.economics import CostCategory, evaluate
-from planner.io import GALLERY_DIR, load_scenario_file, read_scenario
+from planner.costing.economics import CostCategory, evaluate
+from planner.io.scenario_files import GALLERY_DIR, load_scenario_file, read_scenario
+from planner.io.share import CODEC_VERSION, decode
 from planner.scenario import SCHEMA_VERSION, load_mapping
-from planner.share import CODEC_VERSION, decode
 from tests.conftest import GALLERY_FILES, ROOT
 
 V1_DIR = ROOT / "tests" / "fixtures" / "v1"

@@ -7,11 +7,13 @@ import re
 
 import pytest
 
-from planner import report, whatif
-from planner.errors import PlannerInputError
-from planner.io import GALLERY_DIR, read_scenario
-from planner.report_io import write_report
+from planner import whatif
+from planner.core.errors import PlannerInputError
+from planner.io.report import write_report
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import link
 from planner.scenario import Scenario
+from planner.views import report
 
 SECTIONS = (
     "## Question",
@@ -34,7 +36,9 @@ def lesson() -> Scenario:
 @pytest.fixture(scope="module")
 def lesson_report(lesson) -> report.Report:
     return report.build_report(
-        lesson, base_url="https://planner.example/", generated_on=datetime.date(2026, 11, 28)
+        lesson,
+        share_link=link(lesson, "https://planner.example/"),
+        generated_on=datetime.date(2026, 11, 28),
     )
 
 

@@ -8,22 +8,18 @@ import re
 
 import pytest
 
-from planner import report
-from planner.business_case import BusinessCase
 from planner.catalog import load_catalog
-from planner.economics import CostCategory, evaluate
-from planner.io import GALLERY_DIR, read_scenario
-from planner.report_system import endpoint_options, per_year, training_part
+from planner.core.formatting import usd
+from planner.costing.economics import CostCategory, evaluate
+from planner.costing.serving import price_endpoint
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.share import link
 from planner.scenario import Scenario, ToolingItem
-from planner.serving import (
-    Autoscaling,
-    Endpoint,
-    ModelKind,
-    ServedModel,
-    Traffic,
-    price_endpoint,
-)
-from planner.training import TrainingJob
+from planner.scenario.business_case import BusinessCase
+from planner.scenario.serving import Autoscaling, Endpoint, ModelKind, ServedModel, Traffic
+from planner.scenario.training import TrainingJob
+from planner.views import report
+from planner.views.report_system import endpoint_options, per_year, training_part
 
 GALLERY = sorted(path.stem for path in GALLERY_DIR.glob("*.yaml"))
 IMAGE = "<img src=x onerror=alert(1)>"
@@ -131,23 +127,19 @@ def test_annual_totals_are_twelve_times_monthly(reports):
     economics = evaluate(scenario)
     unit = _part(built, "Unit economics")
     headline = _table(unit, "Unit costs")
-    assert _value(headline, "Annual cost (12 × monthly)") == report.usd(
-        12 * economics.monthly_cost_usd
-    )
+    assert _value(headline, "Annual cost (12 × monthly)") == usd(12 * economics.monthly_cost_usd)
     lines = _table(unit, "Every cost line")
-    assert lines["USD/year"].tolist() == [
-        report.usd(12 * line.usd_per_month) for line in economics.lines
-    ]
+    assert lines["USD/year"].tolist() == [usd(12 * line.usd_per_month) for line in economics.lines]
 
     run = economics.training[0]
     job = _table(_part(built, f"Training job “{run.plan.name}”"), "The plan")
-    assert _value(job, "Cost per month") == report.usd(run.cost_per_month_usd)
-    assert _value(job, "Cost per year") == report.usd(12 * run.cost_per_month_usd)
+    assert _value(job, "Cost per month") == usd(run.cost_per_month_usd)
+    assert _value(job, "Cost per year") == usd(12 * run.cost_per_month_usd)
 
     priced = economics.endpoints[0]
     endpoint = _part(built, f"Endpoint “{priced.name}”")
     assert _value(_table(endpoint, "The recommended configuration"), "Cost per year") == (
-        report.usd(12 * priced.usd_per_month)
+        usd(12 * priced.usd_per_month)
     )
     options = _table(endpoint, "Options")
     for monthly, annual in zip(options["USD/month"], options["USD/year"], strict=True):
@@ -164,7 +156,7 @@ def test_the_horizon_total_sums_the_projection(reports):
     months = scenario.business.projection_months
     row = headline[headline["Figure"].str.startswith(f"Over the {months}-month projection")]
     # Without traffic growth every month of the projection is the first.
-    assert row["Value"].item() == report.usd(months * evaluate(scenario).monthly_cost_usd)
+    assert row["Value"].item() == usd(months * evaluate(scenario).monthly_cost_usd)
 
 
 def test_a_training_job_shows_its_plan_comparison_and_waterfall(reports):
@@ -240,7 +232,9 @@ def hostile(catalog) -> report.Report:
         ),
         tooling=(ToolingItem(name=PAYLOAD, usd_per_month=100),),
     )
-    return report.build_report(scenario, catalog)
+    return report.build_report(
+        scenario, catalog, share_link=link(scenario, "https://planner.example/")
+    )
 
 
 def test_scenario_text_is_only_escaped_in_markdown(hostile):

@@ -3,8 +3,8 @@ from dataclasses import replace
 import pytest
 
 from planner.catalog import PriceOverride, PriceTier
-from planner.errors import PlannerInputError
-from planner.io import read_scenario
+from planner.core.errors import PlannerInputError
+from planner.io.scenario_files import read_scenario
 from planner.scenario import (
     SCHEMA_VERSION,
     Scenario,
@@ -13,8 +13,8 @@ from planner.scenario import (
     scenario_from_mapping,
     validated,
 )
-from planner.serving import Endpoint, Traffic
-from planner.training import TrainingJob
+from planner.scenario.serving import Endpoint, Traffic
+from planner.scenario.training import TrainingJob
 from tests.conftest import GALLERY_FILES
 
 

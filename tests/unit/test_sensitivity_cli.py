@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from planner import whatif
-from planner.business_case import Output
 from planner.cli import main
-from planner.io import read_scenario
+from planner.io.scenario_files import read_scenario
+from planner.scenario.business_case import Output
 from tests.conftest import ROOT
 
 TRAINING = str(ROOT / "scenarios/training_50k_to_18k.yaml")

@@ -9,29 +9,14 @@ import numpy as np
 import pytest
 
 from planner.catalog import PriceTier, load_catalog
-from planner.demand_io import DemandCsv
-from planner.errors import PlannerInputError
-from planner.fleet import optimize_mix
-from planner.formatting import usd
-from planner.io import GALLERY_DIR, read_scenario
-from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
-from planner.serving import (
-    Autoscaling,
-    CustomInstance,
-    DemandChoice,
-    Endpoint,
-    FleetMix,
+from planner.core.errors import PlannerInputError
+from planner.core.formatting import usd
+from planner.costing.serving import (
     Lever,
-    ModelKind,
-    Precision,
-    ServedModel,
-    ServingBaseline,
-    Traffic,
     alternative_mix_problem,
     baseline_config,
     basis_lines,
     check_plan,
-    demand_choice,
     evaluate_config,
     evaluate_serving,
     headline,
@@ -57,7 +42,22 @@ from planner.serving import (
     week_rows,
     week_shape,
 )
-from planner.serving_charts import waterfall_chart
+from planner.io.demand import DemandChoice, DemandCsv, demand_choice
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.models.fleet import optimize_mix
+from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
+from planner.scenario.serving import (
+    Autoscaling,
+    CustomInstance,
+    Endpoint,
+    FleetMix,
+    ModelKind,
+    ServedModel,
+    ServingBaseline,
+    ServingPrecision,
+    Traffic,
+)
+from planner.views.serving_charts import waterfall_chart
 from tests.strategies import fixed_endpoint
 
 CASE_SCENARIO = read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml")
@@ -68,7 +68,7 @@ PRICING = CASE_SCENARIO.pricing
 ALL_TIERS = (PriceTier.ON_DEMAND, PriceTier.SPOT, PriceTier.RESERVED_1Y, PriceTier.RESERVED_3Y)
 LLM = Endpoint(
     traffic=Traffic(requests_per_day=2_000_000, peak_to_average=2.5, horizon_weeks=2),
-    model=ServedModel(parameters_billion=8, precision=Precision.INT8, output_tokens=250),
+    model=ServedModel(parameters_billion=8, precision=ServingPrecision.INT8, output_tokens=250),
     instance_type="g6.xlarge",
     max_batch=32,
     latency_target_ms=20_000,
@@ -87,8 +87,8 @@ def test_decode_is_bandwidth_bound_at_small_batch_and_compute_bound_at_large():
     # multi-head contexts the KV reads keep decode bandwidth-bound at any batch.
     model = replace(LLM.model, kv_cache_mb_per_token=0.05, input_tokens=100, output_tokens=50)
     plan = replace(LLM, model=model, latency_target_ms=3_600_000, max_batch=4096)
-    small = instance_throughput(plan, "p5.48xlarge", Precision.FP16, 1)
-    large = instance_throughput(plan, "p5.48xlarge", Precision.FP16, 4096)
+    small = instance_throughput(plan, "p5.48xlarge", ServingPrecision.FP16, 1)
+    large = instance_throughput(plan, "p5.48xlarge", ServingPrecision.FP16, 4096)
     assert small.bound == "memory bandwidth"
     assert large.bound == "compute"
     # Batching raises throughput a lot while bandwidth-bound, then saturates.
@@ -97,43 +97,47 @@ def test_decode_is_bandwidth_bound_at_small_batch_and_compute_bound_at_large():
 
 def test_quantization_speeds_up_bandwidth_bound_decode():
     plan = replace(LLM, max_batch=1)
-    fp16 = instance_throughput(plan, "g6e.xlarge", Precision.FP16, 1)
-    int8 = instance_throughput(plan, "g6e.xlarge", Precision.INT8, 1)
-    int4 = instance_throughput(plan, "g6e.xlarge", Precision.INT4, 1)
+    fp16 = instance_throughput(plan, "g6e.xlarge", ServingPrecision.FP16, 1)
+    int8 = instance_throughput(plan, "g6e.xlarge", ServingPrecision.INT8, 1)
+    int4 = instance_throughput(plan, "g6e.xlarge", ServingPrecision.INT4, 1)
     assert fp16.requests_per_second < int8.requests_per_second < int4.requests_per_second
     assert int8.weights_gb == pytest.approx(fp16.weights_gb / 2)
     assert int4.weights_gb == pytest.approx(fp16.weights_gb / 4)
 
 
 def test_memory_fit_weights_plus_kv_cache():
-    big = replace(LLM, model=replace(LLM.model, parameters_billion=70, precision=Precision.FP16))
+    big = replace(
+        LLM, model=replace(LLM.model, parameters_billion=70, precision=ServingPrecision.FP16)
+    )
     with pytest.raises(PlannerInputError, match=r"needs [0-9,.]+ GB .* 1 × L4 have 21.6 GB"):
-        instance_throughput(big, "g6.xlarge", Precision.FP16, 8)
-    p4d = instance_throughput(big, "p4d.24xlarge", Precision.FP16, 8)
+        instance_throughput(big, "g6.xlarge", ServingPrecision.FP16, 8)
+    p4d = instance_throughput(big, "p4d.24xlarge", ServingPrecision.FP16, 8)
     assert p4d.gpus_per_replica == 8
     assert p4d.replicas == 1
     # Quantized, the same model needs fewer GPUs per replica.
-    assert instance_throughput(big, "p4d.24xlarge", Precision.INT4, 8).gpus_per_replica < 8
+    assert instance_throughput(big, "p4d.24xlarge", ServingPrecision.INT4, 8).gpus_per_replica < 8
 
 
 def test_quantization_frees_memory_for_a_bigger_batch():
     plan = replace(LLM, latency_target_ms=3_600_000, max_batch=4096)
-    fp16 = instance_throughput(plan, "g6.xlarge", Precision.FP16, 4096)
-    int4 = instance_throughput(plan, "g6.xlarge", Precision.INT4, 4096)
+    fp16 = instance_throughput(plan, "g6.xlarge", ServingPrecision.FP16, 4096)
+    int4 = instance_throughput(plan, "g6.xlarge", ServingPrecision.INT4, 4096)
     assert fp16.limited_by == "memory"
     assert int4.batch > 2 * fp16.batch
 
 
 def test_the_latency_target_limits_the_batch():
-    loose = instance_throughput(LLM, "g6.xlarge", Precision.INT8, 32)
+    loose = instance_throughput(LLM, "g6.xlarge", ServingPrecision.INT8, 32)
     tight = instance_throughput(
-        replace(LLM, latency_target_ms=12_000), "g6.xlarge", Precision.INT8, 32
+        replace(LLM, latency_target_ms=12_000), "g6.xlarge", ServingPrecision.INT8, 32
     )
     assert tight.batch < loose.batch
     assert tight.limited_by == "latency target"
     assert tight.latency_ms <= 12_000
     with pytest.raises(PlannerInputError, match="even at batch 1"):
-        instance_throughput(replace(LLM, latency_target_ms=500), "g6.xlarge", Precision.INT8, 32)
+        instance_throughput(
+            replace(LLM, latency_target_ms=500), "g6.xlarge", ServingPrecision.INT8, 32
+        )
 
 
 def test_kv_cache_per_token_is_derived_or_given():
@@ -143,42 +147,42 @@ def test_kv_cache_per_token_is_derived_or_given():
 
 def test_a_measured_figure_overrides_the_model_and_calibrates_the_rest():
     measured = replace(LLM, model=replace(LLM.model, measured_tokens_per_second_per_gpu=500.0))
-    own = instance_throughput(measured, "g6.xlarge", Precision.INT8, 32)
+    own = instance_throughput(measured, "g6.xlarge", ServingPrecision.INT8, 32)
     assert own.tokens_per_second_per_gpu == pytest.approx(500.0)
     assert own.bound == "measured"
-    modelled = instance_throughput(LLM, "g6.xlarge", Precision.INT8, 32)
+    modelled = instance_throughput(LLM, "g6.xlarge", ServingPrecision.INT8, 32)
     factor = 500.0 / modelled.tokens_per_second_per_gpu
-    other = instance_throughput(measured, "g6.xlarge", Precision.FP16, 32)
-    plain = instance_throughput(LLM, "g6.xlarge", Precision.FP16, 32)
+    other = instance_throughput(measured, "g6.xlarge", ServingPrecision.FP16, 32)
+    plain = instance_throughput(LLM, "g6.xlarge", ServingPrecision.FP16, 32)
     assert other.requests_per_second == pytest.approx(plain.requests_per_second * factor)
     # Another instance type is not calibrated by a figure measured on this one.
-    assert instance_throughput(measured, "g6e.xlarge", Precision.INT8, 32) == instance_throughput(
-        LLM, "g6e.xlarge", Precision.INT8, 32
-    )
+    assert instance_throughput(
+        measured, "g6e.xlarge", ServingPrecision.INT8, 32
+    ) == instance_throughput(LLM, "g6e.xlarge", ServingPrecision.INT8, 32)
 
 
 def test_classic_batchability_gives_the_stated_batching_gain():
     plan = CASE
-    one = instance_throughput(plan, "g4dn.xlarge", Precision.FP16, 1)
-    sixteen = instance_throughput(plan, "g4dn.xlarge", Precision.FP16, 16)
+    one = instance_throughput(plan, "g4dn.xlarge", ServingPrecision.FP16, 1)
+    sixteen = instance_throughput(plan, "g4dn.xlarge", ServingPrecision.FP16, 16)
     assert sixteen.requests_per_second / one.requests_per_second == pytest.approx(3.2, rel=1e-3)
-    int8 = instance_throughput(plan, "g4dn.xlarge", Precision.INT8, 1)
+    int8 = instance_throughput(plan, "g4dn.xlarge", ServingPrecision.INT8, 1)
     # T4: weights halve and INT8 runs at 130 vs 65 TOPS, so batch-1 time halves.
     assert int8.requests_per_second == pytest.approx(2 * one.requests_per_second)
 
 
 def test_a_custom_instance_uses_its_measured_figures_and_stated_speedups():
     plan = CASE
-    cpu = instance_throughput(plan, "m5.2xlarge", Precision.FP16, 1)
+    cpu = instance_throughput(plan, "m5.2xlarge", ServingPrecision.FP16, 1)
     assert cpu.requests_per_second == pytest.approx(3.2)
-    assert instance_throughput(plan, "m5.2xlarge", Precision.INT8, 1).requests_per_second == (
-        pytest.approx(12.8)
-    )
+    assert instance_throughput(
+        plan, "m5.2xlarge", ServingPrecision.INT8, 1
+    ).requests_per_second == (pytest.approx(12.8))
 
 
 def test_missing_gpu_specs_say_what_to_enter():
     with pytest.raises(PlannerInputError, match=r"A10G.*enter a measured throughput"):
-        instance_throughput(LLM, "g5.xlarge", Precision.INT8, 32)
+        instance_throughput(LLM, "g5.xlarge", ServingPrecision.INT8, 32)
 
 
 # --------------------------------------------------------------------------- traffic
@@ -277,7 +281,7 @@ def test_shapley_is_symmetric_for_identical_levers_and_exact_for_one():
     only_cache = replace(
         LLM,
         baseline=ServingBaseline(
-            precision=Precision.INT8,
+            precision=ServingPrecision.INT8,
             max_batch=32,
             autoscaling=True,
             commitments=True,
@@ -324,7 +328,7 @@ def test_interactions_are_reported_pairwise():
 def test_a_combination_that_cannot_run_takes_its_best_feasible_subset():
     big_model = replace(
         LLM,
-        model=replace(LLM.model, parameters_billion=13, precision=Precision.INT4),
+        model=replace(LLM.model, parameters_billion=13, precision=ServingPrecision.INT4),
         instance_type="g6.xlarge",
         baseline=ServingBaseline(instance_type="g6e.xlarge"),
     )
@@ -419,7 +423,7 @@ def test_inconsistent_plans_are_explained(change, words):
 def test_no_instance_type_able_to_serve_is_explained_with_reasons():
     huge = replace(
         LLM,
-        model=replace(LLM.model, parameters_billion=2000, precision=Precision.FP16),
+        model=replace(LLM.model, parameters_billion=2000, precision=ServingPrecision.FP16),
         instance_type="p5.48xlarge",
         mix=FleetMix(instance_types=("g6.xlarge", "p5.48xlarge", "g5.xlarge")),
     )

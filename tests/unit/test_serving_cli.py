@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from planner.io import GALLERY_DIR, read_scenario
-from planner.serving import evaluate_serving
+from planner.costing.serving import evaluate_serving
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
 from tests.conftest import ROOT
 
 CASE = GALLERY_DIR / "inference_8c_to_2c.yaml"

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from planner.demand_io import (
+from planner.core.errors import PlannerInputError
+from planner.io.demand import (
     MAX_CSV_BYTES,
     gallery_demand_csv,
     parse_demand_csv,
     read_demand_csv,
     resolve_demand_csv,
 )
-from planner.errors import PlannerInputError
-from planner.fleet import MAX_HOURS
+from planner.models.fleet import MAX_HOURS
 from tests.conftest import run_capped
 
 
@@ -177,8 +177,8 @@ def test_a_folder_is_refused(plans: Path):
 
 
 READ = (
-    "from planner.demand_io import {function}\n"
-    "from planner.errors import PlannerInputError\n"
+    "from planner.io.demand import {function}\n"
+    "from planner.core.errors import PlannerInputError\n"
     "try:\n    {call}\nexcept PlannerInputError as error:\n    print(error)\n"
 )
 

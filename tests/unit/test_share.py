@@ -4,9 +4,9 @@ import zlib
 
 import pytest
 
-from planner.errors import PlannerInputError
+from planner.core.errors import PlannerInputError
+from planner.io.share import MAX_JSON_BYTES, MAX_TOKEN_CHARS, decode, encode, link, token_from
 from planner.scenario import Scenario
-from planner.share import MAX_JSON_BYTES, MAX_TOKEN_CHARS, decode, encode, link, token_from
 
 
 def _token(payload: bytes, version: str = "1") -> str:

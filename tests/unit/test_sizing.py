@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from planner.errors import PlannerInputError
-from planner.sizing import (
+from planner.catalog import ScalingLaw
+from planner.core.errors import PlannerInputError
+from planner.models.sizing import (
     DATA_FILE,
     FlopPrice,
-    ScalingLaw,
     SizingStatus,
     cheapest_for_loss,
     compute_optimal_params,

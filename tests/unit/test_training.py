@@ -17,24 +17,11 @@ from planner.catalog import (
     load_catalog,
     spot_rate_default,
 )
-from planner.checks import check_scenario
-from planner.economics import evaluate
-from planner.errors import PlannerInputError
-from planner.formatting import usd
-from planner.io import GALLERY_DIR, read_scenario
-from planner.scenario import (
-    Scenario,
-    dump_scenario_yaml,
-    parse_scenario_yaml,
-    scenario_from_mapping,
-)
-from planner.sizing import law_fit
-from planner.training import (
+from planner.core.errors import PlannerInputError
+from planner.core.formatting import usd
+from planner.costing.economics import evaluate
+from planner.costing.training import (
     MAX_SLOWDOWN,
-    Precision,
-    RunPricing,
-    TrainingBaseline,
-    TrainingJob,
     basis_note,
     best_segments,
     checkpoint_plan,
@@ -59,7 +46,17 @@ from planner.training import (
     train_flops,
     young_interval,
 )
-from planner.training_charts import spot_charts, waterfall_chart
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.models.sizing import law_fit
+from planner.scenario import (
+    Scenario,
+    dump_scenario_yaml,
+    parse_scenario_yaml,
+    scenario_from_mapping,
+)
+from planner.scenario.training import RunPricing, TrainingBaseline, TrainingJob, TrainingPrecision
+from planner.views.checks import check_scenario
+from planner.views.training_charts import spot_charts, waterfall_chart
 
 CATALOG = load_catalog()
 P4D = CATALOG.instance("p4d.24xlarge")
@@ -82,7 +79,11 @@ def scenario_with(plan: TrainingJob, **fields) -> Scenario:
 def simple_plan(**changes) -> TrainingJob:
     """1B parameters on 20B tokens on one p4d at 50% MFU: 1.2e20 / 1.248e15 = 26.709 h."""
     plan = TrainingJob(
-        params=1e9, tokens=2e10, instance_type="p4d.24xlarge", precision=Precision.BF16, mfu=0.5
+        params=1e9,
+        tokens=2e10,
+        instance_type="p4d.24xlarge",
+        precision=TrainingPrecision.BF16,
+        mfu=0.5,
     )
     return replace(plan, **changes)
 
@@ -99,16 +100,21 @@ def test_flops_are_6nd_or_8nd_with_recomputation():
 
 
 def test_throughput_is_gpus_times_peak_times_mfu():
-    speed = throughput(P4D, CATALOG, instance_count=2, precision=Precision.BF16, mfu=0.4)
+    speed = throughput(P4D, CATALOG, instance_count=2, precision=TrainingPrecision.BF16, mfu=0.4)
     assert speed.gpus == 16
     assert speed.flops_per_second == pytest.approx(16 * 312e12 * 0.4)
-    tf32 = throughput(P4D, CATALOG, instance_count=1, precision=Precision.TF32, mfu=0.4)
+    tf32 = throughput(P4D, CATALOG, instance_count=1, precision=TrainingPrecision.TF32, mfu=0.4)
     assert tf32.flops_per_second == pytest.approx(8 * 156e12 * 0.4)
 
 
 def test_scale_out_efficiency_is_per_doubling_of_instances():
     speed = throughput(
-        P4D, CATALOG, instance_count=4, precision=Precision.BF16, mfu=0.5, scale_out_efficiency=0.9
+        P4D,
+        CATALOG,
+        instance_count=4,
+        precision=TrainingPrecision.BF16,
+        mfu=0.5,
+        scale_out_efficiency=0.9,
     )
     assert speed.scale_out_factor == pytest.approx(0.81)
     assert speed.flops_per_second == pytest.approx(32 * 312e12 * 0.5 * 0.81)
@@ -116,13 +122,13 @@ def test_scale_out_efficiency_is_per_doubling_of_instances():
 
 def test_fp8_on_an_a100_is_refused_with_the_precisions_it_has():
     with pytest.raises(PlannerInputError, match=r"no FP8 support\. To fix: choose tf32 or bf16"):
-        throughput(P4D, CATALOG, instance_count=1, precision=Precision.FP8, mfu=0.4)
+        throughput(P4D, CATALOG, instance_count=1, precision=TrainingPrecision.FP8, mfu=0.4)
 
 
 @pytest.mark.parametrize("mfu", [0.0, -0.1, 1.01, math.nan])
 def test_mfu_outside_zero_one_is_refused(mfu):
     with pytest.raises(PlannerInputError, match=r"outside \(0, 1\]"):
-        throughput(P4D, CATALOG, instance_count=1, precision=Precision.BF16, mfu=mfu)
+        throughput(P4D, CATALOG, instance_count=1, precision=TrainingPrecision.BF16, mfu=mfu)
 
 
 def test_mfu_outside_zero_one_is_refused_by_the_schema():
@@ -465,7 +471,7 @@ def lever_plan() -> TrainingJob:
     return TrainingJob(
         instance_type="p4d.24xlarge",
         pricing=RunPricing.SPOT,
-        precision=Precision.BF16,
+        precision=TrainingPrecision.BF16,
         interruptions_per_instance_hour=0.01,
         deadline_hours=100,
         simulations=2_000,
@@ -473,7 +479,7 @@ def lever_plan() -> TrainingJob:
         experiment_fraction=0.25,
         baseline=TrainingBaseline(
             pricing=RunPricing.ON_DEMAND,
-            precision=Precision.TF32,
+            precision=TrainingPrecision.TF32,
             params=2e9,
             tokens=8e9,
             experiment_fraction=1.0,
@@ -652,7 +658,7 @@ def test_run_throughput_is_the_plans_instances_at_its_settings():
         P4D,
         CATALOG,
         instance_count=4,
-        precision=Precision.BF16,
+        precision=TrainingPrecision.BF16,
         mfu=0.4,
         scale_out_efficiency=0.9,
     )
@@ -735,7 +741,7 @@ def test_the_waterfall_chart_labels_each_lever_with_its_change():
     assert [row["step"] for row in rows] == [
         "Baseline",
         "Spot with checkpointing",
-        "Precision",
+        "TrainingPrecision",
         "Right-sizing by the scaling law",
         "Fewer wasted experiments",
         "Plan",

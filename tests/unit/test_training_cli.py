@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from planner.cli import main
-from planner.io import read_scenario
-from planner.training import evaluate_plan
+from planner.costing.training import evaluate_plan
+from planner.io.scenario_files import read_scenario
 from tests.conftest import ROOT
 
 CASE = ROOT / "scenarios" / "training_50k_to_18k.yaml"

@@ -7,13 +7,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from planner import buildbuy, whatif
-from planner.business_case import BusinessCase, Change, Output, ParameterRange, Variant
-from planner.economics import evaluate
-from planner.errors import PlannerInputError
-from planner.io import GALLERY_DIR, read_scenario
+from planner import whatif
+from planner.core.errors import PlannerInputError
+from planner.costing import buildbuy
+from planner.costing.economics import evaluate
+from planner.io.scenario_files import GALLERY_DIR, read_scenario
 from planner.scenario import Scenario, ToolingItem, dump_scenario_yaml, parse_scenario_yaml
-from planner.serving import Endpoint, Precision, Traffic
+from planner.scenario.business_case import BusinessCase, Change, Output, ParameterRange, Variant
+from planner.scenario.serving import Endpoint, ServingPrecision, Traffic
 
 BVB = "business_case.build_vs_buy"
 
@@ -129,7 +130,7 @@ def test_a_sweep_reaches_into_an_endpoint_and_a_job(serving_case, training_case)
 def test_levers_of_any_kind_are_validated_by_the_schema(serving_case, chat):
     fp16 = whatif.apply_changes(chat, {"serving[0].model.precision": "fp16"})
     int4 = whatif.apply_changes(chat, {"serving[0].model.precision": "int4"})
-    assert int4.serving[0].model.precision is Precision.INT4
+    assert int4.serving[0].model.precision is ServingPrecision.INT4
     assert evaluate(int4).monthly_cost_usd < evaluate(fp16).monthly_cost_usd
     fixed = whatif.apply_changes(serving_case, {"serving[0].autoscaling.enabled": False})
     assert fixed.serving[0].autoscaling.enabled is False
@@ -235,7 +236,7 @@ def test_old_numeric_variants_load_unchanged_and_levers_round_trip(lesson):
     assert parse_scenario_yaml(dump_scenario_yaml(scenario)) == scenario
     changed = whatif.variant_scenario(scenario, scenario.business_case.variants[0])
     endpoint = changed.serving[0]
-    assert (endpoint.model.precision, endpoint.autoscaling.enabled) == (Precision.INT8, True)
+    assert (endpoint.model.precision, endpoint.autoscaling.enabled) == (ServingPrecision.INT8, True)
     assert endpoint.traffic.requests_per_day == 2e6
 
 

@@ -1,0 +1,237 @@
+"""Serving commands: ``serve`` and ``mix``.
+
+``serve`` prices one endpoint of a scenario against its baseline and splits the saving among
+the levers; ``mix`` shows how that endpoint's recommended plan buys its capacity as
+reserved (1 y / 3 y), on-demand and spot, or with ``--alternatives`` the cheapest mix over
+several instance types. Both price the endpoint exactly as ``evaluate`` does. An endpoint
+whose ``traffic.demand_csv`` names a CSV reads it relative to the scenario file. With
+``--json`` each prints one JSON object; keys are only ever added.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import Any, TextIO
+
+from planner.catalog import load_catalog
+from planner.cli.common import read_scenario
+from planner.core.errors import PlannerInputError
+from planner.core.formatting import usd
+from planner.costing.serving import (
+    ServingResult,
+    alternative_mix_problem,
+    evaluate_serving,
+    price_endpoint,
+    serve_summary,
+    stated_notes,
+)
+from planner.io.demand import resolve_demand_csv
+from planner.models.fleet import MixPlan, optimize_mix, plan_summary
+from planner.scenario import Scenario
+from planner.scenario.serving import Endpoint
+
+
+def pick_endpoint(scenario: Scenario, name: str | None, path: str) -> Endpoint:
+    """The endpoint ``--endpoint`` names, or a file's only one.
+
+    Raises
+    ------
+    PlannerInputError
+        No endpoint, an unknown name, or several endpoints and no name.
+    """
+    if name is not None:
+        return scenario.endpoint(name)
+    if not scenario.serving:
+        raise PlannerInputError(
+            f"{path} has no serving endpoint",
+            fix="add one under serving: (see scenarios/inference_8c_to_2c.yaml)",
+        )
+    if len(scenario.serving) > 1:
+        names = ", ".join(repr(e.name) for e in scenario.serving)
+        raise PlannerInputError(
+            f"{path} has {len(scenario.serving)} endpoints ({names})",
+            fix="choose one with --endpoint NAME",
+        )
+    return scenario.serving[0]
+
+
+def _load(args: argparse.Namespace) -> tuple[Scenario, Endpoint, tuple[float, ...] | None]:
+    scenario = read_scenario(args.file)
+    endpoint = pick_endpoint(scenario, args.endpoint, args.file)
+    csv = resolve_demand_csv(endpoint.traffic.demand_csv, args.file)
+    return scenario, endpoint, (csv.values if csv is not None else None)
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON: NaN and infinities become null, numpy numbers plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _print_serve(result: ServingResult, out: TextIO) -> None:
+    base, plan = result.baseline, result.optimised
+    out.write(f"{result.plan.name}: {result.demand.source}\n\n")
+    width = 28
+    out.write(f"{'':<{width}} {'baseline':>14} {'plan':>14}\n")
+    for label, a, b in (
+        ("monthly cost", base.monthly_cost_usd, plan.monthly_cost_usd),
+        ("per request", base.per_request_usd, plan.per_request_usd),
+        ("per 1K requests", base.per_1k_requests_usd, plan.per_1k_requests_usd),
+        ("per 1M tokens", base.per_1m_tokens_usd, plan.per_1m_tokens_usd),
+    ):
+        out.write(f"{label:<{width}} {usd(a):>14} {usd(b):>14}\n")
+    out.write(
+        f"{'peak instances':<{width}} {int(base.instances.max(initial=0)):>14} "
+        f"{int(plan.instances.max(initial=0)):>14}\n"
+    )
+    out.write(f"\nbaseline: {base.config.describe()}\n  {base.throughput.basis}\n")
+    out.write(f"plan:     {plan.config.describe()}\n  {plan.throughput.basis}\n\n")
+    out.write("Savings by lever (Shapley: they add up to the total, in any order)\n")
+    for item in result.levers:
+        out.write(
+            f"  {item.lever.label:<28} {usd(item.saving_usd_per_month):>12}/month  "
+            f"(alone {usd(item.solo_saving_usd_per_month)}; {item.baseline_value} -> "
+            f"{item.plan_value})\n"
+        )
+    out.write(f"  {'total':<28} {usd(result.total_saving_usd_per_month):>12}/month\n")
+    for note in result.notes:
+        out.write(f"\nNote: {note}\n")
+
+
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    scenario, endpoint, demand = _load(args)
+    result = evaluate_serving(endpoint, scenario.pricing, load_catalog(), csv_demand=demand)
+    checks = stated_notes(scenario.stated, result)
+    if args.json:
+        summary = serve_summary(result)
+        summary["checks"] = list(checks)
+        json.dump(_json_safe(summary), out, indent=2)
+        out.write("\n")
+    else:
+        _print_serve(result, out)
+        for check in checks:
+            out.write(f"\nPublished figure: {check}\n")
+    return 0
+
+
+def _print_mix(plan: MixPlan, skipped: tuple[str, ...], out: TextIO) -> None:
+    out.write(f"status {plan.status}: {plan.message}\n")
+    out.write(
+        f"total {usd(plan.total_cost_usd)} over {plan.hours:,} h; lower bound "
+        f"{usd(plan.lower_bound_usd)} (LP {usd(plan.lp_bound_usd)}); gap {plan.gap:.3%}; "
+        f"{plan.solve_seconds:.2f} s\n\n"
+    )
+    out.write("cost by tier\n")
+    for tier, cost in plan.cost_by_tier_usd.items():
+        out.write(f"  {tier.label:<14} {usd(cost):>14}\n")
+    if plan.commitment_utilisation is not None:
+        out.write(
+            f"commitments: {plan.commitment_utilisation:.1%} used, cover "
+            f"{plan.commitment_coverage or 0:.1%} of required capacity\n"
+        )
+    out.write("\nby instance type\n")
+    frame = plan.by_type_frame()
+    frame = frame[(frame["cost_usd"] > 0)]
+    out.write(frame.to_string(index=False) + "\n")
+    if skipped:
+        out.write("\nleft out (cannot serve the model):\n")
+        for reason in skipped:
+            out.write(f"  - {reason}\n")
+
+
+def by_type_records(plan: MixPlan) -> list[dict[str, dict[str, int]]]:
+    """Per hour, each type's instances by tier, leaving out zeros: enough to re-price a
+    plan of several types from its output."""
+    rows = []
+    for hour in range(plan.hours):
+        row: dict[str, dict[str, int]] = {}
+        for index, name in enumerate(plan.type_names):
+            counts = {
+                "reserved_1y": int(plan.reserved_1y[index]),
+                "reserved_3y": int(plan.reserved_3y[index]),
+                "on_demand": int(plan.on_demand[hour, index]),
+                "spot": int(plan.spot[hour, index]),
+            }
+            counts = {tier: count for tier, count in counts.items() if count}
+            if counts:
+                row[name] = counts
+        rows.append(row)
+    return rows
+
+
+def _mix(args: argparse.Namespace, out: TextIO) -> int:
+    scenario, endpoint, demand = _load(args)
+    catalog = load_catalog()
+    skipped: tuple[str, ...] = ()
+    if args.alternatives:
+        problem, skipped = alternative_mix_problem(
+            endpoint, scenario.pricing, catalog, csv_demand=demand
+        )
+        plan = optimize_mix(problem)
+    else:
+        fleet = price_endpoint(endpoint, scenario.pricing, catalog, csv_demand=demand).fleet
+        if fleet is None:
+            raise PlannerInputError(f"endpoint {endpoint.name!r} buys no instance mix")
+        plan = fleet
+    if args.json:
+        summary = plan_summary(plan)
+        summary["endpoint"] = endpoint.name
+        summary["candidates"] = list(plan.type_names)
+        summary["capacity"] = dict(zip(plan.type_names, plan.capacities, strict=True))
+        for row, by_type in zip(summary["hourly"], by_type_records(plan), strict=True):
+            row["by_type"] = by_type
+        summary["left_out"] = list(skipped)
+        json.dump(_json_safe(summary), out, indent=2)
+        out.write("\n")
+    else:
+        _print_mix(plan, skipped, out)
+    return 0
+
+
+def register_commands(commands: Any) -> None:
+    """Add ``serve`` and ``mix`` to the CLI's sub-command parsers."""
+    serve = commands.add_parser(
+        "serve",
+        help="serving plan: cost per request and the savings of each lever",
+        description=(
+            "JSON keys: endpoint, monthly_cost_usd (as evaluate prices it), instance_types, "
+            "min_replicas, per_request_usd, per_1k_requests_usd, per_1m_tokens_usd, levers "
+            "(a list of {name, saving_usd_per_month}), baseline, "
+            "plan, interactions, notes."
+        ),
+    )
+    serve.add_argument("file", help="scenario YAML file with a serving endpoint")
+    serve.add_argument("--endpoint", help="the endpoint's name (needed when there are several)")
+    serve.add_argument("--json", action="store_true", help="print JSON")
+    serve.set_defaults(run=_serve)
+
+    mix = commands.add_parser(
+        "mix",
+        help="reserved / on-demand / spot mix that covers the plan's demand at least cost",
+        description=(
+            "JSON keys: status (optimal, feasible or infeasible), total_cost_usd (over the "
+            "horizon), lower_bound_usd, gap, solve_seconds, reserved (type -> count), hourly "
+            "(a list of {hour, demand, reserved_1y, reserved_3y, on_demand, spot, by_type}), "
+            "capacity (type -> requests/s per instance), "
+            "cost_by_tier_usd, commitment_utilisation, commitment_coverage, min_budget_usd, "
+            "served_fraction."
+        ),
+    )
+    mix.add_argument("file", help="scenario YAML file with a serving endpoint")
+    mix.add_argument("--endpoint", help="the endpoint's name (needed when there are several)")
+    mix.add_argument(
+        "--alternatives",
+        action="store_true",
+        help="instead of the endpoint's plan, the cheapest mix over its candidate types",
+    )
+    mix.add_argument("--json", action="store_true", help="print JSON")
+    mix.set_defaults(run=_mix)
