@@ -38,14 +38,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.catalog import PriceTier, load_catalog
-from planner.models.fleet import (
-    InstanceOption,
-    MixPlan,
-    MixProblem,
-    lp_relaxation_milp,
-    optimize_mix,
-    solve_full_milp,
-)
+from planner.models.fleet import InstanceOption, MixPlan, MixProblem, optimize_mix
+from planner.models.fleet_milp import lp_relaxation_milp, solve_full_milp
 
 HOURS = 8_760
 PROFILES = ("large", "bursty", "small")

@@ -57,7 +57,6 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import optimize
 
 from planner.catalog import (
     Catalog,
@@ -502,6 +501,9 @@ def max_job_rate(
     low, high = math.log(1e-9), math.log(1e4)
     if excess(high) < 0:
         return math.exp(high)
+    # Imported where it solves, so that commands which solve nothing start without scipy.
+    from scipy import optimize
+
     return float(math.exp(optimize.brentq(excess, low, high, xtol=1e-9)))
 
 
@@ -564,6 +566,9 @@ def checkpoint_plan(
     delta, restart = checkpoint_minutes / 60, restart_minutes / 60
     overhead = 0.0 if math.isinf(mtbf_hours) else _steady_overhead(mtbf_hours, delta, restart)
     if overhead > MAX_SLOWDOWN - 1:
+        # Imported where it solves, so that commands which solve nothing start without scipy.
+        from scipy import optimize
+
         shortest = math.exp(
             optimize.brentq(
                 lambda m: _steady_overhead(math.exp(m), delta, restart) - (MAX_SLOWDOWN - 1),

@@ -61,12 +61,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pandas as pd
 
 from planner.core.errors import PlannerInputError
+
+if TYPE_CHECKING:  # the type only: DuckDB itself is imported where a bill is read
+    import duckdb
 from planner.scenario.finops import CostView
 
 __all__ = [
@@ -215,6 +217,9 @@ def new_connection(*, threads: int | None = None, memory_limit: str = "1536MB") 
     config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
     if threads:
         config["threads"] = threads
+    # Imported where a bill is read, so that commands which read none start without DuckDB.
+    import duckdb
+
     con = duckdb.connect(":memory:", config=config)
     con.execute("SET TimeZone = 'UTC'")
     # A long read would otherwise draw a progress bar on the terminal, into CLI output.

@@ -55,7 +55,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import optimize
 
 from planner.catalog import DATA_DIR, ScalingLaw
 from planner.core.errors import PlannerInputError
@@ -421,6 +420,10 @@ def _best_params(fit: LawFit, spend: float, price: FlopPrice, inference: float) 
             return math.inf
         return float(e + a_coef * math.exp(-alpha * x) + b_coef * tokens**-beta)
 
+    # Imported where it solves, so that commands which solve nothing start without scipy.
+
+    from scipy import optimize
+
     found = optimize.minimize_scalar(
         loss_at, bounds=(0.0, upper), method="bounded", options={"xatol": _XATOL}
     )
@@ -447,6 +450,9 @@ def _min_spend(fit: LawFit, price: FlopPrice, inference: float) -> float:
         low, high = high, high * 4
         if high > spend * 1e12:
             return math.inf
+    # Imported where it solves, so that commands which solve nothing start without scipy.
+    from scipy import optimize
+
     result = optimize.brentq(
         lambda s: math.log(_best_params(fit, math.exp(s), price, inference) / target),
         math.log(low),
@@ -658,6 +664,10 @@ def cheapest_for_loss(
             cost.train_flops_per_param_token * params * tokens_at(x) * cost.train_usd_per_flop
             + INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference * cost.inference_usd_per_flop
         )
+
+    # Imported where it solves, so that commands which solve nothing start without scipy.
+
+    from scipy import optimize
 
     found = optimize.minimize_scalar(
         cost_at,

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.catalog import PriceTier
-from planner.models.fleet import InstanceOption, MixPlan, MixProblem, optimize_mix, solve_full_milp
+from planner.models.fleet import InstanceOption, MixPlan, MixProblem, optimize_mix
+from planner.models.fleet_milp import solve_full_milp
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -112,3 +112,41 @@ def test_show_link_accepts_a_bare_token(recommender):
     status, text = run("show-link", encode(recommender))
     assert status == 0
     assert "schema_version: 2" in text
+
+
+def test_the_command_table_names_each_command_where_it_is_defined():
+    """``planner.cli.COMMANDS`` routes a run to one module; it must list every command."""
+    import argparse
+
+    from planner.cli import COMMANDS, build_parser
+
+    def names(parser: argparse.ArgumentParser) -> set[str]:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(sub.choices)
+
+    assert names(build_parser()) == set(COMMANDS)
+    for command in COMMANDS:
+        assert command in names(build_parser(command))
+
+
+@pytest.mark.parametrize("command", ["evaluate", "link", "show-link"])
+def test_commands_that_neither_solve_nor_chart_load_no_solver_chart_or_database(command):
+    """Start-up (issue 10): the light commands import neither scipy, altair nor duckdb."""
+    import subprocess
+    import sys
+
+    from planner.io.scenario_files import GALLERY_DIR, read_scenario
+    from planner.io.share import link
+
+    blank = str(GALLERY_DIR / "blank.yaml")
+    argv = {"evaluate": [blank], "link": [blank], "show-link": [link(read_scenario(blank))]}
+    probe = (
+        "import io, sys\n"
+        "from planner.cli import main\n"
+        f"assert main({[command, *argv[command]]!r}, out=io.StringIO()) == 0\n"
+        "print(sorted(m for m in ('scipy', 'altair', 'duckdb') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout

@@ -20,12 +20,11 @@ from planner.models.fleet import (
     MixProblem,
     MixStatus,
     check_problem,
-    lp_relaxation_milp,
     optimize_mix,
     options_from,
     plan_summary,
-    solve_full_milp,
 )
+from planner.models.fleet_milp import lp_relaxation_milp, solve_full_milp
 
 SMALL = options_from(
     [
