@@ -36,13 +36,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
-import pandas as pd
 from pydantic import ConfigDict, Field
 
 from planner.core.errors import PlannerInputError
 from planner.core.units import HOURS_PER_MONTH
+
+if TYPE_CHECKING:  # the type only: pandas is imported where a frame is made
+    import pandas as pd
 
 __all__ = [
     "Assumption",
@@ -531,6 +533,9 @@ class Catalog:
                     "notes": inst.notes,
                 }
             )
+        # Imported here: the schema and the share links read the catalog without pandas.
+        import pandas as pd
+
         frame = pd.DataFrame.from_records(records)
         return frame.astype({"gpu_count": "int64"})
 
