@@ -63,6 +63,7 @@ __all__ = [
     "read_catalog",
     "read_model_architectures",
     "spot_rate_default",
+    "training_assumption",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -1341,6 +1342,40 @@ def tf32_peaks() -> dict[str, float]:
     return {
         row["gpu_model"]: float(row["tf32_dense_tflops"]) for row in _read_csv("tf32_peaks.csv")
     }
+
+
+@functools.cache
+def _training_assumptions() -> dict[str, Assumption]:
+    path = DATA_DIR / "training_assumptions.csv"
+    return _index(
+        (_parse_assumption(row) for row in _read_rows(path, _ASSUMPTION_COLUMNS)),
+        lambda assumption: assumption.key,
+        path,
+    )
+
+
+def training_assumption(key: str) -> Assumption:
+    """A sourced figure of the training model (``training_assumptions.csv``).
+
+    Raises
+    ------
+    PlannerInputError
+        If ``key`` is not in the file.
+
+    Examples
+    --------
+    >>> training_assumption("fp8_speedup_over_bf16").value
+    1.28
+    >>> round(1 / training_assumption("gpu_interruptions_per_gpu_hour").value)
+    50677
+    """
+    found = _training_assumptions().get(key)
+    if found is None:
+        raise PlannerInputError(
+            f"training_assumptions.csv has no {key!r} row",
+            fix=_suggestion_hint("training_assumptions.csv", key, _training_assumptions()),
+        )
+    return found
 
 
 LEVERS_CSV = DATA_DIR / "finops_levers.csv"

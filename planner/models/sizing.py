@@ -109,6 +109,9 @@ class LawFit:
     tokens_per_param: float | None
     min_params: float
     max_params: float
+    min_tokens: float
+    max_tokens: float
+    range_source: str
     source: str
     reference: str
     date: str
@@ -144,6 +147,33 @@ class LawFit:
         result: npt.NDArray[np.float64] = e + a / params**alpha + b / tokens**beta
         return result
 
+    def extrapolation(self, params: float, tokens: float) -> str | None:
+        """How far ``(params, tokens)`` lie outside the runs the law was fitted on, in words,
+        or ``None`` inside them: outside, the law is an extrapolation.
+
+        >>> fit = law_fit(ScalingLaw.EPOCH)
+        >>> fit.extrapolation(7e9, 1.4e11) is None
+        True
+        >>> print(fit.extrapolation(405e9, 15.6e12))
+        405B parameters is 25.3× the largest fitted (16B); 15.6T tokens is 31.2× the most fitted (500B)
+        """
+        parts = []
+        for value, low, high, what, unit in (
+            (params, self.min_params, self.max_params, "parameters", ("largest", "smallest")),
+            (tokens, self.min_tokens, self.max_tokens, "tokens", ("most", "fewest")),
+        ):
+            if value > high:
+                parts.append(
+                    f"{_short(value)} {what} is {value / high:.3g}× the {unit[0]} fitted "
+                    f"({_short(high)})"
+                )
+            elif value < low:
+                parts.append(
+                    f"{_short(value)} {what} is {low / value:.3g}× below the {unit[1]} fitted "
+                    f"({_short(low)})"
+                )
+        return "; ".join(parts) or None
+
     def allocation_constants(self) -> tuple[float, float, float]:
         """``(G, a, b)`` of the closed-form compute optimum (Hoffmann et al., Appendix A).
 
@@ -178,6 +208,13 @@ def law_fit(law: ScalingLaw | str) -> LawFit:
     return _read_laws(DATA_FILE)[key]
 
 
+def _short(value: float) -> str:
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if value >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
 def _number(text: str) -> float | None:
     text = text.strip()
     return float(text) if text else None
@@ -199,6 +236,9 @@ def _read_laws(path: Path) -> dict[ScalingLaw, LawFit]:
             tokens_per_param=_number(row["tokens_per_param"]),
             min_params=float(row["min_params"]),
             max_params=float(row["max_params"]),
+            min_tokens=float(row["min_tokens"]),
+            max_tokens=float(row["max_tokens"]),
+            range_source=row["range_source"],
             source=row["source"],
             reference=row["reference"],
             date=row["date"],
