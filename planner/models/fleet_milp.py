@@ -59,6 +59,7 @@ def solve_full_milp(problem: MixProblem, *, time_limit_seconds: float = 60.0) ->
     ``details["highs_status"]`` keeps HiGHS's own status. Without an incumbent it raises
     :class:`RuntimeError`.
 
+    >>> from planner.models.fleet import InstanceOption
     >>> opt = InstanceOption(name="a", capacity=10, on_demand_usd_per_hour=1.0,
     ...                      reserved_1y_usd_per_hour=0.6)
     >>> plan = solve_full_milp(MixProblem(demand=(10.0, 10.0, 25.0, 5.0), options=(opt,)))
@@ -156,6 +157,7 @@ def solve_full_milp(problem: MixProblem, *, time_limit_seconds: float = 60.0) ->
 def lp_relaxation_milp(problem: MixProblem, *, time_limit_seconds: float = 120.0) -> float:
     """The LP relaxation of the naive formulation, solved by HiGHS (for cross-checks).
 
+    >>> from planner.models.fleet import InstanceOption
     >>> opt = InstanceOption(name="a", capacity=10, on_demand_usd_per_hour=1.0)
     >>> lp_relaxation_milp(MixProblem(demand=(15.0,), options=(opt,)))
     1.5
