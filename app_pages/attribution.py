@@ -87,7 +87,7 @@ with st.container(border=True):
         )
     with right:
         st.markdown(
-            f"**Showing:** {bill.source}  \n{bill.rows_read:,} rows read, "
+            f"**Showing:** {page.plain_text(bill.source)}  \n{bill.rows_read:,} rows read, "
             f"{bill.rows_rejected:,} rejected"
         )
         if uploaded_bill is not None:
@@ -117,13 +117,16 @@ with st.expander("Contract commitments (FOCUS 1.3), listed beside the bill"):
                 commitments_file.getvalue(), commitments_file.name
             )
         except PlannerInputError as error:
-            st.warning(f"{commitments_file.name} was not read. {error}", icon=":material/info:")
+            st.warning(
+                page.plain_text(f"{commitments_file.name} was not read. {error}"),
+                icon=":material/info:",
+            )
         else:
             st.dataframe(found.frame(), hide_index=True, width="stretch")
             for rejection in found.rejections:
-                st.caption(f"Line {rejection.line} not read: {rejection.reason}")
+                st.caption(page.plain_text(f"Line {rejection.line} not read: {rejection.reason}"))
             for note in found.notes:
-                st.caption(note)
+                st.caption(page.plain_text(note))
 
 # ----------------------------------------------------------------------------- settings
 keys = list(dict.fromkeys([*bill.tag_keys, *(r.tag_key for r in current.rules)]))
@@ -171,7 +174,8 @@ with st.expander("Attribution rules", expanded=True):
         c2.caption(
             "Then: "
             + "; ".join(
-                f"the {r.tag_key} tag mapped to an owner ({len(r.mapping)} values)" for r in mapped
+                f"the {page.plain_text(r.tag_key)} tag mapped to an owner ({len(r.mapping)} values)"
+                for r in mapped
             )
             + ", from the scenario file."
         )
@@ -242,7 +246,11 @@ if edited_settings != current:
     try:
         candidate = validated(replace(base, finops=replace(finops, attribution=edited_settings)))
     except PlannerInputError as error:
-        st.error(f"These settings cannot be used, so the last good ones are kept. {error}")
+        st.error(
+            page.plain_text(
+                f"These settings cannot be used, so the last good ones are kept. {error}"
+            )
+        )
     else:
         state.update(candidate)
         settings = edited_settings
@@ -259,7 +267,7 @@ cols[1].metric(
     help=(
         "Share of usage cost the rules attribute to an owner"
         + (
-            f"; the {dimension} tag alone: {result.coverage.primary_ratio:.1%}"
+            f"; the {page.plain_text(dimension)} tag alone: {result.coverage.primary_ratio:.1%}"
             if result.coverage.primary_ratio is not None
             else ""
         )
@@ -295,14 +303,14 @@ if bill.rejections or bill.notes:
                 width="stretch",
             )
         for note in bill.notes:
-            st.markdown(f"- {note}")
+            st.markdown(f"- {page.plain_text(note)}")
 for note in result.notes:
     if note.startswith(("No row has an owner", "No owner has", "The fixed weights", "No weight")):
-        st.warning(note, icon=":material/info:")
+        st.warning(page.plain_text(note), icon=":material/info:")
 
 showback = result.showback_frame()
 if settings.mode is ReportMode.SHOWBACK:
-    st.subheader(f"Showback: what each {dimension} costs")
+    st.subheader(f"Showback: what each {page.plain_text(dimension)} costs")
     st.altair_chart(showback_chart(showback, dimension), width="stretch")
     st.dataframe(
         showback.drop(columns=["allocated"]),
@@ -323,7 +331,7 @@ if settings.mode is ReportMode.SHOWBACK:
         },
     )
 else:
-    st.subheader(f"Chargeback: one invoice per {dimension}")
+    st.subheader(f"Chargeback: one invoice per {page.plain_text(dimension)}")
     invoiced = result.allocated_cents
     line = (
         f"Invoices {_cents(invoiced)} + unallocated {_cents(result.unallocated_cents)}"
@@ -349,7 +357,9 @@ else:
     )
     owners = [a.owner for a in sorted(result.allocations, key=lambda a: -a.total_cents)]
     if owners:
-        chosen = st.selectbox(f"Invoice for {dimension}", options=owners, key="_attr_invoice_for")
+        chosen = st.selectbox(
+            f"Invoice for {page.plain_text(dimension)}", options=owners, key="_attr_invoice_for"
+        )
         invoice = result.invoices_frame()
         invoice = invoice[invoice["invoice"] == chosen].drop(columns=["invoice"])
         total = next(a.total_cents for a in result.allocations if a.owner == chosen)
@@ -391,7 +401,7 @@ with right:
 
 with st.expander("How these numbers are made", expanded=False):
     for note in result.notes:
-        st.markdown(f"- {note}")
+        st.markdown(f"- {page.plain_text(note)}")
     st.markdown(
         "- Amounts are exact decimals until the end, then whole cents by the largest "
         "remainder method, so the invoices and unallocated lines add up to the bill's total "

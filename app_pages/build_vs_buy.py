@@ -36,8 +36,9 @@ st.caption(
 )
 if base.business_case is None or base.business_case.build_vs_buy is None:
     st.info(
-        f"“{base.title}” has no build-vs-buy comparison yet. Open the worked case, or add one "
-        "to this scenario starting from its figures, then replace them with yours.",
+        f"“{page.plain_text(base.title)}” has no build-vs-buy comparison yet. Open the worked "
+        "case, or add one to this scenario starting from its figures, then replace them with "
+        "yours.",
         icon=":material/compare_arrows:",
     )
     row = st.container(horizontal=True)
@@ -57,16 +58,18 @@ if result is None:
 
 with results:
     if scenario.business_case is not None and scenario.business_case.question:
-        st.markdown(f"**Question.** {scenario.business_case.question}")
+        st.markdown(f"**Question.** {page.plain_text(scenario.business_case.question)}")
     cols = st.columns(5)
     cols[0].metric(
-        result.build_label,
+        page.plain_text(result.build_label),
         usd(result.build_usd),
         help=f"Total over {result.horizon_months} months; "
         f"{usd(result.build_without_opportunity_usd)} without the opportunity cost.",
     )
     cols[1].metric(
-        result.buy_label, usd(result.buy_usd), help=f"Over {result.horizon_months} months."
+        page.plain_text(result.buy_label),
+        usd(result.buy_usd),
+        help=f"Over {result.horizon_months} months.",
     )
     cols[2].metric(
         "Build minus buy",
@@ -83,9 +86,15 @@ with results:
         "none" if result.break_even_team_size is None else f"{result.break_even_team_size:,} seats",
         help="The smallest team, held flat, for which building costs no more than buying.",
     )
-    st.success(result.summary(), icon=":material/balance:")
-    economics = evaluate(scenario, cache.catalog())
-    page.checks(assumption_checks.check_scenario(scenario, economics, cache.catalog()))
+    st.success(page.plain_text(result.summary()), icon=":material/balance:")
+    # The tool comparison stands without the system: a system that cannot be priced (a
+    # demand CSV not loaded in this session) says why here instead of ending the page.
+    try:
+        economics = evaluate(scenario, cache.catalog())
+    except PlannerInputError as error:
+        st.error(page.plain_text(str(error)), icon=page.ERROR_ICON)
+    else:
+        page.checks(assumption_checks.check_scenario(scenario, economics, cache.catalog()))
 
     left, right = st.columns(2)
     with left:
@@ -97,7 +106,7 @@ with results:
         tornado = whatif_cache.tornado(scenario, Output.TCO_DIFFERENCE)
         switches = whatif_cache.switching_values(scenario)
     except PlannerInputError as error:
-        right.error(str(error), icon=":material/error:")
+        right.error(page.plain_text(str(error)), icon=":material/error:")
     else:
         with right:
             st.markdown("**Where the answer turns around**")

@@ -68,7 +68,9 @@ parameters = whatif.key_parameters(base)
 edited_variants = []
 typing_problems = []
 for index, variant in enumerate(case.variants):
-    with st.expander(f"Variant: {variant.name}", expanded=index == len(case.variants) - 1):
+    with st.expander(
+        f"Variant: {page.plain_text(variant.name)}", expanded=index == len(case.variants) - 1
+    ):
         name = st.text_input("Name", variant.name, key=f"_variant_name_{index}_{revision}")
         changes, typed = business_inputs.variant_editor(
             base,
@@ -98,7 +100,7 @@ if case.variants:
         else:
             state.update(edited)
     if problem:
-        variant_problem.error(problem, icon=":material/error:")
+        variant_problem.error(page.plain_text(problem), icon=":material/error:")
 
 scenario = state.scenario()
 case = scenario.business_case or BusinessCase()
@@ -144,15 +146,15 @@ empty = [
 comparison = None
 if empty and (_CURRENT in chosen or len(empty) > 1):
     st.info(
-        f"{empty[0]} has no changes yet, so it is the same as this scenario: change an "
-        "assumption or a lever in its tables above to see what it does.",
+        f"{page.plain_text(empty[0])} has no changes yet, so it is the same as this scenario: "
+        "change an assumption or a lever in its tables above to see what it does.",
         icon=":material/edit:",
     )
 else:
     try:
         comparison = whatif_cache.compare(tuple(_entry(key) for key in chosen))
     except PlannerInputError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(page.plain_text(str(error)), icon=":material/error:")
 if comparison is not None:
     st.dataframe(comparison.frame(), hide_index=True, width="stretch")
     headline = comparison.headline()

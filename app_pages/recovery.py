@@ -305,19 +305,19 @@ except PlannerInputError as error:
 except ValueError as error:
     problem = f"A lever setting is not valid: {error}"
 if problem:
-    st.error(f"{problem} The last good settings are kept.", icon=":material/error:")
+    st.error(page.plain_text(f"{problem} The last good settings are kept."), icon=page.ERROR_ICON)
 
 scenario = state.scenario()
 try:
     result = plan_recovery(plan, _pools(scenario, plan))
 except PlannerInputError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(page.plain_text(str(error)), icon=page.ERROR_ICON)
     st.stop()
 
 if result.status is RecoveryStatus.UNREACHABLE:
-    st.warning(result.message(), icon=":material/warning:")
+    st.warning(page.plain_text(result.message()), icon=":material/warning:")
 else:
-    st.success(result.message(), icon=":material/check_circle:")
+    st.success(page.plain_text(result.message()), icon=":material/check_circle:")
 
 st.caption("USD per month")
 cols = st.columns(6)
@@ -402,4 +402,4 @@ with st.expander("Where the numbers come from", expanded=False):
         },
     )
     for line in (*result.assumptions, *result.notes):
-        st.markdown(f"- {line}")
+        st.markdown(f"- {page.plain_text(line)}")

@@ -59,7 +59,7 @@ with st.expander("Ranges: low, likely and high values", expanded=False):
     table = business_inputs.ranges_table(base, parameters, key=f"_sens_ranges_{revision}")
     with_ranges, problem = business_inputs.ranges_from_table(base, table)
 if problem:
-    problem_box.error(problem, icon=page.ERROR_ICON)
+    problem_box.error(page.plain_text(problem), icon=page.ERROR_ICON)
 elif with_ranges is not None:
     edit = business_inputs.with_case_fields(with_ranges, **changes)
     page.record_edit(base, edit, problems=problem_box)
@@ -75,7 +75,7 @@ with tornado_tab:
         ):
             tornado = whatif_cache.tornado(scenario, output)
     except PlannerInputError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(page.plain_text(str(error)), icon=page.ERROR_ICON)
     else:
         frame = tornado.frame()
         st.metric(
@@ -89,9 +89,9 @@ with tornado_tab:
             st.dataframe(tornado.table(), hide_index=True, width="stretch")
             for label in tornado.not_bracketing():
                 st.caption(
-                    f"{label}: the value at the scenario's setting lies outside the bar, so "
-                    "the measure peaks or dips in between (a step or a plan change). The Sweep "
-                    "tab shows its shape."
+                    f"{page.plain_text(label)}: the value at the scenario's setting lies outside "
+                    "the bar, so the measure peaks or dips in between (a step or a plan change). "
+                    "The Sweep tab shows its shape."
                 )
         if output is Output.TCO_DIFFERENCE:
             with st.spinner("Switching values: searching each assumption's range…"):
@@ -135,7 +135,7 @@ with sweep_tab:
             with st.spinner(f"Sweep: pricing the system at {points} values of {param.label}…"):
                 swept = whatif.sweep(scenario, key, output, low, high, points=points)
         except PlannerInputError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(page.plain_text(str(error)), icon=page.ERROR_ICON)
         else:
             st.altair_chart(
                 whatif_charts.sweep_chart(swept, f"{param.label} ({param.unit})", output, value),
@@ -162,7 +162,7 @@ def uncertainty_panel(scenario: Scenario, output: Output) -> None:
             uncertainty = whatif_cache.monte_carlo(scenario, samples)
         except PlannerInputError as error:
             status.update(label="Monte Carlo could not run", state="error")
-            st.error(str(error), icon=":material/error:")
+            st.error(page.plain_text(str(error)), icon=page.ERROR_ICON)
             return
         status.update(
             label=f"Monte Carlo: {samples:,} draws priced", state="complete", expanded=False
