@@ -8,26 +8,36 @@ Overview, ``evaluate``, ``serve`` and the Serving page all take that one figure.
 
 Throughput (a roofline)
 -----------------------
-LLM, per model replica of *g* GPUs (the fewest of the instance's GPUs whose memory holds the
-weights), with :math:`P` parameters, :math:`W = P \cdot b` bytes of weights (*b* = 2, 1, 0.5
-for fp16, int8, int4), :math:`k` bytes of KV cache per token, :math:`n_{in}, n_{out}` tokens
-per request, peak bandwidth :math:`B` and peak compute :math:`F` per GPU, and the achieved
-shares :math:`u_B, u_F` (``bandwidth_utilisation``, ``compute_utilisation``):
+LLM, per model replica of *g* GPUs (``tensor_parallel``, else the split of the instance that
+serves the most), with :math:`P` parameters, :math:`W = P \cdot b` bytes of weights (*b* = 2,
+1, 1, 0.5 for fp16, fp8, int8, int4), :math:`k` bytes of KV cache per token,
+:math:`n_{in}, n_{out}` tokens per request, effective bandwidth :math:`B_e = g B u_B \tau` and
+compute :math:`F_e = g F u_F \tau` (peaks *B*, *F* per GPU at the weights' precision, the
+achieved shares ``bandwidth_utilisation`` and ``compute_utilisation``, calibrated on published
+measurements, and :math:`\tau` the tensor-parallel efficiency for *g* > 1). Prefill and decode
+are modelled apart, with continuous batching of *b* running requests:
 
-* decode step at batch *b*:
-  :math:`t_d(b) = \max\big((W + b\,\bar c\,k) / (g B u_B),\; 2 P b / (g F u_F)\big)` with
-  :math:`\bar c = n_{in} + n_{out}/2`: bandwidth-bound at small batch, compute-bound at
-  large;
-* prefill of one request: :math:`t_p = \max(2 P n_{in} / (g F u_F),\; W / (g B u_B))`;
-* latency :math:`L(b) = b\,t_p + n_{out} t_d(b)` (its own prefill, the prefills of the
-  :math:`b - 1` requests that join while it decodes, and its decode steps);
-* requests per second :math:`X(b) = b / L(b)` (Little's law);
-* the batch is the largest :math:`b \le` ``max_batch`` whose KV cache fits beside the
-  weights (90% of GPU memory usable) and whose latency meets ``latency_target_ms``.
+* prefill of one request is compute-bound and batched across requests, so it does not
+  re-read the weights: :math:`t_p = 2 P n_{in} / F_e`;
+* one step (every running request gets a token, and chunked prefill of the requests that
+  replace the finished ones rides on the same weight read), with
+  :math:`\bar c = n_{in} + n_{out}/2`:
+  :math:`s(b) = \max\big((W + b\,\bar c\,k) / B_e,\; 2 P b (1 + n_{in}/n_{out}) / F_e\big)`;
+* time per output token TPOT :math:`= s(b)`; time to first token TTFT :math:`= t_p + s(b)`;
+  latency :math:`L(b) = \text{TTFT} + (n_{out} - 1)\,\text{TPOT}`;
+* requests per second per replica :math:`X(b) = b / (n_{out}\,s(b))` (the steady state);
+* the batch is the largest :math:`b \le` ``max_batch`` whose KV cache fits beside the weights
+  (90% of GPU memory usable) and that meets ``latency_target_ms`` and, where set,
+  ``ttft_target_ms`` and ``tpot_target_ms``.
 
-Quantization halves (int8) or quarters (int4) the bytes of weights. int8 uses the GPU's int8
-peak where the catalog has one; int4 is weight-only, so its arithmetic runs at the 16-bit
-peak. The KV cache is 16-bit unless ``kv_precision`` is fp8; a preset's KV heads (GQA) or
+Input and output tokens are priced apart: a request's cost splits by the GPU time of its
+batched prefill (:math:`t_p`) against its share of the decode steps without prefill
+(:math:`n_{out} \max(\text{memory}, 2 P b / F_e) / b`), so that
+:math:`n_{in} p_{in} + n_{out} p_{out}` is the cost of a request.
+
+Quantization halves (fp8, int8) or quarters (int4) the bytes of weights. fp8 uses the GPU's
+fp8 peak and is refused on a GPU without one; int8 uses the int8 peak where the catalog has
+one; int4 is weight-only, so its arithmetic runs at the 16-bit peak. The KV cache is 16-bit unless ``kv_precision`` is fp8; a preset's KV heads (GQA) or
 latent (MLA) size it (:func:`kv_bytes_per_token`). A mixture of experts holds all of its
 parameters in memory but computes with its active ones.
 
@@ -118,22 +128,24 @@ ASSUMPTIONS: Mapping[str, ServingAssumption] = {
     for a in (
         ServingAssumption(
             key="bandwidth_utilisation",
-            value=0.7,
+            value=0.65,
             unit="share of peak memory bandwidth",
             source=(
-                "Planner assumption (2026): well-optimised serving stacks (vLLM, TensorRT-LLM) "
-                "reach about 60-85% of peak HBM bandwidth in decode ('model bandwidth "
-                "utilisation', open-source-ai.tech glossary, a rule of thumb). Override per "
-                "scenario with a measured figure."
+                "Calibrated (2026-12) with compute_utilisation on 17 published offline "
+                "throughputs: TensorRT-LLM perf-overview (v1.0 era; Llama-3.1-8B TP1 and "
+                "Llama-3.3-70B TP2, FP8, H100 SXM) and TensorRT-LLM performance.md (v0.6.1; "
+                "Llama-2-7B, FP8 on H100, FP16 on A100). The roofline comes within 0.77-1.57x "
+                "of each, 1.05x on geometric mean (tests/unit/test_serving_validation.py). "
+                "Override per scenario with a measured figure."
             ),
         ),
         ServingAssumption(
             key="compute_utilisation",
-            value=0.5,
-            unit="share of peak dense tensor throughput",
+            value=0.42,
+            unit="share of peak dense tensor throughput at the weights' precision",
             source=(
-                "Planner assumption (2026): prefill and large-batch decode GEMMs commonly reach "
-                "30-60% of peak dense throughput; 50% is a middle reading, not a measurement."
+                "Calibrated (2026-12) with bandwidth_utilisation on the same 17 published "
+                "throughputs; the compute-bound cases (short outputs, long inputs) fix it."
             ),
         ),
         ServingAssumption(
@@ -150,7 +162,7 @@ ASSUMPTIONS: Mapping[str, ServingAssumption] = {
         ),
     )
 }
-_BYTES_PER_PARAM = {"fp16": 2.0, "int8": 1.0, "int4": 0.5}
+_BYTES_PER_PARAM = {"fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 _HOURS_PER_WEEK = 168
 # The catalog's own prices, for callers that price an endpoint outside a scenario.
 _LIST_PRICES = Pricing()
@@ -291,6 +303,9 @@ class ServingThroughput:
     weights_gb: float | None
     memory_gb: float | None  # per replica
     basis: str
+    ttft_ms: float | None = None  # time to first token (LLM)
+    tpot_ms: float | None = None  # time per output token (LLM)
+    input_share: float | None = None  # share of a request's GPU time its input takes (LLM)
 
 
 def _utilisation(model: ServedModel) -> tuple[float, float]:
@@ -325,11 +340,28 @@ def kv_bytes_per_token(model: ServedModel) -> float:
     return 2.0 * layers * 128.0 * layers * per_element
 
 
-def _peaks(gpu: GpuSpec, precision: ServingPrecision) -> tuple[float | None, float | None, str]:
-    """Peak compute (FLOP/s) and bandwidth (bytes/s) of one GPU for a precision."""
+def _peaks(
+    hw: Hardware, gpu: GpuSpec, precision: ServingPrecision
+) -> tuple[float | None, float | None, str]:
+    """Peak compute (FLOP/s) and bandwidth (bytes/s) of one GPU for a precision.
+
+    Raises
+    ------
+    PlannerInputError
+        For fp8 on a GPU whose catalog row has no fp8 peak (it has no fp8 tensor cores,
+        e.g. A100, or the figure is not verified).
+    """
     sixteen = gpu.bf16_dense_tflops
     bandwidth = gpu.memory_bandwidth_gb_s * 1e9 if gpu.memory_bandwidth_gb_s else None
     note = ""
+    if precision is ServingPrecision.FP8:
+        if not gpu.fp8_dense_tflops:
+            raise PlannerInputError(
+                f"{hw.name}: precision fp8 needs a GPU with an fp8 peak, and the catalog has "
+                f"none for {gpu.gpu_model} (gpus.csv fp8_dense_tflops is blank)",
+                fix="choose int8 or int4 weights on this GPU, or an fp8 GPU (H100, H200, L40S, L4)",
+            )
+        return gpu.fp8_dense_tflops * 1e12, bandwidth, "fp8 peak"
     if precision is ServingPrecision.INT8 and gpu.int8_dense_tops:
         return gpu.int8_dense_tops * 1e12, bandwidth, "int8 peak"
     if precision is ServingPrecision.INT8:
@@ -347,17 +379,39 @@ def _missing_spec(hw: Hardware, what: str) -> PlannerInputError:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LatencyTargets:
+    """What bounds an LLM replica's batch besides memory: the batch limit, the whole
+    request's latency, and optional time-to-first-token and time-per-output-token targets
+    [ms]."""
+
+    max_batch: int
+    latency_ms: float
+    ttft_ms: float | None = None
+    tpot_ms: float | None = None
+    tensor_parallel: int | None = None
+
+
+def _targets(plan: Endpoint, max_batch: int) -> LatencyTargets:
+    return LatencyTargets(
+        max_batch=max_batch,
+        latency_ms=plan.latency_target_ms,
+        ttft_ms=plan.ttft_target_ms,
+        tpot_ms=plan.tpot_target_ms,
+        tensor_parallel=plan.tensor_parallel,
+    )
+
+
 def _llm_throughput(
     model: ServedModel,
     hw: Hardware,
     precision: ServingPrecision,
-    max_batch: int,
-    latency_target_ms: float,
+    targets: LatencyTargets,
 ) -> ServingThroughput:
     gpu = hw.gpu
     if gpu is None:
         raise _missing_spec(hw, "GPU spec")
-    flops, bandwidth, note = _peaks(gpu, precision)
+    flops, bandwidth, note = _peaks(hw, gpu, precision)
     if flops is None:
         raise _missing_spec(hw, "peak 16-bit TFLOPS")
     if bandwidth is None:
@@ -369,60 +423,94 @@ def _llm_throughput(
     weights = model.total_params * _BYTES_PER_PARAM[precision.value]
     kv = kv_bytes_per_token(model)
     usable = gpu.memory_gb * 1e9 * ASSUMPTIONS["usable_memory"].value
-    ctx_max = model.input_tokens + model.output_tokens
-    ctx_mean = model.input_tokens + model.output_tokens / 2
+    n_in, n_out = model.input_tokens, model.output_tokens
+    ctx_max = n_in + n_out
+    ctx_mean = n_in + n_out / 2
+    splits = (
+        (1, 2, 4, 8, 16, 32, 64) if targets.tensor_parallel is None else (targets.tensor_parallel,)
+    )
+    if targets.tensor_parallel is not None and hw.gpu_count % targets.tensor_parallel:
+        raise PlannerInputError(
+            f"{hw.name}: tensor_parallel = {targets.tensor_parallel} does not divide the "
+            f"instance's {hw.gpu_count} GPUs",
+            fix=f"give a divisor of {hw.gpu_count}, or leave tensor_parallel unset",
+        )
     groups = [
         g
-        for g in (1, 2, 4, 8, 16, 32, 64)
+        for g in splits
         if g <= hw.gpu_count and hw.gpu_count % g == 0 and weights + ctx_max * kv <= g * usable
     ]
     if not groups:
         need = (weights + ctx_max * kv) / 1e9
-        have = hw.gpu_count * usable / 1e9
+        count = targets.tensor_parallel or hw.gpu_count
         raise PlannerInputError(
             f"{hw.name}: {model.label} at {precision} needs "
-            f"{need:,.1f} GB for its weights and one request's KV cache, but the instance's "
-            f"{hw.gpu_count} × {gpu.gpu_model} have {have:,.1f} GB usable",
-            fix="quantize the model (int8, int4), shorten the context, or pick a larger instance",
+            f"{need:,.1f} GB for its weights and one request's KV cache, but the "
+            f"{'replica' if targets.tensor_parallel else 'instance'}'s {count} × "
+            f"{gpu.gpu_model} have {count * usable / 1e9:,.1f} GB usable",
+            fix="quantize the model (fp8, int8, int4), shorten the context, use more GPUs per "
+            "replica, or pick a larger instance",
         )
-    target = latency_target_ms / 1000.0
+    limits = (
+        ("latency target", targets.latency_ms),
+        ("TTFT target", targets.ttft_ms),
+        ("TPOT target", targets.tpot_ms),
+    )
     options: list[ServingThroughput] = []
-    quickest = math.inf  # the best batch-1 latency over the ways to split the instance
+    missed: dict[str, float] = {}  # the best batch-1 figure over the splits, per target
     for group in groups:
         # Each way of splitting the instance into replicas; the fastest instance wins.
         tp = 1.0 if group == 1 else ASSUMPTIONS["tensor_parallel_efficiency"].value
         bw = group * bandwidth * u_bw * tp
         fl = group * flops * u_fl * tp
         memory_batch = int((group * usable - weights) // (ctx_max * kv))
-        top = max(1, min(max_batch, memory_batch))
-        batches = np.arange(1, top + 1, dtype=float)
-        decode = np.maximum((weights + batches * ctx_mean * kv) / bw, 2 * params * batches / fl)
-        prefill = max(2 * params * model.input_tokens / fl, weights / bw)
-        latency = batches * prefill + model.output_tokens * decode
-        quickest = min(quickest, float(latency[0]))
-        ok = np.flatnonzero(latency <= target)
-        if ok.size == 0:
+        top = max(1, min(targets.max_batch, memory_batch))
+        b = np.arange(1, top + 1, dtype=float)
+        step, memory_time, compute_time = _decode_step(
+            b, params, weights, kv, n_in, n_out, ctx_mean, bw, fl
+        )
+        prefill = 2 * params * n_in / fl
+        ttft = (prefill + step) * 1000.0
+        tpot = step * 1000.0
+        latency = ttft + (n_out - 1) * tpot
+        figures = {"latency target": latency, "TTFT target": ttft, "TPOT target": tpot}
+        ok = np.ones(b.shape, dtype=bool)
+        for name, limit in limits:
+            if limit is None:
+                continue
+            meets = figures[name] <= limit
+            if not meets[0]:
+                missed[name] = min(missed.get(name, math.inf), float(figures[name][0]))
+            ok &= meets
+        allowed = np.flatnonzero(ok)
+        if allowed.size == 0:
             continue
-        index = int(ok[-1])
+        index = int(allowed[-1])
         batch = index + 1
-        if batch == max_batch:
+        if batch == targets.max_batch:
             limited = "max batch"
         elif batch == memory_batch:
             limited = "memory"
         else:
-            limited = "latency target"
+            limited = _first_binding(figures, limits, index)
         replicas = hw.gpu_count // group
-        rps = float(batch / latency[index]) * replicas
-        compute_time = 2 * params * batch / fl
-        memory_time = (weights + batch * ctx_mean * kv) / bw
-        bound = "compute" if compute_time >= memory_time else "memory bandwidth"
+        per_replica = batch / (n_out * float(step[index]))  # requests/s, steady state
+        rps = per_replica * replicas
+        bound = "compute" if compute_time[index] >= memory_time[index] else "memory bandwidth"
+        # Input tokens' share of the GPU time: a batched prefill alone against the decode
+        # steps alone, so that input and output prices add up to the cost of a request.
+        prefill_alone = prefill
+        decode_alone = n_out * max(float(memory_time[index]), 2 * params * batch / fl) / batch
+        input_share = prefill_alone / (prefill_alone + decode_alone)
         split = f"{replicas} replica(s) of " if replicas > 1 else ""
         basis = (
             f"roofline: {model.label} at {precision} "
-            f"({weights / 1e9:,.1f} GB), {split}{group} × {gpu.gpu_model} "
+            f"({weights / 1e9:,.1f} GB, KV {kv / 1e3:,.1f} kB/token at {model.kv_precision}), "
+            f"{split}{group} × {gpu.gpu_model} "
             f"({gpu.memory_bandwidth_gb_s:,.0f} GB/s × {u_bw:.0%}, "
             f"{flops / 1e12:,.0f} TFLOPS × {u_fl:.0%}{'; ' + note if note else ''}), "
-            f"batch {batch} ({limited}), decode {bound}-bound"
+            f"continuous batch {batch} ({limited}), decode {bound}-bound, "
+            f"TTFT {ttft[index]:,.0f} ms, TPOT {tpot[index]:,.1f} ms"
         )
         options.append(
             ServingThroughput(
@@ -432,22 +520,67 @@ def _llm_throughput(
                 limited_by=limited,
                 bound=bound,
                 requests_per_second=rps,
-                tokens_per_second_per_gpu=rps * model.output_tokens / hw.gpu_count,
-                latency_ms=float(latency[index]) * 1000.0,
+                tokens_per_second_per_gpu=rps * n_out / hw.gpu_count,
+                latency_ms=float(latency[index]),
                 gpus_per_replica=group,
                 replicas=replicas,
                 weights_gb=weights / 1e9,
                 memory_gb=(weights + batch * ctx_max * kv) / 1e9,
                 basis=basis,
+                ttft_ms=float(ttft[index]),
+                tpot_ms=float(tpot[index]),
+                input_share=input_share,
             )
         )
     if not options:
+        name, best = next((n, missed[n]) for n, _ in limits if n in missed)
+        limit = dict(limits)[name]
         raise PlannerInputError(
-            f"{hw.name}: even at batch 1 a request takes {quickest:,.2f} s at {precision}, "
-            f"above the {target:,.2f} s latency target",
-            fix="raise the latency target, shorten the output, quantize, or pick a faster GPU",
+            f"{hw.name}: even at batch 1 the {name.removesuffix(' target')} is {best:,.1f} ms at "
+            f"{precision}, above the {limit:,.1f} ms {name}",
+            fix="relax the target, shorten the input or output, quantize, or pick a faster GPU",
         )
     return max(options, key=lambda option: option.requests_per_second)
+
+
+def _first_binding(
+    figures: Mapping[str, FloatArray],
+    limits: Sequence[tuple[str, float | None]],
+    index: int,
+) -> str:
+    """The target the next larger batch would miss."""
+    for name, limit in limits:
+        nxt = index + 1
+        if limit is not None and nxt < figures[name].shape[0] and figures[name][nxt] > limit:
+            return name
+    return "latency target"
+
+
+def _decode_step(
+    batch: FloatArray,
+    params: float,
+    weights: float,
+    kv: float,
+    n_in: int,
+    n_out: int,
+    ctx_mean: float,
+    bandwidth: float,
+    flops: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""One continuous-batching step of *b* running requests [s], with its memory and
+    compute times.
+
+    .. math:: s(b) = \max\Big(\frac{W + b\,\bar c\,k}{B_e},\;
+              \frac{2P\,b\,(1 + n_{in}/n_{out})}{F_e}\Big)
+
+    Each step reads the weights once and each request's KV cache, and computes one token
+    for each of the *b* requests plus, in the steady state, the prefill of the
+    :math:`b / n_{out}` requests that replace the finished ones (chunked prefill rides on
+    the same weight read, so prefill is compute, not a second read of the weights).
+    """
+    memory = (weights + batch * ctx_mean * kv) / bandwidth
+    compute = 2 * params * batch * (1 + n_in / n_out) / flops
+    return np.maximum(memory, compute), memory, compute
 
 
 def _classic_throughput(
@@ -462,6 +595,11 @@ def _classic_throughput(
     if hw.custom is not None:
         custom = hw.custom
         beta = custom.batchability if custom.batchability is not None else beta
+        if precision is ServingPrecision.FP8:
+            raise PlannerInputError(
+                f"{hw.name}: a custom instance states no fp8 speed-up, so it cannot run fp8",
+                fix="choose fp16, int8 or int4 for it (with its int8/int4 speed-ups)",
+            )
         speed = {"fp16": 1.0, "int8": custom.int8_speedup, "int4": custom.int4_speedup}[
             precision.value
         ]
@@ -480,8 +618,8 @@ def _classic_throughput(
         t1_ref = model.latency_ms / 1000.0
         shared, per_item = beta * t1_ref, (1 - beta) * t1_ref
         if hw.name != reference.name:
-            ref_f, ref_b, _ = _peaks(reference.gpu, ServingPrecision.FP16)
-            hw_f, hw_b, _ = _peaks(hw.gpu, ServingPrecision.FP16)
+            ref_f, ref_b, _ = _peaks(reference, reference.gpu, ServingPrecision.FP16)
+            hw_f, hw_b, _ = _peaks(hw, hw.gpu, ServingPrecision.FP16)
             if ref_f is None or hw_f is None:
                 raise _missing_spec(reference if ref_f is None else hw, "peak 16-bit TFLOPS")
             if ref_b is None or hw_b is None:
@@ -490,9 +628,9 @@ def _classic_throughput(
             per_item *= ref_f / hw_f
         shared *= _BYTES_PER_PARAM[precision.value] / _BYTES_PER_PARAM["fp16"]
         note = ""
-        if precision is ServingPrecision.INT8:
-            f16, _, _ = _peaks(hw.gpu, ServingPrecision.FP16)
-            f8, _, note = _peaks(hw.gpu, ServingPrecision.INT8)
+        if precision in (ServingPrecision.INT8, ServingPrecision.FP8):
+            f16, _, _ = _peaks(hw, hw.gpu, ServingPrecision.FP16)
+            f8, _, note = _peaks(hw, hw.gpu, precision)
             if f16 and f8:
                 per_item *= f16 / f8
         units = float(hw.gpu_count)
@@ -559,7 +697,9 @@ def instance_throughput(
     >>> plan = Endpoint(model=ServedModel(parameters_billion=7.0, precision=ServingPrecision.INT8))
     >>> t = instance_throughput(plan, "g6.xlarge", ServingPrecision.INT8, 16)
     >>> (t.batch, t.bound, round(t.requests_per_second, 2))
-    (16, 'memory bandwidth', 1.26)
+    (16, 'memory bandwidth', 1.27)
+    >>> round(t.ttft_ms), round(t.tpot_ms, 1)  # time to first token, per output token
+    (132, 63.2)
     """
     catalog = catalog or load_catalog()
     model = plan.model
@@ -613,6 +753,9 @@ def instance_throughput(
             replicas=base.replicas if base else 1,
             weights_gb=base.weights_gb if base else None,
             memory_gb=base.memory_gb if base else None,
+            ttft_ms=base.ttft_ms if base else None,
+            tpot_ms=base.tpot_ms if base else None,
+            input_share=base.input_share if base else None,
             basis=f"measured: {measured:,.4g} "
             + ("tokens/s per GPU" if model.kind is ModelKind.LLM else "req/s per instance")
             + " at the plan's configuration",
@@ -648,7 +791,7 @@ def _modelled(
     if plan.model.kind is ModelKind.LLM:
         if hw.custom is not None:
             return _classic_throughput(plan, hw, precision, max_batch, hw)
-        return _llm_throughput(plan.model, hw, precision, max_batch, plan.latency_target_ms)
+        return _llm_throughput(plan.model, hw, precision, _targets(plan, max_batch))
     reference_name = plan.model.reference_instance_type or plan.instance_type
     reference = hardware(reference_name, plan, pricing, catalog)
     return _classic_throughput(plan, hw, precision, max_batch, reference)
@@ -941,6 +1084,8 @@ class Outcome:
     per_request_usd: float | None
     per_1k_requests_usd: float | None
     per_1m_tokens_usd: float | None
+    usd_per_1m_input_tokens: float | None  # the input's share of the cost (LLM roofline)
+    usd_per_1m_output_tokens: float | None
     fleet: MixPlan | None
     notes: tuple[str, ...] = ()
 
@@ -995,6 +1140,14 @@ def evaluate_config(
     requests = float(incoming.sum() * SECONDS_PER_HOUR)
     tokens = requests * (plan.model.input_tokens + plan.model.output_tokens)
     monthly = total / hours * HOURS_PER_MONTH if hours else 0.0
+    # Input and output tokens split the cost by the GPU time each phase takes, so that
+    # n_in × input price + n_out × output price is the cost of a request.
+    share = tp.input_share if plan.model.kind is ModelKind.LLM else None
+    per_input: float | None = None
+    per_output: float | None = None
+    if share is not None and requests > 0:
+        per_input = 1e6 * total * share / (requests * plan.model.input_tokens)
+        per_output = 1e6 * total * (1.0 - share) / (requests * plan.model.output_tokens)
     return Outcome(
         config=config,
         throughput=tp,
@@ -1009,6 +1162,8 @@ def evaluate_config(
         per_1m_tokens_usd=(
             1e6 * total / tokens if plan.model.kind is ModelKind.LLM and tokens > 0 else None
         ),
+        usd_per_1m_input_tokens=per_input,
+        usd_per_1m_output_tokens=per_output,
         fleet=fleet,
     )
 
@@ -1593,6 +1748,11 @@ def serve_summary(result: ServingResult) -> dict[str, Any]:
         "per_request_usd": out.per_request_usd,
         "per_1k_requests_usd": out.per_1k_requests_usd,
         "per_1m_tokens_usd": out.per_1m_tokens_usd,
+        "usd_per_1m_input_tokens": out.usd_per_1m_input_tokens,
+        "usd_per_1m_output_tokens": out.usd_per_1m_output_tokens,
+        "output_tokens_per_second_per_gpu": out.throughput.tokens_per_second_per_gpu,
+        "ttft_ms": out.throughput.ttft_ms,
+        "tpot_ms": out.throughput.tpot_ms,
         "levers": [
             {
                 "name": item.name,

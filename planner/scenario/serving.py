@@ -25,9 +25,11 @@ class ModelKind(enum.StrEnum):
 
 
 class ServingPrecision(enum.StrEnum):
-    """Weight precision. ``fp16`` is the unquantized model (fp32 on a CPU)."""
+    """Weight precision. ``fp16`` is the unquantized model (fp32 on a CPU); ``fp8`` runs its
+    arithmetic at the GPU's fp8 peak and needs a GPU that has one (Hopper, Ada and later)."""
 
     FP16 = "fp16"
+    FP8 = "fp8"
     INT8 = "int8"
     INT4 = "int4"
 
@@ -223,6 +225,12 @@ class Endpoint:
     (``model.measured_requests_per_second_per_instance``), or a model the roofline sizes.
     Every lever starts off (batch 1, no cache, a fixed fleet, on demand); the baseline is
     what runs today, the same unless the user says otherwise.
+
+    The batch is bounded by ``max_batch``, memory and the latency targets:
+    ``latency_target_ms`` for a whole request, and for an LLM, optionally,
+    ``ttft_target_ms`` (time to first token) and ``tpot_target_ms`` (time per output token).
+    ``tensor_parallel`` fixes the GPUs per model replica (unset: the split of the instance
+    that serves the most).
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
@@ -232,6 +240,9 @@ class Endpoint:
     instance_type: str = "g6e.xlarge"
     max_batch: Annotated[int, Field(ge=1, le=4096)] = 1
     latency_target_ms: Annotated[float, Field(gt=0, le=3_600_000, allow_inf_nan=False)] = 20_000.0
+    ttft_target_ms: Annotated[float, Field(gt=0, le=3_600_000, allow_inf_nan=False)] | None = None
+    tpot_target_ms: Annotated[float, Field(gt=0, le=60_000, allow_inf_nan=False)] | None = None
+    tensor_parallel: Annotated[int, Field(ge=1, le=64)] | None = None
     cache_hit_rate: Annotated[float, Field(ge=0, le=0.99, allow_inf_nan=False)] = 0.0
     autoscaling: Autoscaling = Autoscaling()
     baseline: ServingBaseline = ServingBaseline()

@@ -30,7 +30,7 @@ serving:
       output_tokens: 250
     instance_type: g6.xlarge
     max_batch: 32
-    latency_target_ms: 20000
+    latency_target_ms: 30000
     autoscaling:
       enabled: true
     mix:
