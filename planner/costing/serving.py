@@ -145,7 +145,8 @@ ASSUMPTIONS: Mapping[str, ServingAssumption] = {
             unit="share of peak dense tensor throughput at the weights' precision",
             source=(
                 "Calibrated (2026-12) with bandwidth_utilisation on the same 17 published "
-                "throughputs; the compute-bound cases (short outputs, long inputs) fix it."
+                "TensorRT-LLM throughputs; the compute-bound cases (short outputs, long "
+                "inputs) fix it."
             ),
         ),
         ServingAssumption(
