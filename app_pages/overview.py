@@ -2,10 +2,29 @@
 
 import streamlit as st
 
-from planner.core.formatting import usd
-from planner.views import charts
+from planner.core.errors import PlannerInputError
+from planner.views import charts, headlines
 from planner.views import checks as assumption_checks
 from ui import cache, inputs, page, report_button, state
+
+# A change smaller than half a cent is no change people read.
+_NO_CHANGE_USD = 0.005
+
+
+def monthly_change(now: float) -> float | None:
+    """The monthly total's change made by the last edit, on any page; ``None`` before one
+    or when it changed by less than half a cent."""
+    before = state.previous()
+    if before is None:
+        return None
+    prior = cache.system_demand(before, state.serving_demand_upload())
+    try:
+        then = cache.economics_of(prior.scenario, prior.demands).monthly_cost_usd
+    except PlannerInputError:
+        return None  # the scenario before the edit had no price: nothing to compare
+    change = now - then
+    return change if abs(change) >= _NO_CHANGE_USD else None
+
 
 base = page.start()
 st.title(page.plain_text(base.title))
@@ -23,23 +42,8 @@ if economics is None:
     st.stop()
 
 with results:
-    cols = st.columns(5)
-    cols[0].metric("Monthly cost", usd(economics.monthly_cost_usd))
-    cols[1].metric("Per 1,000 requests", usd(economics.per_1k_requests_usd))
-    cols[2].metric(
-        "Per user per month",
-        usd(economics.per_user_usd),
-        help="Needs monthly active users (Assumptions → Business).",
-    )
-    cols[3].metric(
-        "Per training run",
-        usd(economics.per_training_run_usd),
-        help="Training cost per month ÷ runs per month, over every training job.",
-    )
-    if economics.gross_margin is not None:
-        cols[4].metric("Gross margin", f"{economics.gross_margin:.1%}")
-    else:
-        cols[4].metric("Per request", usd(economics.per_request_usd))
+    change = monthly_change(economics.monthly_cost_usd)
+    page.figures(headlines.overview_figures(economics, change=change, noun=state.request_noun()))
 
     page.checks(assumption_checks.check_scenario(scenario, economics, cache.catalog()))
 

@@ -17,11 +17,27 @@ import streamlit as st
 
 from planner.catalog import PriceTier
 from planner.core.errors import PlannerInputError
+from planner.core.units import TrafficPeriod, per_day, per_period
 from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
+from planner.scenario.serving import ModelKind, ServedModel
 from planner.scenario.stated import StatedUnit
 from ui import cache, page, state, widgets
 
 _TIERS = [str(tier) for tier in PriceTier]
+_STATED_UNIT_WORDS = {
+    StatedUnit.USD_PER_REQUEST: "$ per request",
+    StatedUnit.USD_PER_DAY: "$ per day",
+    StatedUnit.USD_PER_MONTH: "$ per month",
+    StatedUnit.USD_PER_QUARTER: "$ per quarter",
+    StatedUnit.USD_PER_YEAR: "$ per year",
+    StatedUnit.USD_PER_RUN: "$ per training run",
+    StatedUnit.USD_PER_GPU_HOUR: "$ per GPU-hour",
+}
+_PERIOD_WORDS = {
+    TrafficPeriod.SECOND: "per second",
+    TrafficPeriod.DAY: "per day",
+    TrafficPeriod.MONTH: "per month",
+}
 
 
 def _table(
@@ -76,7 +92,9 @@ def assumption_tabs(base: Scenario, key: str) -> dict[str, Any]:
                         "name": e.name,
                         "instance_type": e.instance_type,
                         "requests_per_day": e.traffic.requests_per_day,
-                        "model": str(e.model.kind),
+                        "model": e.model.label
+                        if e.model.kind == ModelKind.LLM
+                        else "classic model",
                         "tiers": ", ".join(tier.label for tier in e.mix.tiers),
                     }
                     for e in base.serving
@@ -168,7 +186,10 @@ def assumption_tabs(base: Scenario, key: str) -> dict[str, Any]:
                 "name": st.column_config.TextColumn("Name", required=True),
                 "value": number("Value", min_value=0.0, format="%g", required=True),
                 "unit": st.column_config.SelectboxColumn(
-                    "Unit", options=[str(u) for u in StatedUnit], required=True
+                    "Unit",
+                    options=[str(u) for u in StatedUnit],
+                    format_func=lambda unit: _STATED_UNIT_WORDS[StatedUnit(unit)],
+                    required=True,
                 ),
                 "job": st.column_config.TextColumn("Training job (for per-run figures)"),
                 "baseline": st.column_config.CheckboxColumn(
@@ -190,13 +211,6 @@ _BUSINESS = (
         optional=True,
     ),
     widgets.Number(
-        "requests_per_day",
-        "Product requests per day (0: add up the endpoints)",
-        "requests",
-        {"min_value": 0.0, "step": 1000.0, "format": "%.0f"},
-        optional=True,
-    ),
-    widgets.Number(
         "price_per_request_usd",
         "Revenue per request, USD (0: no margin shown)",
         "price",
@@ -206,10 +220,16 @@ _BUSINESS = (
 )
 
 
+def _model_words(model: ServedModel) -> str:
+    return model.label if model.kind == ModelKind.LLM else "classic model"
+
+
 def _business(business: dict[str, Any], key: str) -> dict[str, Any]:
     left, right = st.columns(2)
     for spec in _BUSINESS:
         widgets.number(left, business, spec, lambda stem: f"_{stem}_{key}")
+    with left:
+        business["requests_per_day"] = _product_traffic(business["requests_per_day"], key)
     with right:
         growth = st.slider(
             "Monthly traffic growth, %",
@@ -232,6 +252,34 @@ def _business(business: dict[str, Any], key: str) -> dict[str, Any]:
     return business
 
 
+def _product_traffic(requests_per_day: float | None, key: str) -> float | None:
+    """The product's own requests per day, entered per second, day or month (unset: the
+    endpoints' traffic added up)."""
+    number_column, period_column = st.columns([3, 1])
+    period = period_column.selectbox(
+        "Counted",
+        options=list(TrafficPeriod),
+        index=list(TrafficPeriod).index(TrafficPeriod.DAY),
+        format_func=lambda item: _PERIOD_WORDS[TrafficPeriod(item)],
+        key=f"_traffic_period_{key}",
+    )
+    shown = per_period(requests_per_day or 0.0, period)
+    chosen = number_column.number_input(
+        f"Product requests {_PERIOD_WORDS[period]} (0: add up the endpoints)",
+        min_value=0.0,
+        max_value=per_period(1e13, period),
+        value=shown,
+        step=1.0 if period == TrafficPeriod.SECOND else 1000.0,
+        format="%.3f" if period == TrafficPeriod.SECOND else "%.0f",
+        # One widget per period, so a new period shows the same traffic in its own unit.
+        key=f"_requests_{period}_{key}",
+    )
+    if math.isclose(chosen, shown):
+        # Unchanged: keep the exact figure rather than a round trip through the period.
+        return requests_per_day
+    return per_day(chosen, period) or None
+
+
 def _pricing(pricing: dict[str, Any], key: str) -> dict[str, Any]:
     catalog = cache.catalog()
     left, right = st.columns(2)
@@ -240,6 +288,7 @@ def _pricing(pricing: dict[str, Any], key: str) -> dict[str, Any]:
             "Default price tier",
             options=_TIERS,
             index=_TIERS.index(pricing["default_tier"]),
+            format_func=lambda tier: PriceTier(tier).label,
             help="How build vs buy prices its self-hosted server. Each training job and "
             "endpoint names its own pricing on its page.",
             key=f"_tier_{key}",

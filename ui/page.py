@@ -37,11 +37,19 @@ def start(*, notice_icon: str = LINK_ICON) -> Scenario:
     with ``notice_icon`` :data:`ERROR_ICON`; elsewhere they are about the link.
     """
     sidebar.scenario_controls()
+    landing = state.take_landing()
+    if landing is not None:
+        st.switch_page(page_path(landing))
     for notice in state.take_notices():
         st.error(notice, icon=notice_icon)
     for note in state.take_info():
         st.info(note, icon=":material/upgrade:")
     return state.scenario()
+
+
+def page_path(stem: str) -> str:
+    """The script of the page called ``stem`` (a :class:`planner.scenario.starters.Landing`)."""
+    return f"app_pages/{stem}.py"
 
 
 def choose_item(kind: str, names: Sequence[str], *, label: str, prefix: str) -> int:
@@ -163,6 +171,9 @@ def checks(items: Iterable[Check]) -> None:
         )
 
 
+_ARROWS: dict[bool | None, Any] = {None: "auto", True: "down", False: "up"}
+
+
 def figures(items: Sequence[Figure], *, per_row: int | None = None) -> None:
     """Headline figures as metrics, ``per_row`` to a row (default: all in one).
 
@@ -178,4 +189,5 @@ def figures(items: Sequence[Figure], *, per_row: int | None = None) -> None:
                 figure.delta,
                 delta_color="inverse",
                 help=figure.help,
+                delta_arrow=_ARROWS[figure.falling],
             )

@@ -9,6 +9,7 @@ import streamlit as st
 from planner.core.errors import PlannerInputError
 from planner.io.scenario_files import check_scenario_size
 from planner.scenario import MAX_YAML_BYTES, dump_scenario_yaml, read_scenario_yaml
+from planner.scenario.starters import lesson_page
 from ui import cache, state
 
 _GALLERY = "_gallery"
@@ -19,6 +20,8 @@ def _load_gallery() -> None:
     key = st.session_state[_GALLERY]
     if key is not None:
         state.load(cache.gallery_entries()[key].scenario)
+        # Each case opens where its lesson is; page.start switches after this callback.
+        state.land_on(lesson_page(key))
 
 
 def _load_upload() -> None:

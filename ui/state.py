@@ -30,6 +30,14 @@ _SELECTED = "selected"
 # A billing export uploaded on the Attribution page (a planner.finops.billing.Bill). It stays
 # for the session, across pages, and is never part of the link.
 _BILLING_UPLOAD = "billing_upload"
+# Whether the session opened from a link: then it lands on the Overview, else on the start.
+_FROM_LINK = "from_link"
+# The scenario before the last edit, for the Overview's "this change" beside its total.
+_PREVIOUS = "previous_scenario"
+# What one request is to the user ("conversation" for a chatbot started on the start page).
+_NOUN = "request_noun"
+# The page to show once the sidebar has loaded a gallery case (a callback cannot switch page).
+_LANDING = "landing"
 
 
 def default_scenario() -> Scenario:
@@ -46,7 +54,11 @@ def start_session() -> None:
     st.session_state[_NOTICES] = []
     st.session_state[_INFO] = []
     st.session_state[_SELECTED] = {}
+    st.session_state[_PREVIOUS] = None
+    st.session_state[_NOUN] = "request"
+    st.session_state[_LANDING] = None
     token = st.query_params.get(share.QUERY_KEY)
+    st.session_state[_FROM_LINK] = bool(token)
     if token:
         decoded = share.decode(token)
         if decoded.scenario is not None:
@@ -68,15 +80,49 @@ def revision() -> int:
     return value
 
 
-def load(new: Scenario) -> None:
-    """Replace the scenario wholesale (gallery, upload): inputs restart from it."""
+def opened_from_link() -> bool:
+    """Whether this session started from a share link (it then opens on the Overview)."""
+    from_link: bool = st.session_state[_FROM_LINK]
+    return from_link
+
+
+def load(new: Scenario, *, noun: str = "request") -> None:
+    """Replace the scenario wholesale (start page, gallery, upload): inputs restart from it,
+    and there is no change to show yet. ``noun`` is what one request is to the user."""
     st.session_state[_SCENARIO] = new
     st.session_state[_REVISION] = revision() + 1
+    st.session_state[_PREVIOUS] = None
+    st.session_state[_NOUN] = noun
 
 
 def update(new: Scenario) -> None:
-    """Record an edit made through the inputs on screen."""
+    """Record an edit made through the inputs on screen, keeping the scenario before it."""
+    st.session_state[_PREVIOUS] = scenario()
     st.session_state[_SCENARIO] = new
+
+
+def previous() -> Scenario | None:
+    """The scenario before the last edit; ``None`` before any edit since the last load."""
+    before: Scenario | None = st.session_state[_PREVIOUS]
+    return before
+
+
+def request_noun() -> str:
+    """What one request is to the user: "request", or "conversation" for a chatbot."""
+    noun: str = st.session_state[_NOUN]
+    return noun
+
+
+def land_on(page_stem: str) -> None:
+    """Ask for the page ``app_pages/<page_stem>.py`` once the current callback is done."""
+    st.session_state[_LANDING] = page_stem
+
+
+def take_landing() -> str | None:
+    """The page asked for by :func:`land_on`, once; ``None`` if none is waiting."""
+    landing: str | None = st.session_state[_LANDING]
+    st.session_state[_LANDING] = None
+    return landing
 
 
 def add_notice(message: str) -> None:

@@ -1,10 +1,12 @@
 import pytest
 import yaml
+from streamlit.testing.v1 import AppTest
 
-from planner.core.formatting import usd
+from planner.core.formatting import usd_short
 from planner.costing.economics import evaluate
 from planner.io.scenario_files import gallery
 from planner.io.share import encode
+from planner.scenario.starters import lesson_page
 from tests.app.conftest import encode_mapping, open_app
 from tests.conftest import ROOT
 from ui.page import plain_text
@@ -17,12 +19,24 @@ def metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_opens_on_the_default_case_with_its_numbers(app):
+@pytest.fixture
+def overview() -> AppTest:
+    """A session without a link, moved to the Overview (it opens on the start page)."""
+    return open_app(page="app_pages/overview.py")
+
+
+def test_without_a_link_the_app_opens_on_the_start_page(app):
+    assert not app.exception
+    assert app.title[0].value == "What are you building?"
+
+
+def test_the_overview_shows_the_default_case_with_its_numbers(overview):
+    app = overview
     assert not app.exception
     default = next(e for e in ENTRIES if e.key == "recommendation_cost_per_request")
     expected = evaluate(default.scenario)
-    assert metric(app, "Monthly cost") == usd(expected.monthly_cost_usd)
-    assert metric(app, "Per 1,000 requests") == usd(expected.per_1k_requests_usd)
+    assert metric(app, "Monthly cost") == usd_short(expected.monthly_cost_usd)
+    assert metric(app, "Per 1,000 requests") == usd_short(expected.per_1k_requests_usd)
     assert any("per day and per year" in w.value for w in app.warning)
     assert app.query_params["s"].startswith("1.")
 
@@ -36,16 +50,32 @@ def test_a_version_1_link_opens_upgraded_with_a_notice(path):
     assert not at.error
     assert any("schema version 1" in note.value for note in at.info)
     today = next(e for e in ENTRIES if e.key == path.stem)
-    assert metric(at, "Monthly cost") == usd(evaluate(today.scenario).monthly_cost_usd)
+    assert metric(at, "Monthly cost") == usd_short(evaluate(today.scenario).monthly_cost_usd)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.key)
-def test_every_gallery_scenario_renders_from_the_picker(app, entry):
+def test_every_gallery_scenario_opens_on_its_lesson_page_and_prices_on_the_overview(app, entry):
     app.selectbox(key="_gallery").select(entry.key).run()
     assert not app.exception
-    assert app.title[0].value == plain_text(entry.scenario.title)
-    assert metric(app, "Monthly cost") == usd(evaluate(entry.scenario).monthly_cost_usd)
     assert app.query_params["s"] == encode(entry.scenario)
+    app.switch_page("app_pages/overview.py").run()
+    assert not app.exception
+    assert app.title[0].value == plain_text(entry.scenario.title)
+    assert metric(app, "Monthly cost") == usd_short(evaluate(entry.scenario).monthly_cost_usd)
+
+
+@pytest.mark.parametrize(
+    ("key", "title"),
+    [
+        ("finops_3x_over_budget", "Budget recovery"),
+        ("inference_8c_to_2c", "Serving: "),
+        ("recommendation_cost_per_request", "Recommendation system"),
+    ],
+)
+def test_a_gallery_case_lands_on_the_page_its_lesson_is_about(app, key, title):
+    app.selectbox(key="_gallery").select(key).run()
+    assert not app.exception
+    assert app.title[0].value.startswith(title), lesson_page(key)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.key)
@@ -53,7 +83,7 @@ def test_a_share_link_opens_the_same_scenario(entry):
     at = open_app({"s": encode(entry.scenario)})
     assert not at.exception
     assert not at.error
-    assert metric(at, "Monthly cost") == usd(evaluate(entry.scenario).monthly_cost_usd)
+    assert metric(at, "Monthly cost") == usd_short(evaluate(entry.scenario).monthly_cost_usd)
 
 
 @pytest.mark.parametrize("link", ["1.garbled!!", "9.abc", "1." + "A" * 20_000])
@@ -65,7 +95,8 @@ def test_a_bad_link_explains_and_falls_back(link):
     assert at.title[0].value == "Recommendation system: cost per request"
 
 
-def test_editing_storage_updates_every_number_and_the_link(app):
+def test_editing_storage_updates_every_number_and_the_link(overview):
+    app = overview
     before = metric(app, "Monthly cost")
     app.session_state["_storage_0"] = {
         "edited_rows": {0: {"gb": 400_000}},
@@ -79,7 +110,8 @@ def test_editing_storage_updates_every_number_and_the_link(app):
     assert app.query_params["s"] == encode(app.session_state["scenario"])
 
 
-def test_negative_storage_is_explained_and_the_scenario_kept(app):
+def test_negative_storage_is_explained_and_the_scenario_kept(overview):
+    app = overview
     before = metric(app, "Monthly cost")
     app.session_state["_storage_0"] = {
         "edited_rows": {0: {"gb": -5}},
@@ -92,7 +124,8 @@ def test_negative_storage_is_explained_and_the_scenario_kept(app):
     assert metric(app, "Monthly cost") == before
 
 
-def test_the_overview_lists_each_job_and_endpoint_and_links_to_its_page(app):
+def test_the_overview_lists_each_job_and_endpoint_and_links_to_its_page(overview):
+    app = overview
     shown = [frame.value for frame in app.dataframe]
     assert any(
         "recommendation endpoint" in frame["name"].tolist() for frame in shown if "name" in frame

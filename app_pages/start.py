@@ -1,0 +1,21 @@
+"""Start: what the user is building, a few questions in their units, then the page that
+answers them."""
+
+import streamlit as st
+
+from ui import page, start_inputs, state
+
+page.start()
+st.title("What are you building?")
+st.caption(
+    "Answer a few questions in your own units and the planner makes a first scenario, "
+    "priced plainly. Or open a worked case from the gallery in the sidebar."
+)
+building = start_inputs.building()
+if building is not None:
+    started, problem = start_inputs.answers(building)
+    if problem:
+        st.error(problem, icon=page.ERROR_ICON)
+    elif started is not None:
+        state.load(started, noun=building.request_noun)
+        st.switch_page(page.page_path(building.page))
