@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from planner.core.errors import PlannerInputError
+from planner.io import share
 from planner.io.scenario_files import check_scenario_size
 from planner.scenario import MAX_YAML_BYTES, dump_scenario_yaml, read_scenario_yaml
 from planner.scenario.starters import lesson_page
@@ -24,7 +25,7 @@ def _load_gallery() -> None:
         state.land_on(lesson_page(key))
 
 
-def _load_upload() -> None:
+def _load_upload(landing: str | None) -> None:
     uploaded = st.session_state[_UPLOAD]
     if uploaded is None:
         return
@@ -37,6 +38,8 @@ def _load_upload() -> None:
         state.load(loaded.scenario)
         for note in loaded.notes:
             state.add_info(note)
+        if landing is not None:
+            state.land_on(landing)
     except UnicodeDecodeError:
         state.add_notice(
             f"{uploaded.name} is not a text file, so the scenario was not changed. "
@@ -46,7 +49,9 @@ def _load_upload() -> None:
         state.add_notice(f"{uploaded.name} was not loaded, and nothing was changed: {error}")
 
 
-def scenario_controls() -> None:
+def scenario_controls(*, uploads_land_on: str | None = None) -> None:
+    """The sidebar; a scenario file opened here moves to ``uploads_land_on`` (a page stem)
+    when given, e.g. from the start page, which does not show the scenario."""
     entries = cache.gallery_entries()
     with st.sidebar:
         st.selectbox(
@@ -59,8 +64,14 @@ def scenario_controls() -> None:
             on_change=_load_gallery,
         )
         st.subheader("Share")
-        st.caption("Copy this link: it opens exactly this scenario.")
-        st.code(state.share_link(), language=None, wrap_lines=False)
+        # Checked on every run, so an upload or an edit that outgrows a link is said at once.
+        url = state.share_link()
+        too_long = share.link_problem(url)
+        if too_long:
+            st.warning(too_long, icon=":material/link_off:")
+        else:
+            st.caption("Copy this link: it opens exactly this scenario.")
+            st.code(url, language=None, wrap_lines=False)
         scenario = state.scenario()
         st.download_button(
             "Download scenario (YAML)",
@@ -74,6 +85,7 @@ def scenario_controls() -> None:
             type=["yaml", "yml"],
             key=_UPLOAD,
             on_change=_load_upload,
+            args=(uploads_land_on,),
             # Whole megabytes only: 1 MB, not the server's 200 MB for billing exports.
             max_upload_size=math.ceil(MAX_YAML_BYTES / 1024 / 1024),
             help="A YAML file downloaded from this app, or one from the scenarios/ gallery.",

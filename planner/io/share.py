@@ -26,12 +26,23 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from planner.core.errors import PlannerInputError
-from planner.scenario import Scenario, load_mapping, scenario_to_mapping
+from planner.scenario import MAX_YAML_BYTES, Scenario, load_mapping, scenario_to_mapping
 
 CODEC_VERSION = 1
 QUERY_KEY = "s"
-MAX_TOKEN_CHARS = 16_000
-MAX_JSON_BYTES = 128 * 1024
+# A scenario file at the uploader's cap writes at most about twice its size as compact JSON
+# (a double quote or a backslash is one character in a single-quoted YAML string and two in
+# JSON), so every scenario a file can hold inflates within this cap.
+MAX_JSON_BYTES = 2 * MAX_YAML_BYTES
+# The longest token the encoder can make within MAX_JSON_BYTES: zlib's compressBound of it,
+# in base64. The app writes every scenario into the address bar, so the decoder takes all
+# of them back on reload; the inflated size is still capped while inflating.
+_DEFLATED_BOUND = MAX_JSON_BYTES + (MAX_JSON_BYTES >> 12) + (MAX_JSON_BYTES >> 14) + 13
+MAX_TOKEN_CHARS = len(f"{CODEC_VERSION}.") + -(-_DEFLATED_BOUND // 3) * 4
+# The longest link offered for sharing: a whole URL must pass the proxies in front of a
+# deployed app (nginx reads a request line into an 8 KiB buffer, Apache's LimitRequestLine is
+# 8,190), so beyond this the sidebar offers the scenario's YAML file instead.
+MAX_LINK_CHARS = 8_000
 DEFAULT_BASE_URL = "http://localhost:8501/"
 
 _DAMAGED = "This link is damaged: its scenario data is not valid. Ask for the link again."
@@ -71,6 +82,23 @@ def link(scenario: Scenario, base_url: str = DEFAULT_BASE_URL) -> str:
         )
     query = urlencode({QUERY_KEY: encode(scenario)})
     return parts._replace(query=query, fragment="").geturl()
+
+
+def link_problem(url: str) -> str | None:
+    """Why ``url`` is too long to share, or ``None`` when it is not.
+
+    >>> link_problem("https://planner.example/?s=1.abc") is None
+    True
+    >>> link_problem("https://planner.example/?s=1." + "a" * 9000)[:60]
+    'This scenario is too big for a share link (9,029 characters;'
+    """
+    if len(url) <= MAX_LINK_CHARS:
+        return None
+    return (
+        f"This scenario is too big for a share link ({len(url):,} characters; links stop at "
+        f"{MAX_LINK_CHARS:,}, above which common proxies refuse them). Share it as a YAML file "
+        "instead: Download scenario (YAML)."
+    )
 
 
 def token_from(text: str) -> str:

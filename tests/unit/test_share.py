@@ -1,12 +1,23 @@
 import base64
 import json
+import random
 import zlib
 
 import pytest
 
 from planner.core.errors import PlannerInputError
-from planner.io.share import MAX_JSON_BYTES, MAX_TOKEN_CHARS, decode, encode, link, token_from
-from planner.scenario import Scenario
+from planner.io.share import (
+    MAX_JSON_BYTES,
+    MAX_LINK_CHARS,
+    MAX_TOKEN_CHARS,
+    decode,
+    encode,
+    link,
+    link_problem,
+    token_from,
+)
+from planner.scenario import MAX_YAML_BYTES, Scenario, dump_scenario_yaml, read_scenario_yaml
+from tests.app.conftest import open_app
 
 
 def _token(payload: bytes, version: str = "1") -> str:
@@ -83,3 +94,69 @@ def test_unicode_digits_in_the_version_are_damage_not_a_crash(version):
     decoded = decode(f"{version}.abc")
     assert decoded.scenario is None
     assert "damaged" in (decoded.problem or "")
+
+
+# Links never lose a value (issue 15, part 6). A valid scenario can be far bigger than a link
+# may be: the app offers its YAML file instead, and still reopens its own address bar.
+def _big_scenario() -> Scenario:
+    """A valid scenario of about 80 KB of YAML: long sources in words that compress about as
+    the issue's case did, to a token of about 22,000 characters."""
+    rng = random.Random(15)  # noqa: S311 - a fixed text, not a secret
+    words = [f"w{n}" for n in range(12)]
+    sources = tuple(" ".join(rng.choices(words, k=1400))[:3990] for _ in range(20))
+    return Scenario(title="big", sources=sources)
+
+
+def test_a_scenario_too_big_for_a_link_still_reopens_from_its_own_token():
+    big = _big_scenario()
+    assert 70_000 < len(dump_scenario_yaml(big)) < 90_000
+    token = encode(big)
+    assert len(token) > 16_000  # the cap the decoder used to refuse it at
+    assert decode(token).scenario == big
+
+
+def test_the_offered_link_is_kept_below_common_proxy_limits():
+    # nginx reads a request line into an 8 KiB buffer, Apache's LimitRequestLine is 8,190.
+    assert MAX_LINK_CHARS <= 8_000
+    assert link_problem(link(Scenario(title="small"), "https://x.example/")) is None
+    url = link(_big_scenario(), "https://x.example/")
+    problem = link_problem(url)
+    assert problem is not None
+    assert f"{len(url):,} characters" in problem
+    assert "8,000" in problem
+    assert "YAML" in problem
+
+
+def test_the_largest_scenario_file_fits_in_a_token():
+    """A scenario at the uploader's cap whose text JSON writes at twice its size (a double
+    quote is two characters in JSON, one in a single-quoted YAML string) still has a token the
+    decoder takes, so a loaded file never gives a link the app refuses."""
+    text = "sources:\n" + "".join(f"- '{chr(34) * 4000}'\n" for _ in range(65))
+    assert MAX_YAML_BYTES - 4_000 < len(text) <= MAX_YAML_BYTES
+    scenario = read_scenario_yaml(text).scenario
+    token = encode(scenario)
+    assert len(token) <= MAX_TOKEN_CHARS
+    assert decode(token).scenario == scenario
+
+
+def test_the_app_reopens_a_scenario_too_big_for_a_link_and_offers_its_yaml():
+    """Reload: the address bar holds the whole scenario, which opens as it was; the sidebar
+    says the link would be too long and offers the YAML file, never the over-long link."""
+    big = _big_scenario()
+    at = open_app({"s": encode(big)})
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["scenario"] == big
+    assert any("too big for a share link" in w.value for w in at.sidebar.warning)
+    assert not at.sidebar.code
+    assert at.sidebar.get("download_button")
+
+
+def test_the_link_is_checked_on_every_run_so_an_edit_that_outgrows_it_is_said():
+    at = open_app()
+    assert at.sidebar.code
+    assert len(at.sidebar.code[0].value) <= MAX_LINK_CHARS
+    at.session_state["scenario"] = _big_scenario()  # as an upload or an edit leaves it
+    at.run()
+    assert any("too big for a share link" in w.value for w in at.sidebar.warning)
+    assert not at.sidebar.code
