@@ -267,7 +267,7 @@ def train_json(scenario: Scenario, report: TrainingReport) -> dict[str, Any]:
         "params": run.params,
         "tokens": run.tokens,
         "loss": run.loss,
-        "train_flops": run.flops,
+        "train_flops": run.model_flops,
         "compute_hours": run.compute_hours,
         "wall_clock_hours": run.wall_clock_hours,
         "gpu_hours": run.gpu_hours,

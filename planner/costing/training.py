@@ -8,31 +8,48 @@ the one pricing path the Training page, ``train``, the Overview and ``evaluate``
 
 Compute model
 -------------
-* Work: ``k·N·D`` FLOPs for ``N`` parameters and ``D`` tokens, ``k = 6`` (forward and
-  backward pass), or ``k = 8`` under full activation recomputation (one more forward pass).
-* Throughput: GPUs × the GPU's dense peak for the precision × MFU × scale-out efficiency.
-  MFU is the fraction of peak the run sustains on the FLOPs it executes. The scale-out
+* Model FLOPs per token (PaLM, Chowdhery et al. 2022, Appendix B): ``6·N + 12·L·H·Q·T`` for
+  ``N`` parameters (active ones for a mixture of experts), ``L`` layers, ``H`` attention
+  heads of ``Q`` dimensions and sequence length ``T``: the forward and backward pass of the
+  weights, and of attention over the sequence. ``L``, ``H`` and ``Q`` come from the job's
+  model preset; without one, ``N ≈ 12·L·d²`` with ``d = H·Q = 128·L`` (the width-to-depth
+  ratio of the Llama 3.1 8B and 405B presets) gives them. A run's model FLOPs are that × ``D``
+  tokens.
+* MFU (model FLOPs utilisation) is model FLOPs per second over the GPUs' peak, so the time
+  follows from the model FLOPs and the MFU. Full activation recomputation (``recompute``)
+  runs the forward pass twice: the hardware executes ``4/3`` of the model FLOPs
+  (``8·N + 16·L·H·Q·T`` per token), and the HFU (hardware FLOPs utilisation) is
+  ``MFU × 4/3``. The time does not change: the user's MFU already counts the recomputation's
+  cost. An HFU above 1 is impossible, and refused.
+* Throughput: GPUs × the GPU's dense bf16 peak (TF32 for ``tf32``) × MFU × scale-out
+  efficiency; for fp8 × a measured end-to-end fp8 speed-up over bf16
+  (``training_assumptions.csv``: 1.28 on H100, not the datasheet's 2×). The scale-out
   efficiency keeps ``e^log2(instances)`` of per-GPU throughput: ``e`` per doubling of the
   instance count (1 = perfect scaling).
-* Uninterrupted time ``W = k·N·D / throughput`` (or the job's stated ``hours_per_run``);
-  GPU-hours ``= W × GPUs``; cost ``= instance-hours × the price per instance-hour``.
+* Uninterrupted time ``W = model FLOPs / throughput`` (or the job's stated ``hours_per_run``);
+  GPU-hours billed ``= wall-clock × GPUs``; cost ``= instance-hours × the price per
+  instance-hour``. Goodput is ``W ÷ wall-clock``: the share of billed time that trains.
 * Memory: weights, gradients and optimizer state take ``bytes_per_param × N`` before
   sharding; 16 bytes per parameter is mixed-precision Adam (2 for bf16 weights, 2 for
   gradients, 4 + 4 + 4 for fp32 master weights and the two Adam moments). Sharded
   (ZeRO-3 / FSDP) it is divided over every GPU; unsharded each GPU holds all of it.
   Activations, buffers and fragmentation are not counted, so "fits" is a lower bound.
 
-Spot with checkpoint-restart
-----------------------------
+Failures, spot and checkpoint-restart
+-------------------------------------
 Interruptions arrive as a Poisson process at ``λ`` per hour for the job: the per-instance
-rate × the instance count, since losing any instance stops a synchronous job. The
-per-instance default comes from the AWS Spot Instance Advisor bucket of the instance type
+rate × the instance count, since losing any instance stops a synchronous job. Every tier
+has hardware failures: by default the Llama 3 405B run's 419 unexpected interruptions in
+54 days on 16,384 H100s (``training_assumptions.csv``), 1.97e-5 per GPU-hour, i.e. a node
+MTBF of 6,335 h for an 8-GPU instance; a job's ``node_mtbf_hours`` replaces it. Spot adds
+the AWS Spot Instance Advisor bucket of the instance type
 (``planner/data/spot_interruption.csv``): a monthly fraction ``f`` becomes
-``λ = −ln(1 − f) / 730`` per hour. The run is cut into ``n`` equal segments of compute
-``s = W/n``; each but the last ends with a checkpoint write of ``δ`` hours. An interruption
-loses the work since the last checkpoint and costs a restart of ``R`` hours (billed; not
-itself interrupted). A segment of length ``x`` then takes, in expectation,
-``(e^(λx) − 1)(1/λ + R)`` hours, so the run takes
+``λ = −ln(1 − f) / 730`` per hour. A job that states its hours is taken to have measured
+them, failures included, so only spot adds interruptions to it. The run is cut into ``n``
+equal segments of compute ``s = W/n``; each but the last ends with a checkpoint write of
+``δ`` hours. An interruption loses the work since the last checkpoint and costs a restart
+of ``R`` hours (billed; not itself interrupted). A segment of length ``x`` then takes,
+in expectation, ``(e^(λx) − 1)(1/λ + R)`` hours, so the run takes
 ``(n − 1)·g(s + δ) + g(s)`` with ``g(x) = (e^(λx) − 1)(1/λ + R)``. The planner picks the
 ``n`` that minimises it; Young's (1974) interval ``√(2δM)`` and Daly's (2006) higher-order
 interval are shown beside it (``M = 1/λ``). The same model is simulated, vectorised and
@@ -50,6 +67,7 @@ meets.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -62,6 +80,7 @@ from planner.catalog import (
     Catalog,
     GpuSpec,
     InstanceType,
+    ModelArchitecture,
     PriceTier,
     Pricing,
     ScalingLaw,
@@ -69,6 +88,7 @@ from planner.catalog import (
     load_catalog,
     spot_rate_default,
     tf32_peaks,
+    training_assumption,
 )
 from planner.core.check import Check, Severity
 from planner.core.errors import PlannerInputError
@@ -143,13 +163,101 @@ def human_count(value: float) -> str:
     return f"{value:.3g}"
 
 
-def train_flops(params: float, tokens: float, *, recompute: bool = False) -> float:
-    """``6·N·D``, or ``8·N·D`` under full activation recomputation.
+# Without a preset, d = H·Q = ASPECT_RATIO × L: the width-to-depth ratio of the Llama 3.1
+# presets (8B: 4,096 / 32 = 128; 405B: 16,384 / 126 = 130; 70B: 8,192 / 80 = 102).
+ASPECT_RATIO = 128.0
+# Full activation recomputation runs the forward pass (a third of the work) once more.
+RECOMPUTE_FACTOR = 4.0 / 3.0
 
-    >>> train_flops(1e9, 2e10), train_flops(1e9, 2e10, recompute=True)
-    (1.2e+20, 1.6e+20)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainingFlops:
+    """A run's FLOPs: the model FLOPs the MFU counts, and what the hardware executes."""
+
+    params: float
+    tokens: float
+    seq_len: int
+    dense_flops: float  # 6·N·D
+    attention_flops: float  # 12·L·H·Q·T·D
+    hardware_flops: float  # the model FLOPs, × 4/3 under full recomputation
+    basis: str
+
+    @property
+    def model_flops(self) -> float:
+        """``(6·N + 12·L·H·Q·T)·D``: the FLOPs MFU is measured on (PaLM's definition)."""
+        return self.dense_flops + self.attention_flops
+
+    @property
+    def attention_share(self) -> float:
+        """The attention term over the dense ``6·N·D``."""
+        return self.attention_flops / self.dense_flops
+
+
+def attention_flops_per_token(
+    params: float, seq_len: int, architecture: ModelArchitecture | None = None
+) -> tuple[float, str]:
+    """``12·L·H·Q·T`` (PaLM, Appendix B), and where ``L``, ``H`` and ``Q`` come from.
+
+    Without a preset, ``N ≈ 12·L·d²`` with ``d = H·Q = 128·L`` gives ``L`` and ``d``.
+
+    >>> from planner.catalog import model_architecture
+    >>> flops, basis = attention_flops_per_token(405e9, 8192, model_architecture("Llama-3.1-405B"))
+    >>> f"{flops:.4g}", basis
+    ('2.029e+11', 'Llama-3.1-405B: 126 layers × 128 heads × 128 dims')
+    >>> f"{attention_flops_per_token(405e9, 8192)[0]:.4g}"  # 127 layers, d = 16,270
+    '2.037e+11'
     """
-    return (8.0 if recompute else 6.0) * params * tokens
+    if architecture is not None:
+        layers = float(architecture.num_layers)
+        width = float(architecture.num_attention_heads * architecture.head_dim)
+        basis = (
+            f"{architecture.name}: {architecture.num_layers} layers × "
+            f"{architecture.num_attention_heads} heads × {architecture.head_dim} dims"
+        )
+    else:
+        layers = (params / (12 * ASPECT_RATIO**2)) ** (1 / 3)
+        width = ASPECT_RATIO * layers
+        basis = (
+            f"no model preset: {layers:.3g} layers of width {width:,.0f}, from N = 12·L·d² "
+            f"with d = {ASPECT_RATIO:g}·L"
+        )
+    return 12 * layers * width * seq_len, basis
+
+
+def training_flops(
+    params: float,
+    tokens: float,
+    *,
+    seq_len: int,
+    architecture: ModelArchitecture | None = None,
+    recompute: bool = False,
+) -> TrainingFlops:
+    """A run's model and hardware FLOPs: ``(6·N + 12·L·H·Q·T)·D``, × 4/3 with recomputation.
+
+    >>> from planner.catalog import model_architecture
+    >>> f = training_flops(405e9, 15.6e12, seq_len=8192,
+    ...                    architecture=model_architecture("Llama-3.1-405B"))
+    >>> f"{f.model_flops:.4g}", round(f.attention_share, 4)  # +8% at 8K context
+    ('4.107e+25', 0.0835)
+    >>> g = training_flops(1e9, 2e10, seq_len=4096, recompute=True)
+    >>> round(g.hardware_flops / g.model_flops, 4)
+    1.3333
+    """
+    per_token, where = attention_flops_per_token(params, seq_len, architecture)
+    dense = 6.0 * params * tokens
+    model = dense + per_token * tokens
+    return TrainingFlops(
+        params=params,
+        tokens=tokens,
+        seq_len=seq_len,
+        dense_flops=dense,
+        attention_flops=per_token * tokens,
+        hardware_flops=model * (RECOMPUTE_FACTOR if recompute else 1.0),
+        basis=(
+            f"(6·N + 12·L·H·Q·T)·D at T = {seq_len:,} tokens ({where}): attention adds "
+            f"{per_token * tokens / dense:.1%} to 6·N·D"
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,8 +307,14 @@ def throughput(
     mfu: float,
     scale_out_efficiency: float = 1.0,
     peak_override_tflops: float | None = None,
+    fp8_speedup: float | None = None,
 ) -> TrainingThroughput:
     """GPUs × dense peak × MFU × ``scale_out_efficiency ** log2(instance_count)``.
+
+    For fp8 the peak is the bf16 peak × the measured fp8 speed-up (``fp8_speedup``, else
+    ``training_assumptions.csv``), and the MFU is against the bf16 peak, as the Llama 3 paper
+    reports it: the datasheet's fp8 peak is twice bf16's, but the linear layers alone run in
+    fp8, and casts and scaling cost time.
 
     Raises
     ------
@@ -214,6 +328,10 @@ def throughput(
     ...                precision=TrainingPrecision.BF16, mfu=0.5)
     >>> t.gpus, f"{t.flops_per_second:.4g}"  # 8 × 312 TFLOPS × 0.5
     (8, '1.248e+15')
+    >>> fp8 = throughput(catalog.instance("p5.48xlarge"), catalog, instance_count=1,
+    ...                  precision=TrainingPrecision.FP8, mfu=0.4)
+    >>> round(fp8.peak_tflops_per_gpu, 2)  # 989.4 × 1.28, not 1,978.9
+    1266.43
     """
     if not 0 < mfu <= 1 or not math.isfinite(mfu):
         raise PlannerInputError(
@@ -222,8 +340,10 @@ def throughput(
             fix="enter a fraction above 0 and at most 1, e.g. 0.4",
         )
     gpu = _gpu(instance, catalog)
-    peak = peak_override_tflops or peak_tflops(gpu, precision)
-    if peak is None:
+    native = peak_tflops(gpu, precision)
+    if peak_override_tflops is None and (
+        native is None or (precision is TrainingPrecision.FP8 and gpu.bf16_dense_tflops is None)
+    ):
         others = [p.value for p in TrainingPrecision if peak_tflops(gpu, p) is not None]
         why = (
             "it has no FP8 support"
@@ -236,6 +356,18 @@ def throughput(
             fix=(f"choose {' or '.join(others)}" if others else "enter your own peak TFLOPS")
             + ", or another instance type",
         )
+    if peak_override_tflops is not None:
+        peak, source = peak_override_tflops, f"{peak_override_tflops:g} TFLOPS (your peak)"
+    elif precision is TrainingPrecision.FP8 and gpu.bf16_dense_tflops is not None:
+        speedup = fp8_speedup or training_assumption("fp8_speedup_over_bf16").value
+        peak = gpu.bf16_dense_tflops * speedup
+        where = "your figure" if fp8_speedup else "measured, training_assumptions.csv"
+        source = (
+            f"{gpu.bf16_dense_tflops:g} TFLOPS bf16 dense peak × {speedup:g} fp8 speed-up ({where})"
+        )
+    else:
+        peak = float(native or 0.0)
+        source = f"{peak:g} TFLOPS {precision.label} (catalog dense peak)"
     gpus = instance.gpu_count * instance_count
     factor = scale_out_efficiency ** math.log2(instance_count)
     flops = gpus * peak * 1e12 * mfu * factor
@@ -244,7 +376,6 @@ def throughput(
         if factor != 1
         else ""
     )
-    source = "your peak" if peak_override_tflops else "catalog dense peak"
     return TrainingThroughput(
         gpu_model=gpu.gpu_model,
         gpus=gpus,
@@ -252,10 +383,7 @@ def throughput(
         mfu=mfu,
         scale_out_factor=factor,
         flops_per_second=flops,
-        basis=(
-            f"{gpus} × {gpu.gpu_model} × {peak:g} TFLOPS {precision.label} ({source}) × "
-            f"{mfu:.0%} MFU{scaling}"
-        ),
+        basis=f"{gpus} × {gpu.gpu_model} × {source} × {mfu:.0%} MFU{scaling}",
     )
 
 
@@ -830,6 +958,20 @@ class SpotOutcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FailureOutcome:
+    """Hardware failures of a run on a tier that is not interrupted otherwise: the job's
+    failure rate, the best checkpoint plan and the expected time it costs."""
+
+    node_mtbf_hours: float
+    job_mtbf_hours: float
+    basis: str
+    segments: int
+    interval_hours: float
+    expected_hours: float
+    daly_interval_hours: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TrainingCommitment:
     """Reserved instances bought for a job: paid every hour of their term, used or not.
 
@@ -891,7 +1033,7 @@ class RunEstimate:
     size_basis: str
     sizing: SizingResult | None
     loss: float | None
-    flops: float | None
+    flops: TrainingFlops | None
     throughput: TrainingThroughput | None
     gpus: int
     compute_hours: float
@@ -900,7 +1042,25 @@ class RunEstimate:
     wall_clock_hours: float
     cost_usd: float
     spot: SpotOutcome | None
+    failures: FailureOutcome | None = None
     commitment: TrainingCommitment | None = None
+
+    @property
+    def model_flops(self) -> float | None:
+        """Model FLOPs of one run (PaLM's definition), or ``None`` for stated hours."""
+        return None if self.flops is None else self.flops.model_flops
+
+    @property
+    def hfu(self) -> float | None:
+        """Hardware FLOPs utilisation: the MFU × hardware ÷ model FLOPs."""
+        if self.flops is None:
+            return None
+        return self.plan.mfu * self.flops.hardware_flops / self.flops.model_flops
+
+    @property
+    def goodput(self) -> float:
+        """Useful ÷ billed time: the uninterrupted hours over the expected wall-clock."""
+        return self.compute_hours / self.wall_clock_hours
 
     @property
     def params(self) -> float | None:
@@ -959,6 +1119,7 @@ def run_throughput(plan: TrainingJob, catalog: Catalog) -> TrainingThroughput:
         mfu=plan.mfu,
         scale_out_efficiency=plan.scale_out_efficiency,
         peak_override_tflops=plan.peak_tflops,
+        fp8_speedup=plan.fp8_speedup,
     )
 
 
@@ -967,7 +1128,8 @@ def flop_price(plan: TrainingJob, pricing: Pricing, catalog: Catalog) -> FlopPri
 
     Training runs on all the plan's instances at its MFU and scale-out; inference is priced
     on one instance of the same type at ``inference_mfu`` (default: the training MFU).
-    Spot overhead is left out of this first-order price.
+    Spot overhead, failures and the attention FLOPs are left out of this first-order price:
+    it counts ``6·N·D`` at the MFU (recomputation does not change it, see the module notes).
     """
     option = RunPricing.SPOT if plan.pricing is RunPricing.MIXED else plan.pricing
     hourly = run_price(plan, pricing, catalog, option).usd_per_instance_hour
@@ -978,7 +1140,6 @@ def flop_price(plan: TrainingJob, pricing: Pricing, catalog: Catalog) -> FlopPri
     return FlopPrice(
         train_usd_per_flop=hourly * plan.instance_count / (train.flops_per_second * 3600),
         inference_usd_per_flop=hourly / (serve.flops_per_second * 3600),
-        train_flops_per_param_token=8.0 if plan.recompute else 6.0,
         basis=f"{usd(hourly)}/instance-hour ({option.label}) at {train.basis}",
     )
 
@@ -1003,8 +1164,12 @@ def resolve_size(
         (budget too small, target loss unreachable).
     """
     law = ScalingLaw(plan.law)
+    arch = plan.architecture
+    if arch is not None and plan.params is None:
+        # FLOPs follow the parameters each token uses: the active ones of a mixture of experts.
+        plan = replace(plan, params=float(arch.active_params or arch.total_params))
     if plan.params is not None and plan.tokens is not None:
-        return plan, "as given", None
+        return plan, "as given" if arch is None else f"parameters of {arch.name}", None
     if plan.params is not None:
         tokens = compute_optimal_tokens(plan.params, law)
         return replace(plan, tokens=tokens), f"tokens compute-optimal for N ({law.label})", None
@@ -1066,7 +1231,25 @@ def resolve_size(
     )
 
 
-def _job_rate(plan: TrainingJob, catalog: Catalog) -> tuple[float, float, str]:
+def _hardware_rate(plan: TrainingJob, instance: InstanceType) -> tuple[float, str]:
+    """Hardware failures per instance-hour, and where the rate comes from; none for a job
+    that states its hours (measured hours already include their failures)."""
+    if plan.stated_hours:
+        return 0.0, "no hardware failures added to stated hours"
+    if plan.node_mtbf_hours is not None:
+        return 1 / plan.node_mtbf_hours, f"your node MTBF of {plan.node_mtbf_hours:,.6g} h"
+    figure = training_assumption("gpu_interruptions_per_gpu_hour")
+    rate = figure.value * instance.gpu_count
+    return rate, (
+        f"node MTBF {1 / rate:,.0f} h: {figure.value:.3g} failures per GPU-hour × "
+        f"{instance.gpu_count} GPUs (Llama 3 405B, 419 unexpected interruptions in 54 days "
+        "on 16,384 H100s)"
+    )
+
+
+def _job_rate(
+    plan: TrainingJob, catalog: Catalog, hardware: float, hardware_basis: str
+) -> tuple[float, float, str]:
     if plan.interruptions_per_instance_hour is not None:
         per_instance = plan.interruptions_per_instance_hour
         basis = "your rate"
@@ -1075,7 +1258,38 @@ def _job_rate(plan: TrainingJob, catalog: Catalog) -> tuple[float, float, str]:
         default = spot_rate_default(plan.instance_type, region)
         per_instance = default.per_hour
         basis = default.basis
+    if hardware:
+        per_instance += hardware
+        basis += f", plus hardware failures at {hardware:.3g} per instance-hour ({hardware_basis})"
     return per_instance, per_instance * plan.instance_count, basis
+
+
+def _failures(
+    plan: TrainingJob, work_hours: float, hardware: float, basis: str
+) -> FailureOutcome | None:
+    """The run with hardware failures and checkpoint-restart, or ``None`` without failures.
+
+    Raises
+    ------
+    PlannerInputError
+        When the failures are so frequent that the run never finishes.
+    """
+    if hardware == 0:
+        return None
+    rate = hardware * plan.instance_count
+    delta, restart = plan.checkpoint_minutes / 60, plan.restart_minutes / 60
+    segments, expected = best_segments(work_hours, rate, delta, restart)
+    if expected > MAX_SLOWDOWN * work_hours:
+        raise never_finishes_error(plan, work_hours, rate, expected)
+    return FailureOutcome(
+        node_mtbf_hours=1 / hardware,
+        job_mtbf_hours=1 / rate,
+        basis=basis,
+        segments=segments,
+        interval_hours=work_hours / segments,
+        expected_hours=expected,
+        daly_interval_hours=daly_interval(mtbf_hours=1 / rate, checkpoint_hours=delta),
+    )
 
 
 def never_finishes_error(
@@ -1089,11 +1303,12 @@ def never_finishes_error(
         f"({job_rate:.3g} per hour over {plan.instance_count} instance(s)), with "
         f"{plan.checkpoint_minutes:g}-minute checkpoints and {plan.restart_minutes:g}-minute "
         f"restarts, this {work_hours:,.1f}-hour run is expected to take "
-        f"{expected_hours / work_hours:,.0f}× as long on spot: it never finishes in practice",
+        f"{expected_hours / work_hours:,.0f}× as long: it never finishes in practice",
         fix=(
             f"use an interruption rate of at most {largest:.3g} per instance-hour (the largest at "
-            f"which it is expected to finish within {MAX_SLOWDOWN:g}× its time), faster "
-            "checkpoints, fewer instances, or on-demand"
+            f"which it is expected to finish within {MAX_SLOWDOWN:g}× its time; a longer "
+            "node_mtbf_hours for hardware failures), faster checkpoints, fewer instances, or "
+            "on-demand"
         ),
     )
 
@@ -1139,8 +1354,10 @@ def _spot_outcome(
     option: RunPricing,
     *,
     simulate: bool,
+    hardware: float,
+    hardware_basis: str,
 ) -> SpotOutcome:
-    per_instance, rate, basis = _job_rate(plan, catalog)
+    per_instance, rate, basis = _job_rate(plan, catalog, hardware, hardware_basis)
     delta, restart = plan.checkpoint_minutes / 60, plan.restart_minutes / 60
     segments, expected = best_segments(work_hours, rate, delta, restart)
     if expected > MAX_SLOWDOWN * work_hours:
@@ -1244,12 +1461,16 @@ def estimate_run(
     run is simulated ``plan.simulations`` times; without ``simulate`` a spot run's
     percentiles are its expectation (mixed is always simulated: it has no closed form).
 
+    Every tier has hardware failures (spot and mixed on top of their interruptions), so a
+    computed run's wall-clock includes its checkpoints, lost work and restarts.
+
     Raises
     ------
     PlannerInputError
         Unknown instance, no price for the pricing, no peak for the precision, a model
-        that fits no GPU count, a sizing with no sensible answer, or an interruption rate
-        at which the run never finishes.
+        that fits no GPU count, a sizing with no sensible answer, an MFU whose HFU under
+        recomputation is above 1, or an interruption or failure rate at which the run never
+        finishes.
     """
     catalog = catalog or load_catalog()
     instance = catalog.instance(plan.instance_type)
@@ -1263,24 +1484,52 @@ def estimate_run(
         fit = law_fit(resolved.law)
         loss = fit.loss(params, tokens) if fit.predicts_loss else None
         speed = run_throughput(resolved, catalog)
+        arch = resolved.architecture
         memory = memory_check(
-            params,
+            # Memory holds every expert; FLOPs use the active parameters.
+            float(arch.total_params) if arch is not None else params,
             instance,
             catalog,
             instance_count=resolved.instance_count,
             bytes_per_param=resolved.bytes_per_param,
             sharded=resolved.sharded,
         )
-        flops = train_flops(params, tokens, recompute=resolved.recompute)
-        work = flops / speed.flops_per_second / SECONDS_PER_HOUR
+        flops = training_flops(
+            params,
+            tokens,
+            seq_len=resolved.seq_len,
+            architecture=arch,
+            recompute=resolved.recompute,
+        )
+        hfu = resolved.mfu * flops.hardware_flops / flops.model_flops
+        if hfu > 1:
+            raise PlannerInputError(
+                f"training job {resolved.name!r}: MFU {resolved.mfu:g} with full activation "
+                f"recomputation is an HFU of {hfu:.3g}, above the GPUs' peak. MFU counts model "
+                "FLOPs only; recomputation executes 4/3 of them",
+                fix=f"enter an MFU of at most {1 / RECOMPUTE_FACTOR:.3g}, or turn off recompute",
+            )
+        # MFU is model FLOPs per second over peak, so the time follows from the model FLOPs.
+        work = flops.model_flops / speed.flops_per_second / SECONDS_PER_HOUR
     price = run_price(resolved, pricing, catalog, resolved.pricing)
-    spot = None
+    hardware, hardware_basis = _hardware_rate(resolved, instance)
+    spot = failures = None
     if resolved.pricing.interruptible:
-        spot = _spot_outcome(resolved, pricing, catalog, work, resolved.pricing, simulate=simulate)
+        spot = _spot_outcome(
+            resolved,
+            pricing,
+            catalog,
+            work,
+            resolved.pricing,
+            simulate=simulate,
+            hardware=hardware,
+            hardware_basis=hardware_basis,
+        )
         hours, cost = spot.expected_hours, spot.expected_cost_usd
     else:
-        hours = work
-        cost = work * resolved.instance_count * price.usd_per_instance_hour
+        failures = _failures(resolved, work, hardware, hardware_basis)
+        hours = work if failures is None else failures.expected_hours
+        cost = hours * resolved.instance_count * price.usd_per_instance_hour
     # Reserved instances are paid every hour of their term, so a run costs its share of the
     # month's commitment, not its own hours.
     commitment = _commitment(resolved, hours, price.usd_per_instance_hour)
@@ -1300,6 +1549,7 @@ def estimate_run(
         wall_clock_hours=hours,
         cost_usd=cost,
         spot=spot,
+        failures=failures,
         commitment=commitment,
     )
 
@@ -1308,7 +1558,7 @@ def estimate_run(
 
 LEVERS = (
     ("pricing", "Spot with checkpointing"),
-    ("precision", "TrainingPrecision"),
+    ("precision", "Lower precision"),
     ("size", "Right-sizing by the scaling law"),
     ("experiments", "Fewer wasted experiments"),
 )
@@ -1361,44 +1611,120 @@ def _step_label(lever: str, title: str, before: TrainingJob, after: TrainingJob)
     )
 
 
+def _levers_that_differ(baseline: TrainingJob, plan: TrainingJob) -> list[tuple[str, str]]:
+    """The :data:`LEVERS` whose fields differ between the baseline and the plan."""
+    return [
+        (lever, title)
+        for lever, title in LEVERS
+        # A job that states its hours has no model size to right-size.
+        if not (lever == "size" and plan.stated_hours)
+        and _step_plan(baseline, plan, lever) != baseline
+    ]
+
+
+def _apply(base: TrainingJob, final: TrainingJob, levers: frozenset[str]) -> TrainingJob:
+    for lever, _ in LEVERS:
+        if lever in levers:
+            base = _step_plan(base, final, lever)
+    return base
+
+
+def shapley_savings(
+    baseline: RunEstimate, run: RunEstimate, pricing: Pricing, catalog: Catalog
+) -> tuple[dict[str, float], dict[frozenset[str], float]]:
+    r"""Each lever's Shapley saving per month, and the monthly cost of every combination.
+
+    With ``n`` levers that differ, ``v(S)`` the monthly cost of the baseline with the plan's
+    values for the levers in ``S`` (``v(∅)`` the baseline, ``v(all)`` the plan), lever
+    ``i`` saves
+
+    .. math:: \phi_i = \sum_{S \subseteq N \setminus \{i\}}
+              \frac{|S|!\,(n - |S| - 1)!}{n!}\,\bigl(v(S) - v(S \cup \{i\})\bigr)
+
+    the average of its saving over every order of applying the levers (Shapley 1953), so the
+    savings sum to baseline − plan and depend on no order. A combination that cannot run
+    (e.g. spot on a size at which the run never finishes) costs what its cheapest runnable
+    sub-combination costs, as in :func:`planner.costing.serving.evaluate_serving`.
+    """
+    levers = [lever for lever, _ in _levers_that_differ(baseline.plan, run.plan)]
+    everything = frozenset(levers)
+    costs: dict[frozenset[str], float] = {
+        frozenset(): baseline.cost_per_month_usd,
+        everything: run.cost_per_month_usd,
+    }
+    for size in range(1, len(levers)):
+        for combo in itertools.combinations(levers, size):
+            members = frozenset(combo)
+            try:
+                estimate = estimate_run(
+                    _apply(baseline.plan, run.plan, members), pricing, catalog, simulate=False
+                )
+                costs[members] = estimate.cost_per_month_usd
+            except PlannerInputError:
+                costs[members] = math.inf
+    # Sizes ascend, so every sub-combination is final before the combinations above it.
+    for members in sorted(costs, key=len):
+        if math.isinf(costs[members]):
+            costs[members] = min(costs[members - {lever}] for lever in members)
+    n = len(levers)
+    savings = {}
+    for lever in levers:
+        others = [item for item in levers if item != lever]
+        total = 0.0
+        for size in range(n):
+            weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
+            for combo in itertools.combinations(others, size):
+                members = frozenset(combo)
+                total += weight * (costs[members] - costs[members | {lever}])
+        savings[lever] = total
+    return savings, costs
+
+
 def waterfall(
     baseline: RunEstimate, run: RunEstimate, pricing: Pricing, catalog: Catalog
 ) -> pd.DataFrame:
-    """How each lever moves the monthly cost, applied one after another in :data:`LEVERS`
-    order from the baseline to the plan. Every step is a run the model prices.
+    """The baseline, one step per lever that differs (its Shapley saving, see
+    :func:`shapley_savings`), and the plan: the same whatever order the levers are listed in.
 
-    Columns: ``step`` (label), ``lever``, ``usd_per_month``, ``change_usd_per_month``,
-    ``usd_per_model``, ``usd_per_run``, ``wall_clock_hours``, ``loss``. The first row is the
-    baseline and the last the plan; the changes sum to their difference.
+    Columns: ``step`` (label), ``lever``, ``usd_per_month`` (the level after the step),
+    ``change_usd_per_month`` (−the Shapley saving), ``saving_usd_per_month`` (the Shapley
+    saving), ``solo_usd_per_month`` (the change of this lever alone on the baseline),
+    ``usd_per_model``, ``usd_per_run``, ``wall_clock_hours``, ``loss`` (for the baseline and
+    the plan; a Shapley step is no single run, so these are empty). The changes sum to the
+    plan less the baseline.
     """
-    rows = [_waterfall_row("Baseline", "baseline", baseline)]
-    current_plan, current = baseline.plan, baseline
-    # A job that states its hours has no model size to right-size.
-    levers = [item for item in LEVERS if not (item[0] == "size" and run.plan.stated_hours)]
-    for lever, title in levers:
-        next_plan = _step_plan(current_plan, run.plan, lever)
-        estimate = (
-            run
-            if lever == levers[-1][0]
-            else estimate_run(next_plan, pricing, catalog, simulate=False)
+    savings, costs = shapley_savings(baseline, run, pricing, catalog)
+    rows = [_total_row("Baseline", "baseline", baseline)]
+    level = baseline.cost_per_month_usd
+    for lever, title in _levers_that_differ(baseline.plan, run.plan):
+        level -= savings[lever]
+        rows.append(
+            {
+                "step": _step_label(lever, title, baseline.plan, run.plan),
+                "lever": lever,
+                "usd_per_month": level,
+                "change_usd_per_month": -savings[lever],
+                "saving_usd_per_month": savings[lever],
+                "solo_usd_per_month": costs[frozenset({lever})] - baseline.cost_per_month_usd,
+                "usd_per_model": None,
+                "usd_per_run": None,
+                "wall_clock_hours": None,
+                "loss": None,
+            }
         )
-        step = _step_label(lever, title, current_plan, next_plan)
-        rows.append(_waterfall_row(step, lever, estimate, current))
-        current_plan, current = next_plan, estimate
-    rows.append(_waterfall_row("Plan", "plan", run))
+    rows.append(_total_row("Plan", "plan", run))
     return pd.DataFrame(rows)
 
 
-def _waterfall_row(
-    step: str, lever: str, estimate: RunEstimate, before: RunEstimate | None = None
-) -> dict[str, Any]:
-    """One row of :func:`waterfall`; a total (no ``before``) changes nothing."""
-    change = 0.0 if before is None else estimate.cost_per_month_usd - before.cost_per_month_usd
+def _total_row(step: str, lever: str, estimate: RunEstimate) -> dict[str, Any]:
+    """The baseline's or the plan's row of :func:`waterfall`."""
     return {
         "step": step,
         "lever": lever,
         "usd_per_month": estimate.cost_per_month_usd,
-        "change_usd_per_month": change,
+        "change_usd_per_month": 0.0,
+        "saving_usd_per_month": None,
+        "solo_usd_per_month": None,
         "usd_per_model": estimate.cost_per_model_usd,
         "usd_per_run": estimate.cost_usd,
         "wall_clock_hours": estimate.wall_clock_hours,
@@ -1518,7 +1844,7 @@ def _frontier(
         )
     price = flop_price(plan, pricing, catalog)
     inference_cost = 2 * run.params * plan.inference_tokens * price.inference_usd_per_flop
-    budget = run.flops * price.train_usd_per_flop + inference_cost
+    budget = run.flops.dense_flops * price.train_usd_per_flop + inference_cost
     budgets = np.geomspace(budget / 30, budget * 30, 37)
     curve = frontier(price, plan.law, budgets.tolist(), inference_tokens=plan.inference_tokens)
     profile = isocost_profile(budget, price, plan.law, inference_tokens=plan.inference_tokens)
@@ -1624,7 +1950,9 @@ def plan_checks(run: RunEstimate, baseline: RunEstimate | None) -> list[Check]:
     """Assumption checks on one job's run.
 
     * the run's state does not fit the chosen GPUs (warning);
-    * the job's predicted loss is above its baseline's: it loses quality (warning).
+    * the job's predicted loss is above its baseline's: it loses quality (warning);
+    * the model size or tokens lie outside the runs the scaling law was fitted on, so its
+      loss and compute-optimal sizes are extrapolations (warning).
     """
     plan = run.plan
     subject = f"training: {plan.name}"
@@ -1646,6 +1974,22 @@ def plan_checks(run: RunEstimate, baseline: RunEstimate | None) -> list[Check]:
                 ),
             )
         )
+    if run.params is not None and run.tokens is not None:
+        fit = law_fit(plan.law)
+        outside = fit.extrapolation(run.params, run.tokens)
+        if outside is not None:
+            checks.append(
+                Check(
+                    code="training_law_extrapolated",
+                    severity=Severity.WARNING,
+                    subject=subject,
+                    message=(
+                        f"the {fit.law.label} law is extrapolated here: {outside} "
+                        f"({fit.range_source}). Its predicted loss and compute-optimal sizes "
+                        "are outside the evidence"
+                    ),
+                )
+            )
     if (
         baseline is not None
         and run.loss is not None
@@ -1813,11 +2157,26 @@ def basis_note(run: RunEstimate) -> str:
             f"**Hours:** {run.compute_hours:,.1f} h per run as stated, on "
             f"{run.plan.instance_count} × {run.plan.instance_type} ({run.gpus} GPUs). {price}."
         )
+    hfu = run.hfu or 0.0
+    utilisation = (
+        f"the time uses the {run.plan.mfu:.0%} MFU on model FLOPs; recomputation executes "
+        f"{run.flops.hardware_flops:.3g} hardware FLOPs, an HFU of {hfu:.0%}"
+        if run.plan.recompute
+        else f"the time uses the {run.plan.mfu:.0%} MFU on model FLOPs (HFU the same, no "
+        "recomputation)"
+    )
+    failures = run.failures
+    goodput = (
+        f"**Goodput:** {run.goodput:.1%} of billed time trains ({failures.basis}; job MTBF "
+        f"{failures.job_mtbf_hours:,.3g} h; {failures.segments - 1:,} checkpoints)"
+        if failures is not None
+        else f"**Goodput:** {run.goodput:.1%} of billed time trains"
+    )
     return (
         f"**Model:** {human_count(run.params)} parameters on {human_count(run.tokens)} tokens "
-        f"({run.size_basis}); {run.flops:.3g} FLOPs ({'8' if run.plan.recompute else '6'}·N·D). "
-        f"**Throughput:** {run.throughput.basis}. **Uninterrupted:** {run.compute_hours:,.1f} h. "
-        f"{price}."
+        f"({run.size_basis}); {run.flops.model_flops:.3g} model FLOPs, {run.flops.basis}; "
+        f"{utilisation}. **Throughput:** {run.throughput.basis}. **Uninterrupted:** "
+        f"{run.compute_hours:,.1f} h. {goodput}. {price}."
     )
 
 

@@ -154,8 +154,10 @@ class LawFit:
         >>> fit = law_fit(ScalingLaw.EPOCH)
         >>> fit.extrapolation(7e9, 1.4e11) is None
         True
-        >>> print(fit.extrapolation(405e9, 15.6e12))
-        405B parameters is 25.3× the largest fitted (16B); 15.6T tokens is 31.2× the most fitted (500B)
+        >>> for part in fit.extrapolation(405e9, 15.6e12).split("; "):
+        ...     print(part)
+        405B parameters is 25.3× the largest fitted (16B)
+        15.6T tokens is 31.2× the most fitted (500B)
         """
         parts = []
         for value, low, high, what, unit in (

@@ -12,12 +12,16 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from planner.catalog import PriceTier, ScalingLaw
+from planner.catalog import ModelArchitecture, PriceTier, ScalingLaw, model_architecture
 from planner.core.errors import PlannerInputError
 from planner.core.fields import STRICT, Name
 
 # The largest instance count the memory check will propose.
 MAX_INSTANCES = 100_000
+# The sequence length a job trains at unless it says: 4,096 tokens, Llama 2's pre-training
+# context (the model card), between GPT-3's and PaLM's 2,048 and Llama 3's 8,192. The
+# attention FLOPs grow with it, so a job trained at another length should say so.
+DEFAULT_SEQ_LEN = 4096
 
 
 class TrainingPrecision(enum.StrEnum):
@@ -124,9 +128,9 @@ _ExperimentFraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 class TrainingBaseline:
     """What the lever waterfall starts from: the fields that differ from the plan.
 
-    Unset fields are the plan's own. The waterfall applies the plan's values one lever at a
-    time, in this order: pricing (spot with checkpointing), precision, model size (right-sizing
-    by the scaling law) and experiments.
+    Unset fields are the plan's own. Each lever that differs (pricing, precision, model size
+    by the scaling law, experiments) gets its Shapley saving: its saving averaged over every
+    order of applying the levers, so no order is privileged.
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
@@ -156,12 +160,26 @@ class TrainingJob:
     Schedule: ``models_per_month`` models ship a month; each takes the final run plus
     ``experiments_per_model`` experiments and sweeps, each ``experiment_fraction`` of a run.
 
-    Spot: ``interruptions_per_instance_hour`` (unset: the Spot Advisor default for the
-    instance type), checkpoint write and restart times, and an optional deadline.
+    Architecture: ``model`` names a preset of :func:`planner.catalog.model_architecture`;
+    its layers, heads and head size give the attention FLOPs at ``seq_len`` tokens per
+    sequence, and its parameters (active ones for a mixture of experts) are the job's
+    ``params`` unless the job states them.
+
+    MFU is model FLOPs (PaLM's definition: ``6·N + 12·L·H·Q·T`` per token) over the GPUs'
+    peak; ``recompute`` adds the hardware FLOPs of one more forward pass, which the time
+    does not depend on (the MFU already says how fast model FLOPs go), so it only sets the
+    HFU reported beside it. For fp8, the MFU is against the bf16 peak and ``fp8_speedup``
+    (unset: the sourced default) says how much faster fp8 runs.
+
+    Failures: ``node_mtbf_hours`` (unset: the Llama 3 interruption rate per GPU-hour) for
+    every tier; spot adds ``interruptions_per_instance_hour`` (unset: the Spot Advisor
+    default for the instance type). Checkpoint write and restart times, and an optional
+    deadline.
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name = "training run"
+    model: str | None = None
     hours_per_run: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)] | None = None
     params: _Params | None = None
     tokens: _Tokens | None = None
@@ -178,6 +196,9 @@ class TrainingJob:
     inference_mfu: _Mfu | None = None
     peak_tflops: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None = None
     recompute: bool = False
+    seq_len: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_SEQ_LEN
+    fp8_speedup: Annotated[float, Field(ge=1, le=2, allow_inf_nan=False)] | None = None
+    node_mtbf_hours: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)] | None = None
     scale_out_efficiency: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     bytes_per_param: Annotated[float, Field(ge=1, le=64, allow_inf_nan=False)] = 16.0
     sharded: bool = True
@@ -196,6 +217,8 @@ class TrainingJob:
     baseline: TrainingBaseline | None = None
 
     def __post_init__(self) -> None:
+        if self.model is not None:
+            model_architecture(self.model)  # an unknown name is refused with close matches
         if self.hours_per_run is None:
             return
         sized = [
@@ -213,6 +236,15 @@ class TrainingJob:
                 "the model size, not both. To fix: remove hours_per_run to compute the hours "
                 f"from the model, or remove {' and '.join(sized)}"
             )
+
+    @property
+    def architecture(self) -> ModelArchitecture | None:
+        """The preset ``model`` names, or ``None``.
+
+        >>> TrainingJob(model="Llama-3.1-405B").architecture.num_layers
+        126
+        """
+        return None if self.model is None else model_architecture(self.model)
 
     @property
     def stated_hours(self) -> bool:
