@@ -3,9 +3,11 @@ answers them."""
 
 import streamlit as st
 
+from planner.scenario.starters import Landing
 from ui import page, start_inputs, state
 
-page.start()
+# This page does not show the scenario, so one opened from a file goes to the Overview.
+page.start(uploads_land_on=Landing.OVERVIEW)
 st.title("What are you building?")
 st.caption(
     "Answer a few questions in your own units and the planner makes a first scenario, "

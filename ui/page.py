@@ -30,13 +30,14 @@ _T = TypeVar("_T")
 Edit = tuple[Scenario | None, str | None]
 
 
-def start(*, notice_icon: str = LINK_ICON) -> Scenario:
+def start(*, notice_icon: str = LINK_ICON, uploads_land_on: str | None = None) -> Scenario:
     """The sidebar, then the notices the last run left (a bad link, a failed upload).
 
     Returns the scenario on screen. A page whose own uploads leave notices shows them
-    with ``notice_icon`` :data:`ERROR_ICON`; elsewhere they are about the link.
+    with ``notice_icon`` :data:`ERROR_ICON`; elsewhere they are about the link. A page that
+    does not show the scenario names the page a scenario file opened from it lands on.
     """
-    sidebar.scenario_controls()
+    sidebar.scenario_controls(uploads_land_on=uploads_land_on)
     landing = state.take_landing()
     if landing is not None:
         st.switch_page(page_path(landing))

@@ -96,3 +96,13 @@ def test_a_link_still_opens_on_the_overview():
     at = open_app({"s": encode(scenario)})
     assert not at.exception
     assert at.title[0].value.startswith("Chatbot on Llama")
+
+
+def test_a_scenario_file_opened_on_the_start_page_lands_on_the_overview(app):
+    upload = next(u for u in app.get("file_uploader") if u.proto.label.startswith("Open a"))
+    upload.set_value(
+        ("mine.yaml", b"title: Mine\ntooling:\n  - {name: x, usd_per_month: 1234}\n", "text/yaml")
+    ).run()
+    assert not app.exception
+    assert app.title[0].value == "Mine"
+    assert metric(app, "Monthly cost") == "$1,234"
