@@ -1,11 +1,13 @@
 """Serving commands: ``serve`` and ``mix``.
 
 ``serve`` prices one endpoint of a scenario against its baseline and splits the saving among
-the levers; ``mix`` shows how that endpoint's recommended plan buys its capacity as
-reserved (1 y / 3 y), on-demand and spot, or with ``--alternatives`` the cheapest mix over
-several instance types. Both price the endpoint exactly as ``evaluate`` does. An endpoint
-whose ``traffic.demand_csv`` names a CSV reads it relative to the scenario file. With
-``--json`` each prints one JSON object; keys are only ever added.
+the levers. Its flag form (``--model NAME --gpu GPU ...``, no YAML) prints one instance's
+throughput, batch, TTFT, TPOT and token prices at full load. ``mix`` shows how that
+endpoint's recommended plan buys its capacity as reserved (1 y / 3 y), on-demand and spot,
+or with ``--alternatives`` the cheapest mix over several instance types. Both price the
+endpoint exactly as ``evaluate`` does. An endpoint whose ``traffic.demand_csv`` names a CSV
+reads it relative to the scenario file. With ``--json`` each prints one JSON object; keys
+are only ever added.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import math
 from typing import Any, TextIO
 
-from planner.catalog import load_catalog
+from planner.catalog import Pricing, load_catalog
 from planner.cli.common import read_scenario
 from planner.core.errors import PlannerInputError
 from planner.core.formatting import usd
@@ -25,12 +27,15 @@ from planner.costing.serving import (
     evaluate_serving,
     price_endpoint,
     serve_summary,
+    serving_instance,
     stated_notes,
+    token_price,
 )
 from planner.io.demand import resolve_demand_csv
+from planner.models.architectures import KvPrecision
 from planner.models.fleet import MixPlan, optimize_mix, plan_summary
 from planner.scenario import Scenario
-from planner.scenario.serving import Endpoint
+from planner.scenario.serving import Endpoint, ServedModel, ServingPrecision
 
 
 def pick_endpoint(scenario: Scenario, name: str | None, path: str) -> Endpoint:
@@ -107,7 +112,135 @@ def _print_serve(result: ServingResult, out: TextIO) -> None:
         out.write(f"\nNote: {note}\n")
 
 
+_MAX_BATCH = 1024  # a serving engine's usual ceiling on running requests
+_DEFAULTS = {"precision": ServingPrecision.FP16.value, "kv_precision": KvPrecision.FP16.value}
+_FLAG_ONLY = (
+    "gpu",
+    "tp",
+    "precision",
+    "kv_precision",
+    "input_tokens",
+    "output_tokens",
+    "ttft_ms",
+    "tpot_ms",
+)
+
+
+def flag_endpoint(args: argparse.Namespace) -> Endpoint:
+    """The endpoint the flag form of ``serve`` describes, on the cheapest instance type
+    with the GPU (per GPU, on demand).
+
+    Raises
+    ------
+    PlannerInputError
+        A missing ``--gpu``, ``--input-tokens`` or ``--output-tokens``; an unknown model or
+        GPU; a value out of range (naming the flag).
+    """
+    for flag in ("gpu", "input_tokens", "output_tokens"):
+        if getattr(args, flag) is None:
+            raise PlannerInputError(
+                f"serve --model needs --{flag.replace('_', '-')}",
+                fix="give --gpu, --input-tokens and --output-tokens, or a scenario file",
+            )
+    for flag, low in (("tp", 1), ("input_tokens", 1), ("output_tokens", 1), ("max_batch", 1)):
+        value = getattr(args, flag)
+        if value is not None and value < low:
+            raise PlannerInputError(
+                f"--{flag.replace('_', '-')} is {value}: it must be at least {low}",
+                fix=f"give a whole number of {low} or more",
+            )
+    for flag in ("ttft_ms", "tpot_ms"):
+        value = getattr(args, flag)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise PlannerInputError(
+                f"--{flag.replace('_', '-')} is {value!r}: it must be above 0 ms",
+                fix="give a target in milliseconds, or leave it out",
+            )
+    catalog = load_catalog()
+    model = ServedModel(
+        preset=args.model,
+        precision=ServingPrecision(args.precision),
+        kv_precision=KvPrecision(args.kv_precision),
+        input_tokens=args.input_tokens,
+        output_tokens=args.output_tokens,
+    )
+    return Endpoint(
+        name=f"{args.model} on {args.gpu}",
+        model=model,
+        instance_type=serving_instance(args.gpu, catalog, gpus_per_replica=args.tp or 1),
+        max_batch=args.max_batch,
+        latency_target_ms=3_600_000.0,
+        ttft_target_ms=args.ttft_ms,
+        tpot_target_ms=args.tpot_ms,
+        tensor_parallel=args.tp,
+    )
+
+
+def flag_summary(endpoint: Endpoint) -> dict[str, Any]:
+    """The flag form's JSON document: one instance at full load, on demand."""
+    price = token_price(endpoint, Pricing(), load_catalog())
+    tp = price.throughput
+    return {
+        "model": endpoint.model.preset,
+        "instance_type": price.instance_type,
+        "tensor_parallel": tp.gpus_per_replica,
+        "precision": str(endpoint.model.precision),
+        "kv_precision": str(endpoint.model.kv_precision),
+        "input_tokens": endpoint.model.input_tokens,
+        "output_tokens": endpoint.model.output_tokens,
+        "output_tokens_per_second_per_gpu": tp.tokens_per_second_per_gpu,
+        "batch": tp.batch,
+        "limited_by": tp.limited_by,
+        "ttft_ms": tp.ttft_ms,
+        "tpot_ms": tp.tpot_ms,
+        "usd_per_hour": price.usd_per_hour,
+        "usd_per_1m_input_tokens": price.usd_per_1m_input_tokens,
+        "usd_per_1m_output_tokens": price.usd_per_1m_output_tokens,
+        "basis": price.basis,
+    }
+
+
+def _serve_flags(args: argparse.Namespace, out: TextIO) -> int:
+    summary = flag_summary(flag_endpoint(args))
+    if args.json:
+        json.dump(_json_safe(summary), out, indent=2)
+        out.write("\n")
+        return 0
+    out.write(
+        f"{summary['model']} on {summary['instance_type']} (TP {summary['tensor_parallel']}, "
+        f"{summary['precision']} weights, {summary['kv_precision']} KV), "
+        f"{summary['input_tokens']} in / {summary['output_tokens']} out\n"
+        f"  {summary['output_tokens_per_second_per_gpu']:,.0f} output tokens/s per GPU at batch "
+        f"{summary['batch']} ({summary['limited_by']})\n"
+        f"  TTFT {summary['ttft_ms']:,.0f} ms, TPOT {summary['tpot_ms']:,.1f} ms\n"
+        f"  {usd(summary['usd_per_1m_input_tokens'])} per 1M input tokens, "
+        f"{usd(summary['usd_per_1m_output_tokens'])} per 1M output tokens "
+        f"({usd(summary['usd_per_hour'])}/h on demand, full load)\n"
+    )
+    return 0
+
+
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    if args.model is not None:
+        if args.file is not None or args.endpoint is not None:
+            raise PlannerInputError(
+                "serve takes a scenario file or --model, not both",
+                fix="drop the file (and --endpoint) for the flag form, or --model for a file",
+            )
+        return _serve_flags(args, out)
+    given = [flag for flag in _FLAG_ONLY if getattr(args, flag) not in (None, _DEFAULTS.get(flag))]
+    if args.file is None:
+        raise PlannerInputError(
+            "serve needs a scenario file or --model",
+            fix="python -m planner serve FILE [--endpoint NAME], or serve --model NAME --gpu GPU "
+            "--input-tokens I --output-tokens O",
+        )
+    if given:
+        raise PlannerInputError(
+            f"--{given[0].replace('_', '-')} belongs to the flag form (with --model); a scenario "
+            "file describes its own endpoint",
+            fix="drop it, or use --model instead of the file",
+        )
     scenario, endpoint, demand = _load(args)
     result = evaluate_serving(endpoint, scenario.pricing, load_catalog(), csv_demand=demand)
     checks = stated_notes(scenario.stated, result)
@@ -209,9 +342,33 @@ def register_commands(commands: Any) -> None:
             "plan, interactions, notes."
         ),
     )
-    serve.add_argument("file", help="scenario YAML file with a serving endpoint")
+    serve.add_argument("file", nargs="?", help="scenario YAML file with a serving endpoint")
     serve.add_argument("--endpoint", help="the endpoint's name (needed when there are several)")
     serve.add_argument("--json", action="store_true", help="print JSON")
+    flags = serve.add_argument_group(
+        "flag form (no YAML)",
+        "JSON keys: output_tokens_per_second_per_gpu, batch, ttft_ms, tpot_ms, "
+        "usd_per_1m_input_tokens, usd_per_1m_output_tokens (one instance at full load, on "
+        "demand), with model, instance_type, tensor_parallel, limited_by, usd_per_hour, basis.",
+    )
+    flags.add_argument(
+        "--model", help="a model preset, e.g. Llama-3.1-8B (python -m planner model)"
+    )
+    flags.add_argument("--gpu", help="a GPU of the catalog, e.g. H100 (its cheapest instance type)")
+    flags.add_argument("--tp", type=int, help="GPUs per model replica (default: the best split)")
+    flags.add_argument(
+        "--precision", choices=[p.value for p in ServingPrecision], default=_DEFAULTS["precision"]
+    )
+    flags.add_argument(
+        "--kv-precision", choices=[p.value for p in KvPrecision], default=_DEFAULTS["kv_precision"]
+    )
+    flags.add_argument("--input-tokens", type=int, help="input tokens per request")
+    flags.add_argument("--output-tokens", type=int, help="output tokens per request")
+    flags.add_argument("--ttft-ms", type=float, help="time-to-first-token target [ms]")
+    flags.add_argument("--tpot-ms", type=float, help="time-per-output-token target [ms]")
+    flags.add_argument(
+        "--max-batch", type=int, default=_MAX_BATCH, help=f"batch limit (default {_MAX_BATCH})"
+    )
     serve.set_defaults(run=_serve)
 
     mix = commands.add_parser(

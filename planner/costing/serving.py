@@ -37,7 +37,8 @@ batched prefill (:math:`t_p`) against its share of the decode steps without pref
 
 Quantization halves (fp8, int8) or quarters (int4) the bytes of weights. fp8 uses the GPU's
 fp8 peak and is refused on a GPU without one; int8 uses the int8 peak where the catalog has
-one; int4 is weight-only, so its arithmetic runs at the 16-bit peak. The KV cache is 16-bit unless ``kv_precision`` is fp8; a preset's KV heads (GQA) or
+one; int4 is weight-only, so its arithmetic runs at the 16-bit peak. The KV cache is 16-bit
+unless ``kv_precision`` is fp8; a preset's KV heads (GQA) or
 latent (MLA) size it (:func:`kv_bytes_per_token`). A mixture of experts holds all of its
 parameters in memory but computes with its active ones.
 
@@ -360,7 +361,7 @@ def _peaks(
             raise PlannerInputError(
                 f"{hw.name}: precision fp8 needs a GPU with an fp8 peak, and the catalog has "
                 f"none for {gpu.gpu_model} (gpus.csv fp8_dense_tflops is blank)",
-                fix="choose int8 or int4 weights on this GPU, or an fp8 GPU (H100, H200, L40S, L4)",
+                fix="choose int8 or int4 weights on this GPU, or a GPU with fp8 (e.g. H100, L40S)",
             )
         return gpu.fp8_dense_tflops * 1e12, bandwidth, "fp8 peak"
     if precision is ServingPrecision.INT8 and gpu.int8_dense_tops:
@@ -796,6 +797,202 @@ def _modelled(
     reference_name = plan.model.reference_instance_type or plan.instance_type
     reference = hardware(reference_name, plan, pricing, catalog)
     return _classic_throughput(plan, hw, precision, max_batch, reference)
+
+
+# --------------------------------------------------------------------------- token prices
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenPrice:
+    """What one instance serving at full load charges per token, on demand (or the tier
+    asked for): the unit price of the serving model, with no fleet, traffic or headroom."""
+
+    instance_type: str
+    tier: PriceTier
+    usd_per_hour: float
+    throughput: ServingThroughput
+    usd_per_request: float
+    usd_per_1m_input_tokens: float
+    usd_per_1m_output_tokens: float
+    basis: str
+
+
+def serving_instance(gpu: str, catalog: Catalog, *, gpus_per_replica: int = 1) -> str:
+    """The catalog's instance type with ``gpu`` whose on-demand price per GPU is lowest,
+    among those whose GPU count ``gpus_per_replica`` divides.
+
+    Raises
+    ------
+    PlannerInputError
+        For a GPU the catalog does not know (naming the ones it does), or one no priced
+        instance carries in that count.
+
+    >>> serving_instance("H100", load_catalog())
+    'gpu_8x_h100_sxm5'
+    """
+    if gpu not in catalog.gpus:
+        known = ", ".join(sorted(catalog.gpus))
+        raise PlannerInputError(
+            f"--gpu {gpu!r} is not a GPU of the catalog", fix=f"use one of {known}"
+        )
+    fits = [
+        inst
+        for inst in catalog.instances.values()
+        if inst.gpu_model == gpu
+        and inst.gpu_count % gpus_per_replica == 0
+        and inst.on_demand_usd_per_hour is not None
+    ]
+    if not fits:
+        raise PlannerInputError(
+            f"no instance type in the catalog has {gpu} GPUs in a multiple of "
+            f"{gpus_per_replica} with an on-demand price",
+            fix="choose another --tp or --gpu",
+        )
+    return min(fits, key=lambda inst: (inst.on_demand_usd_per_hour or 0.0) / inst.gpu_count).name
+
+
+def token_price(
+    plan: Endpoint,
+    pricing: Pricing = _LIST_PRICES,
+    catalog: Catalog | None = None,
+    *,
+    tier: PriceTier = PriceTier.ON_DEMAND,
+) -> TokenPrice:
+    r"""USD per million input and output tokens of the plan's LLM on one instance of its
+    type at full load: the instance's hourly price over the requests it serves, split
+    between input and output by the GPU time of each phase (see the module docstring).
+
+    .. math:: p_{in} = \frac{C\,\phi}{X\,n_{in}},\quad
+              p_{out} = \frac{C\,(1 - \phi)}{X\,n_{out}}
+
+    with *C* the price per second, *X* requests per second and :math:`\phi` the input's share.
+
+    Raises
+    ------
+    PlannerInputError
+        A classic model or a custom instance (no token phases); no price in the tier; the
+        instance cannot serve the model.
+
+    >>> plan = Endpoint(instance_type="p5.48xlarge", max_batch=256,
+    ...                 model=ServedModel(preset="Llama-3.1-8B", precision=ServingPrecision.FP8))
+    >>> price = token_price(plan)
+    >>> price.throughput.batch, round(price.usd_per_1m_output_tokens, 3)
+    (256, 0.066)
+    """
+    catalog = catalog or load_catalog()
+    if plan.model.kind is not ModelKind.LLM:
+        raise PlannerInputError(
+            "token prices need an LLM: a classic model has no input and output tokens",
+            fix="set model.kind to llm, or read the cost per request",
+        )
+    hw = hardware(plan.instance_type, plan, pricing, catalog)
+    usd_per_hour = {
+        PriceTier.ON_DEMAND: hw.on_demand_usd_per_hour,
+        PriceTier.SPOT: hw.spot_usd_per_hour,
+        PriceTier.RESERVED_1Y: hw.reserved_1y_usd_per_hour,
+        PriceTier.RESERVED_3Y: hw.reserved_3y_usd_per_hour,
+    }[tier]
+    if usd_per_hour is None:
+        raise PlannerInputError(
+            f"{hw.name} has no {tier.label} price", fix="add a price override for it"
+        )
+    tp = instance_throughput(
+        plan,
+        plan.instance_type,
+        plan.model.precision,
+        plan.max_batch,
+        pricing=pricing,
+        catalog=catalog,
+    )
+    if tp.input_share is None:
+        raise PlannerInputError(
+            f"{hw.name}: a custom instance's measured figures have no prefill and decode "
+            "phases to price input and output tokens by",
+            fix="use a catalog instance type for token prices",
+        )
+    per_request = usd_per_hour / (tp.requests_per_second * SECONDS_PER_HOUR)
+    return TokenPrice(
+        instance_type=hw.name,
+        tier=tier,
+        usd_per_hour=usd_per_hour,
+        throughput=tp,
+        usd_per_request=per_request,
+        usd_per_1m_input_tokens=1e6 * per_request * tp.input_share / plan.model.input_tokens,
+        usd_per_1m_output_tokens=(
+            1e6 * per_request * (1.0 - tp.input_share) / plan.model.output_tokens
+        ),
+        basis=f"{usd(usd_per_hour)}/h {tier.label} at full load; {tp.basis}",
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServingFlopPrice:
+    """The serving model's price of inference for a model size, as sizing reads it: USD per
+    output token, and USD per FLOP at 2 FLOPs per parameter per token (input and output)."""
+
+    usd_per_output_token: float
+    usd_per_token: float  # a request's cost over its input and output tokens
+    usd_per_flop: float
+    basis: str
+
+
+def serving_flop_price(
+    params: float,
+    gpu: str,
+    *,
+    precision: ServingPrecision = ServingPrecision.FP16,
+    input_tokens: int = 500,
+    output_tokens: int = 200,
+    max_batch: int = 256,
+    pricing: Pricing = _LIST_PRICES,
+    catalog: Catalog | None = None,
+) -> ServingFlopPrice:
+    """What serving a model of ``params`` parameters costs on the cheapest instance with
+    ``gpu``, at full load and the serving model's calibrated utilisation (the same roofline
+    as :func:`price_endpoint`), for :func:`planner.models.sizing.optimal_for_budget`.
+
+    Sizing prices inference as ``2 N`` FLOPs per token at one USD per FLOP; this is that
+    price for the serving GPU: the cost of a request over ``2 N (n_in + n_out)``. It depends
+    on ``N`` (small models are memory-bound), so evaluate it at the size being judged.
+
+    Raises
+    ------
+    PlannerInputError
+        An unknown GPU, or a model that no instance with it can hold.
+
+    >>> price = serving_flop_price(8e9, "H100", precision=ServingPrecision.FP8)
+    >>> round(price.usd_per_output_token * 1e6, 3), f"{price.usd_per_flop:.2e}"
+    (0.17, '3.79e-18')
+    """
+    catalog = catalog or load_catalog()
+    model = ServedModel(
+        parameters_billion=params / 1e9,
+        precision=precision,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+    )
+    need = params * _BYTES_PER_PARAM[precision.value]
+    memory = catalog.gpus[gpu].memory_gb if gpu in catalog.gpus else None
+    per_replica = 1
+    if memory:  # the fewest GPUs whose memory holds the weights, as a replica would use
+        usable = memory * 1e9 * ASSUMPTIONS["usable_memory"].value
+        while per_replica < 64 and need > per_replica * usable:
+            per_replica *= 2
+    name = serving_instance(gpu, catalog, gpus_per_replica=per_replica)
+    plan = Endpoint(
+        instance_type=name,
+        model=model,
+        max_batch=max_batch,
+        latency_target_ms=3_600_000.0,
+    )
+    price = token_price(plan, pricing, catalog)
+    tokens = input_tokens + output_tokens
+    return ServingFlopPrice(
+        usd_per_output_token=price.usd_per_1m_output_tokens / 1e6,
+        usd_per_token=price.usd_per_request / tokens,
+        usd_per_flop=price.usd_per_request / (2 * params * tokens),
+        basis=f"serving roofline on {name}: {price.basis}",
+    )
 
 
 # --------------------------------------------------------------------------- traffic

@@ -220,3 +220,111 @@ def test_serve_matches_the_library():
     assert data["monthly_cost_usd"] == result.optimised.monthly_cost_usd
     assert data["instance_types"] == ["g4dn.xlarge"]
     assert data["min_replicas"] == 2
+
+
+# --------------------------------------------------------------------------- flag form
+
+FLAGS = (
+    "serve",
+    "--model",
+    "Llama-3.1-8B",
+    "--gpu",
+    "H100",
+    "--precision",
+    "fp8",
+    "--kv-precision",
+    "fp8",
+    "--input-tokens",
+    "1000",
+    "--output-tokens",
+    "1000",
+)
+
+
+def test_the_flag_form_needs_no_yaml_and_prints_the_token_figures():
+    status, text = run(*FLAGS, "--json")
+    assert status == 0
+    data = json.loads(text)
+    keys = {
+        "output_tokens_per_second_per_gpu",
+        "batch",
+        "ttft_ms",
+        "tpot_ms",
+        "usd_per_1m_input_tokens",
+        "usd_per_1m_output_tokens",
+    }
+    assert keys <= set(data)
+    assert data["tensor_parallel"] == 1
+    # Output tokens cost more than input tokens: decode reads the weights per token.
+    assert data["usd_per_1m_output_tokens"] > data["usd_per_1m_input_tokens"] > 0
+    # The published run at 1000/1000 is 15,220 tokens/s per GPU (test_serving_validation).
+    assert 0.5 < data["output_tokens_per_second_per_gpu"] / 15_220 < 2
+    # The prices add up to the instance's hour at full load.
+    per_gpu_hour = data["usd_per_hour"] / 8
+    requests = data["output_tokens_per_second_per_gpu"] * 3600 / 1000
+    per_request = (data["usd_per_1m_input_tokens"] + data["usd_per_1m_output_tokens"]) * 1e-3
+    assert per_request * requests == pytest.approx(per_gpu_hour)
+
+
+def test_latency_targets_bound_the_batch_and_say_so(capsys):
+    # One GPU per replica: left free, a tight TPOT can pick wider replicas instead.
+    _, loose = run(*FLAGS, "--tp", "1", "--json")
+    status, text = run(*FLAGS, "--tp", "1", "--tpot-ms", "12", "--json")
+    assert status == 0
+    tight = json.loads(text)
+    assert tight["tpot_ms"] <= 12
+    assert tight["batch"] < json.loads(loose)["batch"]
+    assert tight["limited_by"] == "TPOT target"
+    # Prefilling 1,000 tokens on one H100 takes ~19 ms: a 5 ms TTFT cannot be met.
+    status, text = run(*FLAGS, "--tp", "1", "--ttft-ms", "5", "--json")
+    assert status == 2
+    assert "the TTFT is" in capsys.readouterr().err
+
+
+def test_tensor_parallel_is_the_replica_width():
+    status, text = run(
+        "serve",
+        "--model",
+        "Llama-3.1-70B",
+        "--gpu",
+        "H100",
+        "--tp",
+        "2",
+        "--precision",
+        "fp8",
+        "--input-tokens",
+        "500",
+        "--output-tokens",
+        "2000",
+        "--json",
+    )
+    assert status == 0
+    assert json.loads(text)["tensor_parallel"] == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--gpu", "A100-80GB"), "precision fp8 needs a GPU with an fp8 peak"),
+        (("--gpu", "H999"), "--gpu 'H999' is not a GPU of the catalog"),
+        (("--input-tokens", "0"), "--input-tokens is 0: it must be at least 1"),
+        (("--tpot-ms", "-1"), "--tpot-ms is -1.0: it must be above 0 ms"),
+        (("--max-batch", "0"), "--max-batch is 0"),
+        (("--tp", "3"), "in a multiple of 3"),
+    ],
+)
+def test_the_flag_form_names_the_bad_flag(argv: tuple[str, ...], message: str, capsys):
+    status, _ = run(*FLAGS, *argv, "--json")
+    assert status == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_flag_form_needs_its_lengths_and_the_file_form_refuses_flags(capsys):
+    assert run("serve", "--model", "Llama-3.1-8B", "--gpu", "H100", "--output-tokens", "5")[0] == 2
+    assert "needs --input-tokens" in capsys.readouterr().err
+    assert run("serve", str(CASE), "--tp", "2")[0] == 2
+    assert "--tp belongs to the flag form" in capsys.readouterr().err
+    assert run("serve", str(CASE), *FLAGS[1:])[0] == 2
+    assert "not both" in capsys.readouterr().err
+    assert run("serve")[0] == 2
+    assert "needs a scenario file or --model" in capsys.readouterr().err
