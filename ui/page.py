@@ -172,7 +172,10 @@ def checks(items: Iterable[Check]) -> None:
         )
 
 
+# A change written in words ("this change: −$106/month") has no leading "-" for Streamlit
+# to read its direction from, so the figure says which way it went.
 _ARROWS: dict[bool | None, Any] = {None: "auto", True: "down", False: "up"}
+_COLORS: dict[bool | None, Any] = {None: "inverse", True: "green", False: "red"}
 
 
 def figures(items: Sequence[Figure], *, per_row: int | None = None) -> None:
@@ -188,7 +191,7 @@ def figures(items: Sequence[Figure], *, per_row: int | None = None) -> None:
                 figure.label,
                 figure.value,
                 figure.delta,
-                delta_color="inverse",
+                delta_color=_COLORS[figure.falling],
                 help=figure.help,
                 delta_arrow=_ARROWS[figure.falling],
             )

@@ -45,6 +45,8 @@ def building() -> Building | None:
         options=list(Building),
         format_func=lambda item: Building(item).label,
         index=None,
+        # The page's title asks the question.
+        label_visibility="collapsed",
         key="_start_building",
     )
     return chosen

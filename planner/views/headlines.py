@@ -24,6 +24,8 @@ def overview_figures(
     >>> total, *_, last = overview_figures(evaluate(chat), change=-106.4, noun="conversation")
     >>> total.value, total.delta, total.falling, last.label, last.value
     ('$10,868', 'this change: −$106.40/month', True, 'Per conversation', '$0.00543')
+    >>> [figure.label for figure in overview_figures(evaluate(chat), change=None)]
+    ['Monthly cost', 'Per 1,000 requests', 'Per request']
     """
     items = [
         Figure(
@@ -39,22 +41,25 @@ def overview_figures(
             value=usd_short(result.per_1k_requests_usd),
             help=_exact(result.per_1k_requests_usd, f"per 1,000 {noun}s"),
         ),
-        Figure(
-            label="Per user per month",
-            value=usd_short(result.per_user_usd),
-            help=_exact(
-                result.per_user_usd,
-                "per user a month",
-                "Needs monthly active users (Assumptions → Business).",
-            ),
-        ),
-        Figure(
-            label="Per training run",
-            value=usd_short(result.per_training_run_usd),
-            help="Training cost per month ÷ runs per month, over every training job. "
-            + _exact(result.per_training_run_usd, "per run"),
-        ),
     ]
+    # A figure the scenario cannot give (no users stated, no training) is left out, not "n/a".
+    if result.per_user_usd is not None:
+        items.append(
+            Figure(
+                label="Per user per month",
+                value=usd_short(result.per_user_usd),
+                help=_exact(result.per_user_usd, "per user a month"),
+            )
+        )
+    if result.per_training_run_usd is not None:
+        items.append(
+            Figure(
+                label="Per training run",
+                value=usd_short(result.per_training_run_usd),
+                help="Training cost per month ÷ runs per month, over every training job. "
+                + _exact(result.per_training_run_usd, "per run"),
+            )
+        )
     if result.gross_margin is not None:
         items.append(Figure(label="Gross margin", value=f"{result.gross_margin:.1%}"))
     else:
@@ -62,7 +67,12 @@ def overview_figures(
             Figure(
                 label=f"Per {noun}",
                 value=usd_short(result.per_request_usd),
-                help=_exact(result.per_request_usd, f"per {noun}"),
+                help=_exact(result.per_request_usd, f"per {noun}")
+                + (
+                    " Give monthly active users (Assumptions → Business) for a cost per user."
+                    if result.per_user_usd is None
+                    else ""
+                ),
             )
         )
     return items
