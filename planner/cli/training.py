@@ -13,7 +13,15 @@ import json
 import math
 from typing import Any, TextIO
 
-from planner.catalog import Catalog, Pricing, ScalingLaw, load_catalog
+from planner.catalog import (
+    Catalog,
+    InstanceType,
+    PriceTier,
+    Pricing,
+    ScalingLaw,
+    capacity_block_prices,
+    load_catalog,
+)
 from planner.cli.common import read_scenario
 from planner.core.errors import PlannerInputError
 from planner.core.formatting import usd
@@ -30,24 +38,45 @@ from planner.models.sizing import (
     SizingResult,
     cheapest_for_loss,
     check_positive,
+    law_fit,
     optimal_for_budget,
     optimal_for_compute,
     usd_at_least,
 )
-from planner.scenario import Scenario
-from planner.scenario.training import RunPricing, TrainingJob, TrainingPrecision
+from planner.scenario import Scenario, scenario_from_mapping
+from planner.scenario.training import (
+    DEFAULT_SEQ_LEN,
+    RunPricing,
+    TrainingJob,
+    TrainingPrecision,
+)
 
 _LAWS = [str(law) for law in ScalingLaw]
 _PRECISIONS = [str(p) for p in TrainingPrecision]
 _PRICINGS = [str(p) for p in RunPricing if p is not RunPricing.MIXED]
 
 
+def _usd_per_gpu_hour(inst: InstanceType, catalog: Catalog, pricing: RunPricing) -> float | None:
+    """What one GPU-hour of ``inst`` costs in ``pricing``, or ``None`` where it has no price."""
+    if pricing is RunPricing.CAPACITY_BLOCK:
+        block = capacity_block_prices().get(inst.name)
+        return None if block is None else block.usd_per_hour / inst.gpu_count
+    try:
+        price = catalog.hourly_price(inst.name, pricing.price_tier or PriceTier.SPOT)
+    except PlannerInputError:
+        return None
+    return price.usd_per_hour / inst.gpu_count
+
+
 def resolve_gpu(name: str, catalog: Catalog, pricing: RunPricing) -> str:
     """An instance type for ``--gpu``: the name itself if it is an instance type, else the
-    instance with that GPU model and the lowest on-demand price per GPU-hour.
+    instance with that GPU model and the lowest price per GPU-hour in ``pricing``'s tier
+    (spot's for spot, the derived commitment price for reserved, and so on).
 
     >>> resolve_gpu("H100", load_catalog(), RunPricing.ON_DEMAND)
     'gpu_8x_h100_sxm5'
+    >>> resolve_gpu("H100", load_catalog(), RunPricing.SPOT)
+    'a3-highgpu-8g'
     >>> resolve_gpu("p4d.24xlarge", load_catalog(), RunPricing.ON_DEMAND)
     'p4d.24xlarge'
     """
@@ -59,20 +88,18 @@ def resolve_gpu(name: str, catalog: Catalog, pricing: RunPricing) -> str:
         close = [*catalog.instances, *catalog.gpus]
         catalog.instance(name)  # raises with suggestions from the instance catalog
         raise PlannerInputError(f"unknown GPU {name!r}", fix=f"use one of {close[:5]}")
-    candidates = [
-        inst
+    priced = [
+        (cost, inst.name)
         for inst in catalog.instances.values()
-        if inst.gpu_model == model and inst.on_demand_usd_per_hour is not None
+        if inst.gpu_model == model
+        and (cost := _usd_per_gpu_hour(inst, catalog, pricing)) is not None
     ]
-    if pricing is RunPricing.SPOT:
-        candidates = [inst for inst in candidates if inst.spot_usd_per_hour is not None]
-    if not candidates:
+    if not priced:
         raise PlannerInputError(
             f"no instance type in the catalog has {model} GPUs with a {pricing.label} price",
             fix="name an instance type with --gpu",
         )
-    cheapest = min(candidates, key=lambda inst: (inst.on_demand_usd_per_hour or 0) / inst.gpu_count)
-    return cheapest.name
+    return min(priced)[1]
 
 
 def _check_mfu(value: float | None, label: str) -> None:
@@ -88,13 +115,15 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def size_json(result: SizingResult, *, with_costs: bool) -> dict[str, Any]:
-    """The ``size --json`` document."""
+def size_json(result: SizingResult, law: ScalingLaw, *, with_costs: bool) -> dict[str, Any]:
+    """The ``size --json`` document. ``extrapolation`` says how far the answer lies outside
+    the runs the law was fitted on (``null`` inside them)."""
     data: dict[str, Any] = {
         "params": result.params,
         "tokens": result.tokens,
         "loss": result.loss,
         "train_flops": result.train_flops,
+        "extrapolation": law_fit(law).extrapolation(result.params, result.tokens),
     }
     if with_costs:
         data |= {
@@ -161,7 +190,7 @@ def _size(args: argparse.Namespace, out: TextIO) -> int:
         raise PlannerInputError(result.message, fix=fix)
     with_costs = price is not None and args.compute_flops is None
     if args.json:
-        json.dump(size_json(result, with_costs=with_costs), out, indent=2)
+        json.dump(size_json(result, law, with_costs=with_costs), out, indent=2)
         out.write("\n")
         return 0
     out.write(f"Law: {law.label}\n")
@@ -172,6 +201,9 @@ def _size(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"Training FLOPs: {result.train_flops:.3g}\n")
     if result.loss is not None:
         out.write(f"Predicted loss: {result.loss:.4f}\n")
+    outside = law_fit(law).extrapolation(result.params, result.tokens)
+    if outside is not None:
+        out.write(f"Extrapolated: {outside} (fit range: {law_fit(law).range_source})\n")
     if with_costs and price is not None:
         out.write(f"Priced at {price.basis} ({instance})\n")
         out.write(f"Training cost:  {usd(result.train_cost_usd)}\n")
@@ -267,9 +299,16 @@ def train_json(scenario: Scenario, report: TrainingReport) -> dict[str, Any]:
         "params": run.params,
         "tokens": run.tokens,
         "loss": run.loss,
+        "model": run.plan.model,
+        "seq_len": None if run.flops is None else run.plan.seq_len,
         "train_flops": run.model_flops,
+        "hardware_flops": None if run.flops is None else run.flops.hardware_flops,
+        "attention_share": None if run.flops is None else run.flops.attention_share,
+        "mfu": None if run.flops is None else run.plan.mfu,
+        "hfu": run.hfu,
         "compute_hours": run.compute_hours,
         "wall_clock_hours": run.wall_clock_hours,
+        "goodput": run.goodput,
         "gpu_hours": run.gpu_hours,
         "cost_usd": run.cost_usd,
         "cost_per_model_usd": run.cost_per_model_usd,
@@ -296,12 +335,31 @@ def train_json(scenario: Scenario, report: TrainingReport) -> dict[str, Any]:
             if spot
             else None
         ),
+        "failures": (
+            {
+                "node_mtbf_hours": run.failures.node_mtbf_hours,
+                "job_mtbf_hours": run.failures.job_mtbf_hours,
+                "checkpoints": run.failures.segments - 1,
+                "checkpoint_interval_hours": run.failures.interval_hours,
+                "basis": run.failures.basis,
+            }
+            if run.failures is not None
+            else None
+        ),
         "memory": _memory_json(run),
         "baseline": _run_summary(report.baseline) if report.baseline else None,
         "levers": (
             _records(
                 report.waterfall[
-                    ["step", "lever", "usd_per_month", "change_usd_per_month", "usd_per_run"]
+                    [
+                        "step",
+                        "lever",
+                        "usd_per_month",
+                        "change_usd_per_month",
+                        "saving_usd_per_month",
+                        "solo_usd_per_month",
+                        "usd_per_run",
+                    ]
                 ]
             )
             if report.waterfall is not None
@@ -333,7 +391,7 @@ def _print_train(data: dict[str, Any], out: TextIO) -> None:
     out.write(
         f"Wall-clock: {data['wall_clock_hours']:,.1f} h (compute {data['compute_hours']:,.1f} h)\n"
     )
-    out.write(f"GPU-hours:  {data['gpu_hours']:,.0f}\n")
+    out.write(f"GPU-hours:  {data['gpu_hours']:,.0f} (goodput {data['goodput']:.1%})\n")
     out.write(f"Cost per run:   {usd(data['cost_usd'])}\n")
     out.write(
         f"Cost per month: {usd(data['cost_per_month_usd'])} ({data['runs_per_month']:.3g} runs)\n"
@@ -348,7 +406,7 @@ def _print_train(data: dict[str, Any], out: TextIO) -> None:
             f"Finishes within {data['deadline_hours']:g} h: {data['deadline_probability']:.1%}\n"
         )
     if data["levers"]:
-        out.write("\nLevers (USD per month):\n")
+        out.write("\nLevers (USD per month; each lever's Shapley saving, whatever the order):\n")
         for step in data["levers"]:
             change = step["change_usd_per_month"]
             shown = (
@@ -385,10 +443,92 @@ def pick_job(scenario: Scenario, name: str | None, path: str) -> TrainingJob:
     return scenario.training[0]
 
 
+# The flags that describe a job without a file, as ``train --params P --tokens D ...``.
+_JOB_FLAGS = (
+    "params",
+    "tokens",
+    "model",
+    "gpu",
+    "gpus",
+    "mfu",
+    "precision",
+    "seq_len",
+    "pricing",
+    "runs_per_month",
+)
+
+
+def flag_job(args: argparse.Namespace, catalog: Catalog) -> TrainingJob:
+    """The job ``train``'s flags describe, checked as a scenario file's job would be.
+
+    Raises
+    ------
+    PlannerInputError
+        A missing or bad flag, a GPU count that is not whole instances, or a field the
+        schema refuses.
+    """
+    missing = [
+        f"--{name.replace('_', '-')}"
+        for name in ("tokens", "gpu", "gpus", "mfu")
+        if getattr(args, name) is None
+    ]
+    if args.params is None and args.model is None:
+        missing.insert(0, "--params (or --model)")
+    if missing:
+        raise PlannerInputError(
+            f"train without a scenario file needs {', '.join(missing)}",
+            fix="give them, e.g. train --params 7e9 --tokens 2e12 --gpu H100 --gpus 64 "
+            "--mfu 0.4, or give a scenario FILE",
+        )
+    _check_mfu(args.mfu, "--mfu")
+    pricing = RunPricing(args.pricing or RunPricing.ON_DEMAND)
+    instance = catalog.instance(resolve_gpu(args.gpu, catalog, pricing))
+    per_instance = instance.gpu_count
+    if args.gpus < 1 or args.gpus % per_instance:
+        raise PlannerInputError(
+            f"--gpus {args.gpus}: {instance.name} has {per_instance} GPUs, so the count must be "
+            f"a whole number of instances",
+            fix=f"use a multiple of {per_instance}, e.g. "
+            f"{max(1, args.gpus // per_instance) * per_instance}",
+        )
+    fields: dict[str, Any] = {
+        "name": "train flags",
+        "tokens": args.tokens,
+        "instance_type": instance.name,
+        "instance_count": args.gpus // per_instance,
+        "mfu": args.mfu,
+        "precision": args.precision or str(TrainingPrecision.BF16),
+        "pricing": str(pricing),
+        "models_per_month": 1.0 if args.runs_per_month is None else args.runs_per_month,
+    }
+    for name in ("params", "model", "seq_len"):
+        if getattr(args, name) is not None:
+            fields[name] = getattr(args, name)
+    scenario = scenario_from_mapping({"training": [fields]})
+    return scenario.training[0]
+
+
 def _train(args: argparse.Namespace, out: TextIO) -> int:
-    scenario = read_scenario(args.file)
-    job = pick_job(scenario, args.job, args.file)
-    report = evaluate_plan(job, scenario.pricing, load_catalog())
+    catalog = load_catalog()
+    given = [name for name in _JOB_FLAGS if getattr(args, name) is not None]
+    if args.file is not None:
+        if given:
+            flags = ", ".join(f"--{name.replace('_', '-')}" for name in given)
+            raise PlannerInputError(
+                f"train was given a scenario file and {flags}: the job comes from one or the other",
+                fix=f"drop {flags} to price the file's job, or drop the file",
+            )
+        scenario = read_scenario(args.file)
+        job = pick_job(scenario, args.job, args.file)
+    else:
+        if args.job is not None:
+            raise PlannerInputError(
+                "--job picks a job of a scenario file, and none was given",
+                fix="give the file, e.g. train scenarios/training_50k_to_18k.yaml --job NAME",
+            )
+        job = flag_job(args, catalog)
+        scenario = Scenario(title="train (flags)", training=(job,))
+    report = evaluate_plan(job, scenario.pricing, catalog)
     data = train_json(scenario, report)
     if args.json:
         json.dump(data, out, indent=2)
@@ -404,7 +544,8 @@ def register_commands(commands: Any) -> None:
         "size",
         help="model size and tokens for a compute or dollar budget, or a target loss",
         description=(
-            "JSON keys: params, tokens, loss (null for tokens20), train_flops; with "
+            "JSON keys: params, tokens, loss (null for tokens20), train_flops, extrapolation "
+            "(null inside the law's fitted range); with "
             "--budget-usd (or --target-loss and --gpu) also train_cost_usd, "
             "inference_cost_usd, total_cost_usd."
         ),
@@ -450,14 +591,31 @@ def register_commands(commands: Any) -> None:
 
     train = commands.add_parser(
         "train",
-        help="cost, time and GPU-hours of one of a scenario's training jobs",
+        help="cost, time and GPU-hours of one of a scenario's training jobs, or of one the "
+        "flags describe",
         description=(
-            "JSON keys include cost_usd, wall_clock_hours, gpu_hours, cost_per_month_usd; "
-            "p50_cost_usd, p90_cost_usd, p50_hours, p90_hours and deadline_probability (null "
-            "unless the plan runs on spot or mixed); levers and comparison."
+            "Either FILE [--job NAME], or flags: --params P --tokens D [--model NAME] --gpu GPU "
+            "--gpus N --mfu M [--precision] [--seq-len] [--pricing] [--runs-per-month]. "
+            "JSON keys include gpu_hours, wall_clock_hours, goodput (useful / billed time), "
+            "cost_usd, cost_per_month_usd, mfu, hfu, train_flops (model FLOPs), "
+            "attention_share; p50_cost_usd, p90_cost_usd, p50_hours, p90_hours and "
+            "deadline_probability (null unless the plan runs on spot or mixed); failures; "
+            "levers (each with its Shapley saving_usd_per_month) and comparison."
         ),
     )
-    train.add_argument("file", help="scenario YAML file with a training job")
+    train.add_argument("file", nargs="?", help="scenario YAML file with a training job")
     train.add_argument("--job", help="the job's name (needed when there are several)")
+    train.add_argument("--params", type=float, help="parameters (default: the --model preset's)")
+    train.add_argument("--tokens", type=float, help="training tokens")
+    train.add_argument("--model", help="model preset for the attention FLOPs, e.g. Llama-3.1-8B")
+    train.add_argument("--gpu", help="instance type, or GPU model (cheapest for --pricing)")
+    train.add_argument("--gpus", type=int, help="GPUs, a whole number of instances")
+    train.add_argument("--mfu", type=float, help="model FLOPs utilisation, (0, 1]")
+    train.add_argument("--precision", choices=_PRECISIONS, help="default bf16")
+    train.add_argument(
+        "--seq-len", type=int, help=f"tokens per training sequence (default {DEFAULT_SEQ_LEN})"
+    )
+    train.add_argument("--pricing", choices=_PRICINGS, help="default on_demand")
+    train.add_argument("--runs-per-month", type=float, help="runs a month (default 1)")
     train.add_argument("--json", action="store_true", help="print JSON")
     train.set_defaults(run=_train)

@@ -32,15 +32,31 @@ def fails(capsys, *argv: str) -> str:
     return message
 
 
-def test_size_for_compute_prints_exactly_the_four_keys():
+def test_size_for_compute_prints_exactly_the_five_keys():
     status, text = run("size", "--compute-flops", "5.76e23", "--law", "hoffmann", "--json")
     assert status == 0
     data = json.loads(text)
-    assert set(data) == {"params", "tokens", "loss", "train_flops"}
+    assert set(data) == {"params", "tokens", "loss", "train_flops", "extrapolation"}
+    # Chinchilla's compute buys about 70B parameters, beyond the 16B the law was fitted on
+    # (Hoffmann et al. 2022: 70M to over 16B parameters on 5B to 500B tokens).
+    assert data["extrapolation"].startswith(f"{data['params'] / 1e9:.3g}B parameters is ")
+    assert "the largest fitted (16B)" in data["extrapolation"]
     assert data["train_flops"] == pytest.approx(5.76e23)
     assert data["loss"] == pytest.approx(
         1.69 + 406.4 / data["params"] ** 0.34 + 410.7 / data["tokens"] ** 0.28
     )
+
+
+def test_size_inside_the_fitted_range_has_no_extrapolation():
+    status, text = run("size", "--compute-flops", "1e20", "--law", "epoch", "--json")
+    assert status == 0
+    data = json.loads(text)
+    assert 7e7 <= data["params"] <= 1.6e10
+    assert 5e9 <= data["tokens"] <= 5e11
+    assert data["extrapolation"] is None
+    status, text = run("size", "--compute-flops", "5.76e23", "--law", "epoch")
+    assert "Extrapolated: " in text
+    assert "5 to 500 billion tokens" in text
 
 
 def test_size_with_tokens20_has_a_null_loss():
@@ -74,14 +90,16 @@ def test_size_for_a_budget_adds_the_cost_keys():
         "tokens",
         "loss",
         "train_flops",
+        "extrapolation",
         "train_cost_usd",
         "inference_cost_usd",
         "total_cost_usd",
     }
     assert data["total_cost_usd"] == pytest.approx(100_000)
     assert data["train_cost_usd"] + data["inference_cost_usd"] == pytest.approx(100_000)
-    # $55.04 an hour buys 8 × 1978.9 TFLOPS × 0.35 a second.
-    per_flop = 55.04 / (8 * 1978.9e12 * 0.35 * 3600)
+    # $55.04 an hour buys 8 × 989.4 TFLOPS bf16 × 1.28 measured fp8 speed-up (torchtitan,
+    # H100) × 0.35 a second: not the datasheet's 1,978.9 fp8 TFLOPS.
+    per_flop = 55.04 / (8 * 989.4e12 * 1.28 * 0.35 * 3600)
     assert data["train_cost_usd"] == pytest.approx(data["train_flops"] * per_flop)
 
 
@@ -152,6 +170,15 @@ def test_train_prints_cost_time_gpu_hours_and_the_spot_figures():
     ]
     assert {row["pricing"] for row in data["comparison"]} == {"on_demand", "spot", "mixed"}
     assert data["baseline"]["cost_usd"] == pytest.approx(report.baseline.cost_usd)
+    # Each lever carries its Shapley saving; with the baseline and plan they add up.
+    levers = data["levers"][1:5]
+    assert all(step["saving_usd_per_month"] == -step["change_usd_per_month"] for step in levers)
+    total = sum(step["saving_usd_per_month"] for step in levers)
+    assert total == pytest.approx(
+        data["baseline"]["cost_per_month_usd"] - data["cost_per_month_usd"]
+    )
+    assert data["goodput"] == pytest.approx(report.run.goodput)
+    assert data["mfu"] == data["hfu"] == 0.4  # no recomputation: the HFU is the MFU
 
 
 def test_train_table_shows_the_levers():
@@ -295,3 +322,125 @@ def test_a_real_process_exits_2_without_a_traceback():
     assert result.returncode == 2
     assert "a budget must be above zero" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- instance choice
+
+
+def test_size_with_spot_picks_the_cheapest_spot_gpu_hour():
+    # The issue: spot picked p5 at $3.35/GPU-h (cheapest on-demand) over a3-highgpu-8g at $1.98.
+    from planner.catalog import PriceTier, load_catalog
+    from planner.cli.training import resolve_gpu
+    from planner.scenario.training import RunPricing
+
+    catalog = load_catalog()
+    name = resolve_gpu("H100", catalog, RunPricing.SPOT)
+    assert name == "a3-highgpu-8g"
+    spot = {
+        inst.name: catalog.hourly_price(inst.name, PriceTier.SPOT).usd_per_hour / inst.gpu_count
+        for inst in catalog.instances.values()
+        if inst.gpu_model == "H100" and inst.spot_usd_per_hour is not None
+    }
+    assert spot[name] == min(spot.values())
+    assert spot[name] == pytest.approx(1.98, abs=0.01)
+    assert spot["p5.48xlarge"] == pytest.approx(3.35, abs=0.01)
+    status, text = run("size", "--budget-usd", "5000", "--gpu", "H100", "--pricing", "spot")
+    assert status == 0
+    assert "(a3-highgpu-8g)" in text
+
+
+# --------------------------------------------------------------------------- train by flags
+
+
+FLAGS = ("--params", "7e9", "--tokens", "2e12", "--gpu", "p5.48xlarge", "--gpus", "64")
+
+
+def test_train_by_flags_prints_the_five_figures_without_a_file():
+    status, text = run("train", *FLAGS, "--mfu", "0.4", "--runs-per-month", "2", "--json")
+    assert status == 0
+    data = json.loads(text)
+    for key in ("gpu_hours", "wall_clock_hours", "goodput", "cost_usd", "cost_per_month_usd"):
+        assert isinstance(data[key], float), key
+    assert data["instance_count"] == 8
+    assert data["gpus"] == 64
+    assert data["cost_per_month_usd"] == pytest.approx(2 * data["cost_usd"])
+    assert data["gpu_hours"] == pytest.approx(64 * data["wall_clock_hours"])
+    # 8 nodes fail every 792 h; Young's √(2δ/M) with 5-minute checkpoints costs about 1.45%.
+    assert data["goodput"] == pytest.approx(1 - math.sqrt(2 * (5 / 60) / 792), abs=1e-3)
+    assert data["seq_len"] == 4096
+
+
+def test_train_by_flags_prices_what_the_same_job_in_a_file_prices(tmp_path):
+    path = tmp_path / "job.yaml"
+    path.write_text(
+        "schema_version: 2\ntraining:\n  - name: j\n    params: 7.0e9\n    tokens: 2.0e12\n"
+        "    instance_type: p5.48xlarge\n    instance_count: 8\n    mfu: 0.4\n"
+        "    precision: fp8\n    seq_len: 8192\n    pricing: spot\n    models_per_month: 3\n"
+    )
+    _, from_file = run("train", str(path), "--json")
+    _, from_flags = run(
+        "train",
+        *FLAGS,
+        "--mfu",
+        "0.4",
+        "--precision",
+        "fp8",
+        "--seq-len",
+        "8192",
+        "--pricing",
+        "spot",
+        "--runs-per-month",
+        "3",
+        "--json",
+    )
+    a, b = json.loads(from_file), json.loads(from_flags)
+    for key in ("gpu_hours", "wall_clock_hours", "goodput", "cost_usd", "cost_per_month_usd"):
+        assert a[key] == b[key], key
+
+
+def test_train_by_flags_takes_the_presets_parameters_and_shape():
+    status, text = run(
+        "train",
+        "--model",
+        "Llama-3.1-8B",
+        "--tokens",
+        "1.5e13",
+        "--gpu",
+        "H100",
+        "--gpus",
+        "1024",
+        "--mfu",
+        "0.4",
+        "--seq-len",
+        "8192",
+        "--json",
+    )
+    assert status == 0
+    data = json.loads(text)
+    assert data["params"] == 8_030_261_248  # counted from the config (model_architectures.csv)
+    # 12 × 32 layers × 32 heads × 128 dims × 8,192 over 6 × 8.03e9.
+    assert data["attention_share"] == pytest.approx(12 * 32 * 4096 * 8192 / (6 * 8_030_261_248))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--tokens", "1e12", "--gpu", "H100", "--gpus", "8", "--mfu", "0.4"), "--params"),
+        (("--params", "1e9", "--gpu", "H100", "--gpus", "8", "--mfu", "0.4"), "--tokens"),
+        (FLAGS, "needs --mfu"),
+        ((*FLAGS[:-1], "12", "--mfu", "0.4"), "--gpus 12: p5.48xlarge has 8 GPUs"),
+        ((*FLAGS, "--mfu", "1.4"), r"--mfu = 1.4 is outside \(0, 1\]"),
+        ((*FLAGS, "--mfu", "0.4", "--model", "Llama-3-8B"), "unknown model 'Llama-3-8B'"),
+        ((*FLAGS, "--mfu", "0.4", "--seq-len", "0"), "seq_len"),
+        ((*FLAGS, "--mfu", "0.4", "--job", "x"), "--job picks a job of a scenario file"),
+    ],
+)
+def test_train_by_flags_refuses_bad_flags_with_a_message(capsys, argv, message):
+    import re
+
+    assert re.search(message, fails(capsys, "train", *argv))
+
+
+def test_train_refuses_a_file_and_flags_together(capsys):
+    message = fails(capsys, "train", str(CASE), "--mfu", "0.5")
+    assert "a scenario file and --mfu" in message
