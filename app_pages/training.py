@@ -30,8 +30,10 @@ def _levers_tab(report: training.TrainingReport) -> None:
         return
     st.altair_chart(training_charts.waterfall_chart(report.waterfall), width="stretch")
     st.caption(
-        "Levers are applied one after another in this order; every bar is a run the model "
-        "prices. Spot costs are expectations at the best checkpoint interval."
+        "Each bar is the lever's Shapley saving: its saving averaged over every order of "
+        "applying the levers, from every combination the model prices, so no order is "
+        'favoured and the bars add up to the plan. "Alone" is the lever applied by itself '
+        "to the baseline. Spot costs are expectations at the best checkpoint interval."
     )
     st.dataframe(
         report.waterfall,
@@ -42,6 +44,8 @@ def _levers_tab(report: training.TrainingReport) -> None:
             "lever": None,
             "usd_per_month": _NUMBER("USD/month", format="dollar"),
             "change_usd_per_month": _NUMBER("Change", format="dollar"),
+            "saving_usd_per_month": _NUMBER("Shapley saving", format="dollar"),
+            "solo_usd_per_month": _NUMBER("Alone", format="dollar"),
             "usd_per_model": _NUMBER("USD/model", format="dollar"),
             "usd_per_run": _NUMBER("USD/run", format="dollar"),
             "wall_clock_hours": _NUMBER("Hours/run", format="%.1f"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from planner.catalog import spot_rate_default
+from planner.catalog import load_model_architectures, spot_rate_default, training_assumption
 from planner.costing import training
 from planner.models.sizing import law_fit
 from planner.scenario import Scenario, scenario_to_mapping
@@ -37,9 +37,26 @@ _MFU = Number(
     {
         "step": 0.05,
         "format": "%.2f",
-        "help": "The fraction of the GPUs' dense peak the run sustains, in (0, 1].",
+        "help": "Model FLOPs (6·N + 12·L·H·Q·T per token, PaLM's definition) per second over "
+        "the GPUs' dense peak, in (0, 1]; the time follows from it. For fp8, against the "
+        "bf16 peak.",
     },
 )
+_SEQ_LEN = Number(
+    "seq_len",
+    "Sequence length, tokens",
+    "seq_len",
+    {"min_value": 1, "step": 1024, "help": "The attention FLOPs grow with it."},
+)
+_NODE_MTBF = Number(
+    "node_mtbf_hours",
+    "Node MTBF, hours (0: from the Llama 3 run)",
+    "node_mtbf",
+    {"min_value": 0.0, "step": 1000.0},
+    optional=True,
+)
+# The preset list's first entry: no preset, the shape follows from the parameters.
+_NO_PRESET = "(none: shape from the parameters)"
 _SCALING = (
     Number(
         "scale_out_efficiency",
@@ -221,7 +238,17 @@ def _hardware_inputs(plan: TrainingJob, data: dict[str, Any]) -> None:
     )
     number(right, data, _COUNT, key)
     left, right = st.columns(2)
-    data["precision"] = labelled_choice(left, "TrainingPrecision", plan.precision, key("precision"))
+    presets = [_NO_PRESET, *load_model_architectures()]
+    chosen = left.selectbox(
+        "Model preset (layers and heads for the attention FLOPs)",
+        options=presets,
+        index=presets.index(plan.model) if plan.model in presets else 0,
+        key=key("model"),
+    )
+    data["model"] = None if chosen == _NO_PRESET else chosen
+    number(right, data, _SEQ_LEN, key)
+    left, right = st.columns(2)
+    data["precision"] = labelled_choice(left, "Precision", plan.precision, key("precision"))
     number(right, data, _MFU, key)
     numbers(data, _SCALING, key)
     left, right = st.columns(2)
@@ -229,7 +256,10 @@ def _hardware_inputs(plan: TrainingJob, data: dict[str, Any]) -> None:
         "Shard weights and optimizer state (ZeRO-3 / FSDP)", value=plan.sharded, key=key("shard")
     )
     data["recompute"] = right.checkbox(
-        "Full activation recomputation (8·N·D)", value=plan.recompute, key=key("recompute")
+        "Full activation recomputation (adds hardware FLOPs; the MFU is unchanged)",
+        value=plan.recompute,
+        key=key("recompute"),
+        help="Reported as the HFU, 4/3 of the MFU; the time follows the MFU.",
     )
 
 
@@ -258,6 +288,12 @@ def _pricing_inputs(plan: TrainingJob, data: dict[str, Any]) -> None:
             key=key("rate"),
         )
     numbers(data, _RESTARTS, key)
+    figure = training_assumption("gpu_interruptions_per_gpu_hour")
+    st.caption(
+        f"Every tier has hardware failures: by default {figure.value:.3g} per GPU-hour "
+        f"({figure.source}). A node MTBF replaces it."
+    )
+    number(st, data, _NODE_MTBF, key)
     numbers(data, _SIMULATION, key)
 
 

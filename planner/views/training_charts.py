@@ -33,18 +33,19 @@ _SIZE_TOOLTIPS = [
 
 
 def waterfall_chart(steps: pd.DataFrame) -> alt.LayerChart:
-    """How each lever moves the monthly cost, from the baseline to the plan.
+    """How each lever moves the monthly cost, from the baseline to the plan: each lever's bar
+    is its Shapley saving, so the bars do not depend on the order they are drawn in.
 
     ``steps`` is :attr:`planner.costing.training.TrainingReport.waterfall`; a bar's label on the
     axis is its step without the detail in brackets.
 
-    >>> steps = pd.DataFrame({"step": ["Baseline", "TrainingPrecision (fp32 → bf16)", "Plan"],
+    >>> steps = pd.DataFrame({"step": ["Baseline", "Lower precision (fp32 → bf16)", "Plan"],
     ...                       "lever": ["baseline", "precision", "plan"],
     ...                       "usd_per_month": [300.0, 100.0, 100.0],
     ...                       "change_usd_per_month": [0.0, -200.0, 0.0]})
     >>> rows = next(iter(waterfall_chart(steps).to_dict()["datasets"].values()))
     >>> [(row["step"], row["label"]) for row in rows]
-    [('Baseline', '$300.00'), ('TrainingPrecision', '−$200.00'), ('Plan', '$100.00')]
+    [('Baseline', '$300.00'), ('Lower precision', '−$200.00'), ('Plan', '$100.00')]
     """
     total = steps["lever"].isin(["baseline", "plan"])
     end = steps["usd_per_month"].astype(float)

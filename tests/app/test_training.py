@@ -157,3 +157,27 @@ def test_a_target_loss_below_the_irreducible_loss_is_explained(case):
     case.number_input(key="_tp_target_0").set_value(2.6).run()
     assert not errors(case)
     assert metric(case, "Predicted loss") == "2.6000"
+
+
+def test_a_preset_and_sequence_length_set_the_attention_flops(case):
+    # PaLM's 12·L·H·Q·T per token: Llama-3.1-8B's 32 layers × 32 heads × 128 dims at 8K.
+    case.selectbox(key="_tp_model_0").set_value("Llama-3.1-8B").run()
+    case.number_input(key="_tp_seq_len_0").set_value(8192).run()
+    assert not case.exception
+    assert not errors(case)
+    scenario = decode(case.query_params["s"]).scenario
+    job = scenario.training[0]
+    assert (job.model, job.seq_len) == ("Llama-3.1-8B", 8192)
+    run = evaluate_plan(job, scenario.pricing).run
+    assert run.flops.attention_share == pytest.approx(12 * 32 * 32 * 128 * 8192 / (6 * run.params))
+    assert metric(case, "Cost per run") == usd(run.cost_usd)
+
+
+def test_the_lever_table_shows_each_levers_shapley_saving(case):
+    report = evaluate_plan(CASE.training[0], CASE.pricing)
+    assert any("averaged over every order" in caption.value for caption in case.caption)
+    table = next(frame.value for frame in case.dataframe if "saving_usd_per_month" in frame.value)
+    levers = table.set_index("lever")["saving_usd_per_month"]
+    expected = report.waterfall.set_index("lever")["saving_usd_per_month"]
+    for lever in ("pricing", "precision", "size", "experiments"):
+        assert levers[lever] == pytest.approx(expected[lever], rel=1e-12)
