@@ -834,3 +834,80 @@ def test_the_lever_savings_do_not_depend_on_the_order_levers_are_listed_in(monke
     assert list(second.index) == list(reversed(first.index))
     for lever in first.index:
         assert second[lever] == pytest.approx(first[lever], rel=1e-12)
+
+
+# --------------------------------------------------------------------------- MFU, HFU, goodput
+
+
+def test_recompute_adds_hardware_flops_but_not_time_and_reports_the_hfu():
+    # PaLM (arXiv:2204.02311, Sec. 4 / Appendix B): MFU counts model FLOPs only; HFU adds
+    # the rematerialisation. The user's MFU sets the time either way.
+    plain = estimate_run(simple_plan(), ROUND_PRICES, CATALOG)
+    again = estimate_run(simple_plan(recompute=True), ROUND_PRICES, CATALOG)
+    assert again.compute_hours == plain.compute_hours
+    assert plain.hfu == 0.5
+    assert again.hfu == pytest.approx(0.5 * 4 / 3)
+    assert "an HFU of 67%" in basis_note(again)
+
+
+def test_an_mfu_whose_hfu_under_recompute_is_above_one_is_refused():
+    with pytest.raises(PlannerInputError, match=r"HFU of 1\.07.*at most 0\.75"):
+        estimate_run(simple_plan(mfu=0.8, recompute=True), ROUND_PRICES, CATALOG)
+
+
+@pytest.mark.parametrize(
+    "pricing", [RunPricing.ON_DEMAND, RunPricing.RESERVED_1Y, RunPricing.CAPACITY_BLOCK]
+)
+def test_every_tier_pays_for_hardware_failures(pricing):
+    # Llama 3 (arXiv:2407.21783, Sec. 3.3.4): 419 failures / (16,384 GPUs × 1,296 h).
+    # 4T tokens on 64 instances: 110 h, many checkpoint intervals, so Young applies.
+    plan = simple_plan(pricing=pricing, node_mtbf_hours=None, instance_count=64, tokens=4e12)
+    run = estimate_run(plan, ROUND_PRICES, CATALOG)
+    assert run.failures is not None
+    assert run.failures.node_mtbf_hours == pytest.approx(16_384 * 1296 / 419 / 8, rel=1e-4)
+    job_mtbf = run.failures.node_mtbf_hours / 64
+    assert run.failures.job_mtbf_hours == pytest.approx(job_mtbf)
+    # Young (1974): about √(2δ/M) + R/M of the time is lost at the best interval.
+    lost = math.sqrt(2 * (5 / 60) / job_mtbf) + (10 / 60) / job_mtbf
+    assert 1 - run.goodput == pytest.approx(lost, rel=0.1)
+    assert run.wall_clock_hours == pytest.approx(run.compute_hours / run.goodput)
+
+
+def test_a_job_that_states_its_hours_adds_no_failures():
+    run = estimate_run(TrainingJob(hours_per_run=24, instance_count=64), ROUND_PRICES, CATALOG)
+    assert run.failures is None
+    assert run.goodput == 1.0
+
+
+def test_spot_adds_hardware_failures_to_its_interruptions():
+    plan = simple_plan(pricing=RunPricing.SPOT, node_mtbf_hours=100.0)
+    run = estimate_run(plan, ROUND_PRICES, CATALOG, simulate=False)
+    advisor = spot_rate_default("p4d.24xlarge").per_hour
+    assert run.spot.interruptions_per_instance_hour == pytest.approx(advisor + 1 / 100)
+    assert "plus hardware failures" in run.spot.rate_basis
+
+
+def test_a_size_beyond_the_laws_fitted_range_is_flagged():
+    # Hoffmann et al. 2022 (arXiv:2203.15556): 70M to over 16B parameters, 5B to 500B tokens.
+    run = estimate_run(simple_plan(params=70e9, tokens=1.4e12), ROUND_PRICES, CATALOG)
+    (check,) = [c for c in plan_checks(run, None) if c.code == "training_law_extrapolated"]
+    assert "70B parameters is 4.38× the largest fitted (16B)" in check.message
+    assert "1.4T tokens is 2.8× the most fitted (500B)" in check.message
+    inside = estimate_run(simple_plan(), ROUND_PRICES, CATALOG)
+    assert [c for c in plan_checks(inside, None) if c.code == "training_law_extrapolated"] == []
+
+
+def test_a_job_naming_an_unknown_model_is_refused_with_close_names():
+    with pytest.raises(PlannerInputError, match=r"unknown model 'Llama-3-8B'.*Llama-3\.1-8B"):
+        scenario_from_mapping({"training": [{"model": "Llama-3-8B", "tokens": 1e12}]})
+    with pytest.raises(PlannerInputError, match=r"seq_len"):
+        scenario_from_mapping({"training": [{"params": 1e9, "tokens": 1e10, "seq_len": 0}]})
+
+
+def test_a_mixture_of_experts_preset_takes_flops_from_active_and_memory_from_total():
+    job = TrainingJob(model="Mixtral-8x7B-v0.1", tokens=1e11, instance_type="p5.48xlarge")
+    run = estimate_run(job, ROUND_PRICES, CATALOG)
+    arch = job.architecture
+    assert run.params == arch.active_params
+    assert run.flops.dense_flops == 6 * arch.active_params * 1e11
+    assert run.memory.params == arch.total_params
