@@ -157,7 +157,6 @@ def _size(args: argparse.Namespace, out: TextIO) -> int:
             precision=TrainingPrecision(args.precision),
             mfu=args.mfu,
             inference_mfu=args.inference_mfu,
-            recompute=args.recompute,
             pricing=pricing,
         )
         price = flop_price(plan, Pricing(), catalog)
@@ -563,9 +562,6 @@ def register_commands(commands: Any) -> None:
         "--inference-tokens", type=float, help="tokens served over the model's life (2·N each)"
     )
     size.add_argument("--pricing", choices=_PRICINGS, default=str(RunPricing.ON_DEMAND))
-    size.add_argument(
-        "--recompute", action="store_true", help="full activation recomputation (8·N·D)"
-    )
     size.add_argument("--json", action="store_true", help="print JSON")
     size.set_defaults(run=_size)
 

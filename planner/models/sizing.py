@@ -269,7 +269,8 @@ class FlopPrice:
     """What a FLOP costs on the chosen hardware, for dollar budgets.
 
     ``train_usd_per_flop`` is per FLOP the hardware executes; training executes
-    ``train_flops_per_param_token`` (6, or 8 under full recomputation) × N × D of them.
+    ``train_flops_per_param_token`` × N × D of them (6: model FLOPs, which the training
+    price is quoted on at the MFU; recomputation does not change it).
     Inference costs ``2·N`` FLOPs per token at ``inference_usd_per_flop``.
 
     >>> FlopPrice.per_hour(usd_per_hour=3600.0, flops_per_second=1e12).train_usd_per_flop

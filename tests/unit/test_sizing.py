@@ -229,3 +229,20 @@ def test_usd_at_least_never_rounds_down():
     for value in (3.3712, 1234.2, 0.012345, 19.999, 5.0):
         shown = float(usd_at_least(value).lstrip("$").replace(",", ""))
         assert shown >= value
+
+
+def test_the_fitted_range_is_hoffmanns_runs_and_outside_it_is_named():
+    # Hoffmann et al. 2022 (arXiv:2203.15556), abstract: "over 400 language models ranging
+    # from 70 million to over 16 billion parameters on 5 to 500 billion tokens".
+    for law in ScalingLaw:
+        fit = law_fit(law)
+        assert (fit.min_params, fit.max_params) == (7e7, 1.6e10)
+        assert (fit.min_tokens, fit.max_tokens) == (5e9, 5e11)
+        assert "5 to 500 billion tokens" in fit.range_source
+    fit = law_fit(ScalingLaw.EPOCH)
+    assert fit.extrapolation(1e9, 2e10) is None
+    assert fit.extrapolation(1.6e10, 5e11) is None  # the edges are inside
+    assert fit.extrapolation(1e7, 1e9) == (
+        "10M parameters is 7× below the smallest fitted (70M); "
+        "1B tokens is 5× below the fewest fitted (5B)"
+    )
