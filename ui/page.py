@@ -108,16 +108,38 @@ def about(scenario: Scenario) -> None:
             st.markdown(f"- {plain_text(source)}")
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!$<>|~])")
+# What Markdown (CommonMark, GFM and Streamlit's extensions) can act on, escaped with a
+# backslash; the rest of the punctuation is left as typed, so field names (``bill_usd``) and
+# file names (``my_bill.csv``) read the same in a message's source.
+_MARKDOWN_ACTIVE = re.compile(
+    r"[\\`*~$<|@!\[\]]"  # escapes, code, emphasis, strike, LaTeX, HTML, tables, emails, links
+    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # emphasis; an underscore inside a word is inert
+    r"|(?<=:)/(?=/)"  # http:// starts an autolink
+    r"|(?<=www)\.",  # so does www.
+)
+# A line that starts a heading, quote, list or setext underline, or an ordered list item (its
+# "." or ")" is escaped: a backslash before a digit would show).
+_BLOCK_START = re.compile(r"^( {0,3}(?:\d+)?)([#>+=.)-])", re.MULTILINE)
 
 
 def plain_text(text: str) -> str:
-    """Text from a scenario, escaped so Markdown shows it as written.
+    r"""Text from a scenario or a bill, escaped so Markdown shows it as written.
 
-    A description comes from whoever made the link: unescaped, ``$0.08 ... $0.02`` would render
-    as LaTeX, and ``![](https://...)`` would make the reader's browser fetch a stranger's image.
+    Whoever made a link or a bill writes it: unescaped, ``$0.08 ... $0.02`` would render as
+    LaTeX, ``![](https://...)`` would make the reader's browser fetch a stranger's image, and
+    ``[a](javascript:...)`` would be a link.
+
+    >>> print(plain_text("![x](http://evil.example/p.png) $x^2$ <img src=x>"))
+    \!\[x\](http:\//evil.example/p.png) \$x^2\$ \<img src=x>
+    >>> print(plain_text("bill_usd is missing in my_bill.csv"))
+    bill_usd is missing in my_bill.csv
+    >>> print(plain_text("# Title\n1. item\n- item"))
+    \# Title
+    1\. item
+    \- item
     """
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    text = _MARKDOWN_ACTIVE.sub(lambda m: "\\" + m.group(0), text)
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
 
 
 def record_edit(base: Scenario, edit: Edit, *, problems: DeltaGenerator) -> Scenario:

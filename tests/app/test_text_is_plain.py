@@ -37,6 +37,7 @@ UNESCAPED = {
     "link": re.compile(r"(?<!\\)\]\("),
     "latex": re.compile(r"(?<!\\)\$x\^2"),
     "html": re.compile(r"(?<!\\)<img"),
+    "autolink": re.compile(r"http://evil"),
 }
 # Keys whose string values are free text in the schema (Change.value is a lever, not text).
 _TEXT_KEYS = {"title", "description", "name", "note", "question", "product", "build_label"}
@@ -206,5 +207,8 @@ def test_both_reports_show_scenario_text_escaped(hostile):
     report = build_report(hostile)
     markdown = to_markdown(report)
     assert PAYLOAD.split()[0] not in markdown
-    assert not leaks(iter([("report", line) for line in markdown.splitlines()]))
+    # A bare URL may be linked by the viewer of a Markdown file: it shows its own address and
+    # nothing fetches it, unlike an image, so the report keeps its sources' URLs clickable.
+    found = leaks(iter([("report", line) for line in markdown.splitlines()]))
+    assert not [leak for leak in found if leak[1] != "autolink"]
     assert "<img" not in to_html(report)
