@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -38,6 +39,21 @@ _SOURCE_LABELS = {
     PoolSource.MODEL: "The scenario's cost model (Overview page)",
 }
 _OBJECTIVE_LABELS = {Objective.EFFORT: "least effort", Objective.RISK: "least risk"}
+
+
+def _percent(where: Any, label: str, fraction: float, *, key: str) -> float:
+    """A fraction edited as a percentage, returned as the stored value until it is changed.
+
+    A number input, not a slider in whole percents: a stored 0.137 or 0.999 is shown as it
+    is, and opening the page never writes back 0.14 or 1.0 (0.137 × 100 / 100 is not even
+    0.137 in floating point, hence the stored value itself while the input is untouched).
+    Out-of-range entries are the schema's to refuse, with its message.
+    """
+    shown = fraction * 100
+    entered = where.number_input(
+        label, min_value=0.0, max_value=100.0, value=shown, step=1.0, format="%g", key=key
+    )
+    return fraction if entered == shown else float(entered) / 100
 
 
 def _pools(scenario: Scenario, plan: RecoveryPlan) -> MonthlyPools:
@@ -156,16 +172,7 @@ with st.expander("Bill, target and team", expanded=True):
             key=f"_rec_budget_{key}",
         )
     else:
-        cut = (
-            c2.slider(
-                "Cut the monthly bill by, %",
-                min_value=1,
-                max_value=95,
-                value=round(plan.cut_fraction * 100),
-                key=f"_rec_cut_{key}",
-            )
-            / 100
-        )
+        cut = _percent(c2, "Cut the monthly bill by, %", plan.cut_fraction, key=f"_rec_cut_{key}")
     deadline = c3.slider(
         "Deadline, weeks",
         min_value=1,
@@ -209,14 +216,12 @@ with st.expander("Bill, target and team", expanded=True):
 
         pools = StatedPools(
             training=money(0, "Training", pools.training, "training"),
-            training_on_demand_share=p[1].slider(
+            training_on_demand_share=_percent(
+                p[1],
                 "of which on demand, %",
-                0,
-                100,
-                round(pools.training_on_demand_share * 100),
+                pools.training_on_demand_share,
                 key=f"_rec_pool_share_{key}",
-            )
-            / 100,
+            ),
             serving=money(2, "Serving", pools.serving, "serving"),
             idle=money(3, "Idle compute", pools.idle, "idle"),
             storage=money(4, "Storage", pools.storage, "storage"),

@@ -35,19 +35,22 @@ output = left.segmented_control(
     key=f"_sens_output_{revision}",
     required=True,
 )
-percent = right.slider(
+# A number input, not a slider on a grid: any valid stored value (99.99, 0.137) is shown as
+# it is, so opening the page never rewrites it. The schema refuses 0 and 100 with a message.
+percent = right.number_input(
     "Move each assumption without a range by ± %",
-    min_value=5,
-    max_value=90,
-    value=round(case.tornado_percent),
-    step=5,
+    min_value=0.0,
+    max_value=100.0,
+    value=case.tornado_percent,
+    step=5.0,
+    format="%g",
     key=f"_sens_percent_{revision}",
 )
 changes: dict[str, object] = {}
 if output is not None and output != (case.tornado_output or whatif.default_output(base)):
     changes["tornado_output"] = str(output)
 if percent != case.tornado_percent:
-    changes["tornado_percent"] = float(percent)
+    changes["tornado_percent"] = percent
 
 with st.expander("Ranges: low, likely and high values", expanded=False):
     st.caption(

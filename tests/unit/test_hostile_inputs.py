@@ -50,7 +50,8 @@ from planner.io.billing import (
     write_focus_parquet,
 )
 from planner.io.demand import parse_demand_csv
-from planner.io.scenario_files import GALLERY_DIR, read_scenario
+from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
+from planner.io.share import encode
 from planner.models.fleet import InstanceOption, MixProblem, MixStatus, optimize_mix
 from planner.scenario import (
     MAX_YAML_DEPTH,
@@ -61,6 +62,7 @@ from planner.scenario import (
 )
 from planner.scenario.finops import RecoveryPlan, SampleSpec, StatedPools
 from planner.scenario.training import RunPricing, TrainingJob, TrainingPrecision
+from tests.app.conftest import open_app
 from tests.conftest import run_capped
 
 HEADER = "BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,Tags"
@@ -679,3 +681,61 @@ def test_simulating_in_chunks_draws_exactly_what_one_pass_would(monkeypatch):
     whole = simulate_spot(100, 0.5, 0.01, 0.05, 200, runs=3_000, seed=5)
     monkeypatch.setattr(training, "DRAW_CHUNK", 1_000)  # about 100 slices
     assert np.array_equal(simulate_spot(100, 0.5, 0.01, 0.05, 200, runs=3_000, seed=5), whole)
+
+
+# ---------------------------------------------------------- widgets show the stored value
+
+
+def _with_tornado_percent(percent: float) -> Scenario:
+    lesson = next(e for e in gallery() if e.key == "build_vs_buy_mlflow_wandb").scenario
+    assert lesson.business_case is not None
+    return replace(lesson, business_case=replace(lesson.business_case, tornado_percent=percent))
+
+
+@pytest.mark.parametrize("percent", [99.99, 0.01, 2.5, 0.137, 92.0])
+def test_the_sensitivity_page_shows_any_valid_tornado_percent_and_keeps_it(percent):
+    """A valid value opens without an error, and opening the page does not rewrite it (the
+    slider of 5 to 90 in steps of 5 showed 99.99 as 100, which the schema refuses)."""
+    at = open_app({"s": encode(_with_tornado_percent(percent))}, page="app_pages/sensitivity.py")
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    widget = next(w for w in at.number_input if w.label.startswith("Move each assumption"))
+    assert widget.value == percent
+    assert at.session_state["scenario"].business_case.tornado_percent == percent
+    widget.set_value(40.0).run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["scenario"].business_case.tornado_percent == 40.0
+
+
+def _with_recovery(**changes: object) -> Scenario:
+    lesson = next(e for e in gallery() if e.key == "finops_3x_over_budget").scenario
+    assert lesson.finops is not None
+    assert lesson.finops.recovery is not None
+    plan = lesson.finops.recovery
+    share = changes.pop("training_on_demand_share", plan.pools.training_on_demand_share)
+    plan = replace(
+        plan,
+        pools=replace(plan.pools, training_on_demand_share=share),
+        **changes,  # type: ignore[arg-type]
+    )
+    return replace(lesson, finops=replace(lesson.finops, recovery=plan))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"budget_usd": None, "cut_fraction": 0.137, "training_on_demand_share": 0.1834},
+        {"budget_usd": None, "cut_fraction": 0.999},
+        {"budget_usd": None, "cut_fraction": 0.001},
+        {"training_on_demand_share": 0.025},
+    ],
+    ids=["0.137 and 0.1834", "0.999", "0.001", "0.025"],
+)
+def test_the_recovery_page_keeps_stored_fractions_as_they_are(changes):
+    """Opening the page does not round 0.137 to 0.14 or 0.1834 to 0.18 (percent sliders in
+    whole steps did), and a valid 0.999 or 0.001 is shown without an error."""
+    scenario = _with_recovery(**changes)
+    at = open_app({"s": encode(scenario)}, page="app_pages/recovery.py")
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["scenario"] == scenario
