@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from typing import Any, TextIO
 
 from planner.catalog import (
@@ -457,6 +458,18 @@ _JOB_FLAGS = (
 )
 
 
+# The job field each flag of ``train`` sets, for messages in the flags' own names.
+_FLAG_OF_FIELD = {
+    "params": "--params",
+    "tokens": "--tokens",
+    "model": "--model",
+    "seq_len": "--seq-len",
+    "mfu": "--mfu",
+    "models_per_month": "--runs-per-month",
+    "instance_count": "--gpus",
+}
+
+
 def flag_job(args: argparse.Namespace, catalog: Catalog) -> TrainingJob:
     """The job ``train``'s flags describe, checked as a scenario file's job would be.
 
@@ -503,7 +516,19 @@ def flag_job(args: argparse.Namespace, catalog: Catalog) -> TrainingJob:
     for name in ("params", "model", "seq_len"):
         if getattr(args, name) is not None:
             fields[name] = getattr(args, name)
-    scenario = scenario_from_mapping({"training": [fields]})
+    try:
+        scenario = scenario_from_mapping({"training": [fields]})
+    except PlannerInputError as error:
+        # The schema names the job's fields; the user typed flags, so name those.
+        match = re.match(
+            r"Invalid scenario: training\[0\]\.(\w+) \(\"train flags\"\) (.*)", str(error)
+        )
+        if match is None or match[1] not in _FLAG_OF_FIELD:
+            raise
+        problem = match[2].split(". To fix:")[0]
+        raise PlannerInputError(
+            f"{_FLAG_OF_FIELD[match[1]]} {problem}", fix="give a finite number in range"
+        ) from None
     return scenario.training[0]
 
 

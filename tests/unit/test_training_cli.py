@@ -431,7 +431,12 @@ def test_train_by_flags_takes_the_presets_parameters_and_shape():
         ((*FLAGS[:-1], "12", "--mfu", "0.4"), "--gpus 12: p5.48xlarge has 8 GPUs"),
         ((*FLAGS, "--mfu", "1.4"), r"--mfu = 1.4 is outside \(0, 1\]"),
         ((*FLAGS, "--mfu", "0.4", "--model", "Llama-3-8B"), "unknown model 'Llama-3-8B'"),
-        ((*FLAGS, "--mfu", "0.4", "--seq-len", "0"), "seq_len"),
+        (
+            (*FLAGS, "--mfu", "0.4", "--seq-len", "0"),
+            "--seq-len = 0: .*at least 1|--seq-len = 0: .*equal to 1",
+        ),
+        ((*FLAGS, "--mfu", "0.4", "--runs-per-month=nan"), "--runs-per-month = NaN: .*finite"),
+        ((*FLAGS, "--mfu", "0.4", "--tokens=1e400"), "--tokens = Infinity: .*finite"),
         ((*FLAGS, "--mfu", "0.4", "--job", "x"), "--job picks a job of a scenario file"),
     ],
 )
