@@ -59,7 +59,8 @@ seeded, to give the distribution of time and cost. A run whose expected time is 
 "Mixed" is spot with an on-demand fallback: at each interruption the run restarts on spot
 only if a failure-free finish plus one more lost segment and restart still fits before the
 deadline; otherwise it finishes on on-demand. It always meets a deadline that on-demand
-meets.
+meets. The hardware failures are part of the spot legs' rate; the on-demand finish is
+simulated without them (it is the fallback's last stretch, short against the node MTBF).
 
 >>> round(young_interval(mtbf_hours=24, checkpoint_hours=0.25), 4)
 3.4641

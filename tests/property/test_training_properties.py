@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from planner.catalog import PriceOverride, Pricing, ScalingLaw
 from planner.core.errors import PlannerInputError
-from planner.costing.training import best_segments, estimate_run, simulate_fallback, simulate_spot
+from planner.costing.training import (
+    best_segments,
+    estimate_run,
+    evaluate_plan,
+    simulate_fallback,
+    simulate_spot,
+)
 from planner.io.share import decode, encode
 from planner.models.sizing import (
     FlopPrice,
@@ -205,3 +211,36 @@ def test_a_plan_survives_the_share_link_and_yaml(plan):
     scenario = Scenario(training=(plan,))
     assert decode(encode(scenario)).scenario == scenario
     assert parse_scenario_yaml(dump_scenario_yaml(scenario)) == scenario
+
+
+@settings(deadline=None, max_examples=15)
+@given(
+    st.sampled_from([RunPricing.ON_DEMAND, RunPricing.SPOT, RunPricing.RESERVED_1Y]),
+    st.sampled_from(list(TrainingPrecision)),
+    st.floats(5e8, 4e9),
+    st.floats(0.0, 6.0),
+)
+def test_the_shapley_lever_savings_add_up_to_baseline_less_plan(pricing, precision, params, runs):
+    # Efficiency of the Shapley value (Shapley 1953): the savings sum to v(∅) − v(all).
+    plan = TrainingJob(
+        params=1e9,
+        tokens=2e10,
+        instance_type="p4d.24xlarge",
+        pricing=RunPricing.SPOT,
+        experiments_per_model=1.0,
+        baseline=TrainingBaseline(
+            pricing=pricing,
+            precision=precision if precision is not TrainingPrecision.FP8 else None,
+            params=params,
+            tokens=20 * params,
+            experiments_per_model=runs,
+        ),
+    )
+    report = evaluate_plan(plan, Pricing())
+    steps = report.waterfall
+    savings = steps["saving_usd_per_month"].iloc[1:-1]
+    total = report.baseline.cost_per_month_usd - report.run.cost_per_month_usd
+    assert savings.sum() == pytest.approx(total, rel=1e-9, abs=1e-6)
+    assert (
+        steps["saving_usd_per_month"].iloc[1:-1] == -steps["change_usd_per_month"].iloc[1:-1]
+    ).all()
