@@ -58,9 +58,15 @@ with st.expander("Ranges: low, likely and high values", expanded=False):
         "shapes the Monte Carlo draws (empty: the scenario's value). Clear both to go back "
         "to ± percent. Ranges travel with the share link."
     )
-    parameters = whatif.key_parameters(base)
-    table = business_inputs.ranges_table(base, parameters, key=f"_sens_ranges_{revision}")
-    with_ranges, problem = business_inputs.ranges_from_table(base, table)
+    try:
+        parameters = whatif.key_parameters(base)
+        table = business_inputs.ranges_table(base, parameters, key=f"_sens_ranges_{revision}")
+    except PlannerInputError as error:
+        # An assumption without a value (an instance with no price on its tier): no table
+        # to edit, and the analyses below say the same under their own guards.
+        with_ranges, problem = None, str(error)
+    else:
+        with_ranges, problem = business_inputs.ranges_from_table(base, table)
 if problem:
     problem_box.error(page.plain_text(problem), icon=page.ERROR_ICON)
 elif with_ranges is not None:
@@ -122,28 +128,35 @@ with sweep_tab:
             key=f"_sweep_param_{revision}",
         )
         param = by_key[key]
-        value = whatif.value_of(scenario, key)
-        user = case.range_for(key)
-        low_default = user.low if user else param.clamp(value * 0.5)
-        high_default = user.high if user else param.clamp(value * 1.5 if value else 1.0)
-        a, b, c = st.columns(3)
-        low = a.number_input(
-            "From", value=float(low_default), key=f"_sweep_low_{key}_{revision}", format="%g"
-        )
-        high = b.number_input(
-            "To", value=float(high_default), key=f"_sweep_high_{key}_{revision}", format="%g"
-        )
-        points = c.slider("Points", 5, 101, 25, key=f"_sweep_points_{revision}")
         try:
-            with st.spinner(f"Sweep: pricing the system at {points} values of {param.label}…"):
-                swept = whatif.sweep(scenario, key, output, low, high, points=points)
-        except PlannerInputError as error:
+            value: float | None = whatif.value_of(scenario, key)
+        except PlannerInputError as error:  # an instance with no price on this tier
             st.error(page.plain_text(str(error)), icon=page.ERROR_ICON)
-        else:
-            st.altair_chart(
-                whatif_charts.sweep_chart(swept, f"{param.label} ({param.unit})", output, value),
-                width="stretch",
+            value = None
+        if value is not None:
+            user = case.range_for(key)
+            low_default = user.low if user else param.clamp(value * 0.5)
+            high_default = user.high if user else param.clamp(value * 1.5 if value else 1.0)
+            a, b, c = st.columns(3)
+            low = a.number_input(
+                "From", value=float(low_default), key=f"_sweep_low_{key}_{revision}", format="%g"
             )
+            high = b.number_input(
+                "To", value=float(high_default), key=f"_sweep_high_{key}_{revision}", format="%g"
+            )
+            points = c.slider("Points", 5, 101, 25, key=f"_sweep_points_{revision}")
+            try:
+                with st.spinner(f"Sweep: pricing the system at {points} values of {param.label}…"):
+                    swept = whatif.sweep(scenario, key, output, low, high, points=points)
+            except PlannerInputError as error:
+                st.error(page.plain_text(str(error)), icon=page.ERROR_ICON)
+            else:
+                st.altair_chart(
+                    whatif_charts.sweep_chart(
+                        swept, f"{param.label} ({param.unit})", output, value
+                    ),
+                    width="stretch",
+                )
 
 
 @st.fragment
@@ -172,7 +185,14 @@ def uncertainty_panel(scenario: Scenario, output: Output) -> None:
         )
     table = uncertainty.percentiles().set_index("output")
     name = str(output)
-    if name in table.index:
+    if name in table.index and table.loc[name].isna().all():
+        st.info(
+            f"No draw could be priced for {output.label.lower()}: every one of the "
+            f"{uncertainty.samples:,} draws left it undefined (for example no requests served). "
+            "Widen the ranges or choose another measure.",
+            icon=":material/info:",
+        )
+    elif name in table.index:
         row = table.loc[name]
         cols = st.columns(4)
         for col, label in zip(cols, ["p10", "p50", "p90"], strict=False):

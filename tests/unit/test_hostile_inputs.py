@@ -59,6 +59,7 @@ from planner.scenario import (
     dump_scenario_yaml,
     parse_scenario_yaml,
     scenario_from_mapping,
+    scenario_to_mapping,
 )
 from planner.scenario.finops import RecoveryPlan, SampleSpec, StatedPools
 from planner.scenario.training import RunPricing, TrainingJob, TrainingPrecision
@@ -739,3 +740,41 @@ def test_the_recovery_page_keeps_stored_fractions_as_they_are(changes):
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.session_state["scenario"] == scenario
+
+
+# ------------------------------------------------- valid input: an answer or a clear message
+
+
+def _recommender_with(**sections: object) -> Scenario:
+    lesson = next(e for e in gallery() if e.key == "recommendation_cost_per_request").scenario
+    data = scenario_to_mapping(lesson)
+    for path, value in sections.items():
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[int(part)] if part.isdecimal() else node[part]
+        node[last] = value
+    return scenario_from_mapping(data)
+
+
+def test_sensitivity_with_no_priceable_draw_says_so_instead_of_crashing():
+    """Every draw serves no request, so no draw has a cost per request: the percentiles are
+    n/a and the page says why rather than failing to draw an empty histogram."""
+    scenario = _recommender_with(
+        business_case={
+            "tornado_output": "cost_per_request",
+            "ranges": [{"parameter": "serving[0].traffic.requests_per_day", "low": 0, "high": 0}],
+        }
+    )
+    at = open_app({"s": encode(scenario)}, page="app_pages/sensitivity.py")
+    assert not at.exception
+    assert any("No draw could be priced" in i.value for i in at.info)
+
+
+def test_sensitivity_with_an_instance_that_has_no_on_demand_price_explains_it():
+    """p5e.48xlarge is in the catalog with a spot price only: a user can pick it, and the
+    page says what to change instead of raising outside its guard."""
+    scenario = _recommender_with(**{"serving.0.instance_type": "p5e.48xlarge"})
+    at = open_app({"s": encode(scenario)}, page="app_pages/sensitivity.py")
+    assert not at.exception
+    assert any("p5e.48xlarge" in e.value and "no on-demand price" in e.value for e in at.error)
