@@ -67,6 +67,7 @@ with results:
             lines,
             hide_index=True,
             width="stretch",
+            placeholder="—",
             column_config={
                 "category": "Category",
                 "item": "Item",

@@ -50,6 +50,8 @@ def _table(
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
+        # An empty cell is an unset value (the captions say what it falls back to), not "None".
+        placeholder="",
         key=key,
     )
     records = []
@@ -330,6 +332,7 @@ def _pricing(pricing: dict[str, Any], key: str) -> dict[str, Any]:
             catalog.instance_frame(**discounts),
             hide_index=True,
             width="stretch",
+            placeholder="—",
             column_config={
                 "on_demand_usd_per_hour": _price_column("On-demand $/h"),
                 "spot_usd_per_hour": _price_column("Spot $/h"),
@@ -353,7 +356,7 @@ def _described_on(page_path: str, page_name: str, rows: pd.DataFrame, config: An
             f"Each is priced exactly as the {page_name} shows it; its costs are in the "
             "breakdown above."
         )
-        st.dataframe(rows, hide_index=True, width="stretch", column_config=config)
+        st.dataframe(rows, hide_index=True, width="stretch", column_config=config, placeholder="—")
     st.page_link(page_path, label=f"Edit on the {page_name}", icon=":material/edit:")
 
 

@@ -150,3 +150,19 @@ def test_link_text_cannot_inject_markdown():
     assert "\\[click\\]" in shown
     assert "\\<img" in shown
     assert "\\!\\[pixel\\]" in at.title[0].value
+
+
+def test_business_traffic_can_be_entered_per_month(overview):
+    app = overview
+    app.selectbox(key="_traffic_period_0").set_value("month").run()
+    app.number_input(key="_requests_month_0").set_value(2_000_000.0).run()
+    assert not app.exception
+    assert app.session_state["scenario"].business.requests_per_day == pytest.approx(
+        2_000_000 * 12 / 365
+    )
+
+
+def test_choices_read_as_words(overview):
+    tier = overview.selectbox(key="_tier_0")
+    assert "on-demand" in tier.options
+    assert not any("_" in option for option in tier.options)
