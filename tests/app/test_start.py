@@ -106,3 +106,11 @@ def test_a_scenario_file_opened_on_the_start_page_lands_on_the_overview(app):
     assert not app.exception
     assert app.title[0].value == "Mine"
     assert metric(app, "Monthly cost") == "$1,234"
+
+
+def test_a_training_run_lands_on_the_training_page(app):
+    at = choose(app, Building.TRAINING)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Training: Training run"
+    assert metric(at, "Cost per run").startswith("$")
