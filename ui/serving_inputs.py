@@ -366,17 +366,19 @@ def _mix_inputs(plan: Endpoint, mix: dict[str, Any]) -> None:
         value=100 * (plan.mix.availability_target or 0.0),
         step=0.5,
         key=key("availability"),
-        help="After a spot interruption at the interruption rate, at least this share of the "
+        help="After the spot capacity reclaimed at once is gone, at least this share of the "
         "required capacity must remain.",
     )
     mix["availability_target"] = target / 100 if target > 0 else None
     rate = right.number_input(
-        "Spot interruption rate, % (blank: AWS Spot Advisor per type)",
+        "Spot capacity reclaimed at once, % (blank: AWS Spot Advisor bucket's upper edge)",
         min_value=0.0,
         max_value=100.0,
         value=None if plan.mix.interruption_rate is None else 100 * plan.mix.interruption_rate,
         step=1.0,
         key=key("interruption"),
+        help="The share of spot capacity one reclaim may take, which the availability target "
+        "must survive; not how often one instance is interrupted.",
     )
     mix["interruption_rate"] = None if rate is None else rate / 100
     number(st, mix, _BUDGET, key)

@@ -1233,12 +1233,28 @@ def _is_derived(price: Price | None) -> bool:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SpotRateDefault:
-    """A default interruption rate for one instance type, and where it comes from."""
+    """The Spot Advisor's reading for one instance type, as two quantities that must not be
+    mixed up, and where they come from.
+
+    * ``monthly_fraction`` (and :attr:`per_hour`) is the **per-instance hazard**: the share
+      of instances interrupted in a month, the bucket's midpoint (the open ">20%" bucket is
+      read as 25%, a planner choice: the data say only "more than 20%"). It prices expected
+      restarts (training on spot).
+    * ``reclaimed_at_once`` is the **share of the type's spot capacity reclaimed in one
+      event**, what an availability target must survive: the bucket's upper edge (the
+      feed's ``max``, ``spot_reclaim.csv``), because a month's reclaims may all come at
+      once; the open bucket's edge is 100%.
+
+    >>> rate = spot_rate_default("p4d.24xlarge")
+    >>> rate.monthly_fraction, rate.reclaimed_at_once
+    (0.125, 0.16)
+    """
 
     instance_type: str
     region: str
     bucket: str
     monthly_fraction: float
+    reclaimed_at_once: float
     savings_vs_on_demand_pct: float | None
     date: str
     source: str
@@ -1258,7 +1274,8 @@ class SpotRateDefault:
         where = f"{self.instance_type} {self.region}" if self.region else "instance types"
         return (
             f"AWS Spot Advisor bucket {self.bucket} for {where} ({self.date}), read as "
-            f"{self.monthly_fraction:.1%} of instances interrupted a month"
+            f"{self.monthly_fraction:.1%} of instances interrupted a month, and up to "
+            f"{self.reclaimed_at_once:.0%} of spot capacity reclaimed at once"
         )
 
 
@@ -1281,6 +1298,10 @@ def _read_csv(name: str) -> list[dict[str, str]]:
 def _spot_rates() -> tuple[dict[tuple[str, str], SpotRateDefault], SpotRateDefault]:
     table: dict[tuple[str, str], SpotRateDefault] = {}
     default: SpotRateDefault | None = None
+    at_once = {
+        row["bucket"]: float(row["reclaimed_at_once_fraction"])
+        for row in _read_csv("spot_reclaim.csv")
+    }
     for row in _read_csv("spot_interruption.csv"):
         if row["kind"] == "bucket":
             continue
@@ -1290,6 +1311,7 @@ def _spot_rates() -> tuple[dict[tuple[str, str], SpotRateDefault], SpotRateDefau
             region=row["region"],
             bucket=row["bucket"],
             monthly_fraction=float(row["monthly_interruption_fraction"]),
+            reclaimed_at_once=at_once[row["bucket"]],
             savings_vs_on_demand_pct=float(savings) if savings else None,
             date=row["data_date"],
             source=row["source"],

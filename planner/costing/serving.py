@@ -1239,20 +1239,26 @@ def _mix_for(
     )
 
 
-def interruption_rate(hw: Hardware, plan: Endpoint) -> float:
-    """The spot interruption rate used for a type: the plan's override, a custom instance's
-    own figure, else the AWS Spot Advisor monthly share (bucket midpoint) from the shared
-    data file, else its global default."""
+def reclaimed_at_once(hw: Hardware, plan: Endpoint) -> float:
+    """The share of a type's spot capacity that may be reclaimed in one event, which the
+    availability target must survive (the fleet optimizer's :math:`q_t`): the plan's
+    ``mix.interruption_rate``, a custom instance's ``spot_interruption_rate``, else the
+    AWS Spot Advisor bucket's upper edge for the type, else the feed's global one.
+
+    Not the per-instance hazard (the bucket's midpoint, instances interrupted a month):
+    the hazard says how often an instance goes, this how much goes together, and a month's
+    reclaims may all come at once. See :class:`planner.catalog.SpotRateDefault`.
+
+    >>> hw = hardware("g6e.xlarge", Endpoint(), _LIST_PRICES, load_catalog())
+    >>> reclaimed_at_once(hw, Endpoint()), spot_rate_default("g6e.xlarge").monthly_fraction
+    (0.11, 0.075)
+    """
     if plan.mix.interruption_rate is not None:
         return plan.mix.interruption_rate
     if hw.custom is not None:
         rate = hw.custom.spot_interruption_rate
-        return rate if rate is not None else _default_rate("")
-    return _default_rate(hw.name)
-
-
-def _default_rate(name: str) -> float:
-    return float(spot_rate_default(name).monthly_fraction)
+        return rate if rate is not None else spot_rate_default("").reclaimed_at_once
+    return spot_rate_default(hw.name).reclaimed_at_once
 
 
 def _option(hw: Hardware, capacity: float, plan: Endpoint) -> InstanceOption:
@@ -1263,7 +1269,7 @@ def _option(hw: Hardware, capacity: float, plan: Endpoint) -> InstanceOption:
         spot_usd_per_hour=hw.spot_usd_per_hour,
         reserved_1y_usd_per_hour=hw.reserved_1y_usd_per_hour,
         reserved_3y_usd_per_hour=hw.reserved_3y_usd_per_hour,
-        interruption_rate=interruption_rate(hw, plan),
+        interruption_rate=reclaimed_at_once(hw, plan),
     )
 
 
@@ -1911,11 +1917,12 @@ def check_plan(plan: Endpoint, catalog: Catalog | None = None) -> None:
         rate = mix.interruption_rate
         if rate is None:
             hw = hardware(plan.instance_type, plan, _LIST_PRICES, catalog)
-            rate = interruption_rate(hw, plan) if hw.spot_usd_per_hour is not None else 0.0
+            rate = reclaimed_at_once(hw, plan) if hw.spot_usd_per_hour is not None else 0.0
         if rate > 0:
             raise PlannerInputError(
-                f"A spot cap of 100% with a spot interruption rate of {rate:.1%} leaves "
-                "nothing to fall back on when spot capacity is reclaimed",
+                f"A spot cap of 100% with a spot interruption rate of {rate:.1%} (the share of "
+                "spot capacity reclaimed at once) leaves nothing to fall back on when it is "
+                "reclaimed",
                 fix=(
                     f"lower the spot cap (e.g. to {max(0.0, 1 - rate):.0%}), or set an "
                     "availability target"

@@ -11,7 +11,9 @@ Notation
 * :math:`c_t` the capacity of one instance of type *t* (requests per second);
 * :math:`P^{1y}_t, P^{3y}_t, P^{od}_t, P^{s}_t` the hourly prices of each tier;
 * :math:`q_t` the spot interruption rate of *t*: the share of its spot capacity that can be
-  reclaimed at once; :math:`\sigma` the spot cap (a share of the required capacity) and
+  reclaimed at once (one event, not the per-instance hazard of instances interrupted a
+  month; the serving planner reads it from the Spot Advisor bucket's upper edge);
+  :math:`\sigma` the spot cap (a share of the required capacity) and
   :math:`A` an optional availability target.
 
 Decisions, all integers :math:`\ge 0`: :math:`R^{1y}_t, R^{3y}_t` reserved instances, constant
@@ -174,7 +176,8 @@ class InstanceOption:
     """One instance type the optimizer may use, with its capacity and hourly prices.
 
     A price of ``None`` means the tier is not available for this type. ``interruption_rate``
-    is the share of this type's spot capacity that may be reclaimed at once.
+    is the share of this type's spot capacity that may be reclaimed at once (:math:`q_t`),
+    not the per-instance hazard.
     """
 
     name: str

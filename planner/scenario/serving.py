@@ -170,7 +170,8 @@ class Autoscaling:
 class CustomInstance:
     """An instance the catalog lacks (a CPU host, an on-premises box), described by its
     price and measured figures: requests/s and latency at batch 1 on the unquantized model,
-    and the speed-ups its quantized kernels give."""
+    and the speed-ups its quantized kernels give. ``spot_interruption_rate`` is the share of
+    its spot capacity that may be reclaimed at once, as for ``FleetMix.interruption_rate``."""
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
@@ -204,7 +205,10 @@ class FleetMix:
     """Rules of the instance-mix optimizer (reserved / on-demand / spot).
 
     ``instance_types`` are the candidates of ``python -m planner mix`` (empty: every type that
-    can serve the model). ``interruption_rate`` overrides the per-type Spot Advisor data.
+    can serve the model). ``interruption_rate`` is the share of spot capacity that may be
+    reclaimed at once, which ``availability_target`` must survive (not the per-instance
+    hazard, instances interrupted a month); it overrides the per-type reading of the Spot
+    Advisor bucket, whose upper edge is used (100% for the open ">20%" bucket).
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT

@@ -619,3 +619,115 @@ def test_a_huge_fixed_fleet_with_reservations_prices():
     out = price_endpoint(endpoint)
     assert out.monthly_cost_usd > 0
     assert int(out.instances.max()) > 400_000
+
+
+# --------------------------------------------------------------------------- spot: two quantities
+
+
+def test_the_advisor_bucket_gives_a_hazard_and_a_share_reclaimed_at_once():
+    from planner.catalog import spot_rate_default
+
+    bounded = spot_rate_default("g6e.xlarge")  # bucket 5-10%, feed max 11
+    assert (bounded.monthly_fraction, bounded.reclaimed_at_once) == (0.075, 0.11)
+    open_bucket = spot_rate_default("g5.xlarge")  # bucket >20%, feed max 100
+    assert (open_bucket.monthly_fraction, open_bucket.reclaimed_at_once) == (0.25, 1.0)
+    assert "reclaimed at once" in open_bucket.basis
+
+
+def test_the_fleet_gets_the_share_reclaimed_at_once_not_the_hazard():
+    plan = replace(LLM, mix=FleetMix(tiers=ALL_TIERS, instance_types=("g6e.xlarge", "g6.xlarge")))
+    problem, _ = alternative_mix_problem(plan)
+    rates = {option.name: option.interruption_rate for option in problem.options}
+    assert rates == {"g6e.xlarge": 0.11, "g6.xlarge": 1.0}
+
+
+def test_an_open_bucket_keeps_spot_within_what_the_target_survives():
+    # g6.xlarge is in the >20% bucket: all of its spot may go at once, so a 99% target
+    # leaves spot at most 1% of the required capacity each hour.
+    plan = replace(
+        LLM,
+        autoscaling=Autoscaling(enabled=True, headroom=0.0),
+        mix=FleetMix(tiers=ALL_TIERS, spot_max_share=1.0, availability_target=0.99),
+    )
+    fleet = price_endpoint(plan).fleet
+    assert fleet is not None
+    frame = fleet.hourly_frame()
+    assert (frame["spot_capacity"] <= 0.01 * frame["required"] + 1e-9).all()
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+GQA = Endpoint(
+    instance_type="p5.48xlarge",
+    max_batch=1024,
+    latency_target_ms=3_600_000,
+    model=ServedModel(
+        preset="Llama-3.1-8B",
+        precision=ServingPrecision.FP8,
+        input_tokens=2000,
+        output_tokens=200,
+    ),
+)
+
+
+def test_prefill_is_compute_and_does_not_reread_the_weights():
+    # Bandwidth only moves the decode step: TTFT less one step (the prefill) stays put.
+    slow = instance_throughput(GQA, "p5.48xlarge", ServingPrecision.FP8, 1)
+    fast_model = replace(GQA.model, bandwidth_utilisation=0.95)
+    fast = instance_throughput(
+        replace(GQA, model=fast_model), "p5.48xlarge", ServingPrecision.FP8, 1
+    )
+    assert slow.ttft_ms is not None and slow.tpot_ms is not None  # noqa: PT018 - narrows
+    assert fast.ttft_ms is not None and fast.tpot_ms is not None  # noqa: PT018 - narrows
+    assert fast.tpot_ms < slow.tpot_ms
+    assert fast.ttft_ms - fast.tpot_ms == pytest.approx(slow.ttft_ms - slow.tpot_ms)
+    # 2 FLOPs per parameter per input token at 42% of the fp8 peak of one GPU.
+    prefill_ms = 2 * GQA.model.active_params * 2000 / (1979e12 * 0.42) * 1e3
+    assert slow.ttft_ms - slow.tpot_ms == pytest.approx(prefill_ms, rel=0.05)
+
+
+def test_ttft_and_tpot_targets_bound_the_continuous_batch():
+    free = instance_throughput(GQA, "p5.48xlarge", ServingPrecision.FP8, 1024)
+    assert free.tpot_ms is not None
+    tight = replace(GQA, tpot_target_ms=free.tpot_ms / 2, tensor_parallel=free.gpus_per_replica)
+    bound = instance_throughput(tight, "p5.48xlarge", ServingPrecision.FP8, 1024)
+    assert bound.tpot_ms is not None
+    assert bound.tpot_ms <= free.tpot_ms / 2
+    assert bound.batch < free.batch
+    assert bound.limited_by == "TPOT target"
+    with pytest.raises(PlannerInputError, match=r"the TTFT is [0-9.,]+ ms .* above the 1.0 ms"):
+        instance_throughput(
+            replace(GQA, ttft_target_ms=1.0, tensor_parallel=1), "p5.48xlarge", FP8_, 1024
+        )
+
+
+FP8_ = ServingPrecision.FP8
+
+
+def test_input_and_output_prices_add_up_to_the_cost_of_a_request():
+    traffic = Traffic(requests_per_day=5_000_000, horizon_weeks=1)
+    out = price_endpoint(replace(GQA, traffic=traffic))
+    assert out.usd_per_1m_input_tokens is not None
+    assert out.usd_per_1m_output_tokens is not None
+    assert out.per_request_usd is not None
+    per_request = (2000 * out.usd_per_1m_input_tokens + 200 * out.usd_per_1m_output_tokens) / 1e6
+    assert per_request == pytest.approx(out.per_request_usd)
+    assert out.usd_per_1m_output_tokens > out.usd_per_1m_input_tokens
+    summary = serve_summary(evaluate_serving(replace(GQA, traffic=traffic)))
+    assert summary["usd_per_1m_output_tokens"] == out.usd_per_1m_output_tokens
+    assert summary["ttft_ms"] == out.throughput.ttft_ms
+
+
+def test_fp8_halves_the_weights_and_needs_an_fp8_gpu():
+    fp16 = instance_throughput(GQA, "p5.48xlarge", ServingPrecision.FP16, 64)
+    fp8 = instance_throughput(GQA, "p5.48xlarge", ServingPrecision.FP8, 64)
+    assert fp8.weights_gb == pytest.approx(fp16.weights_gb / 2)
+    assert fp8.requests_per_second > fp16.requests_per_second
+    with pytest.raises(PlannerInputError, match=r"fp8 needs a GPU with an fp8 peak.*A100-80GB"):
+        instance_throughput(GQA, "p4de.24xlarge", ServingPrecision.FP8, 64)
+
+
+def test_a_tensor_parallel_width_must_divide_the_instance():
+    with pytest.raises(PlannerInputError, match="tensor_parallel = 3 does not divide"):
+        instance_throughput(replace(GQA, tensor_parallel=3), "p5.48xlarge", FP8_, 64)
