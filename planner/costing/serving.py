@@ -833,7 +833,7 @@ def serving_instance(gpu: str, catalog: Catalog, *, gpus_per_replica: int = 1) -
     if gpu not in catalog.gpus:
         known = ", ".join(sorted(catalog.gpus))
         raise PlannerInputError(
-            f"--gpu {gpu!r} is not a GPU of the catalog", fix=f"use one of {known}"
+            f"GPU {gpu!r} is not in the catalog (gpus.csv)", fix=f"use one of {known}"
         )
     fits = [
         inst
@@ -944,6 +944,7 @@ def serving_flop_price(
     input_tokens: int = 500,
     output_tokens: int = 200,
     max_batch: int = 256,
+    tpot_target_ms: float | None = None,
     pricing: Pricing = _LIST_PRICES,
     catalog: Catalog | None = None,
 ) -> ServingFlopPrice:
@@ -953,7 +954,11 @@ def serving_flop_price(
 
     Sizing prices inference as ``2 N`` FLOPs per token at one USD per FLOP; this is that
     price for the serving GPU: the cost of a request over ``2 N (n_in + n_out)``. It depends
-    on ``N`` (small models are memory-bound), so evaluate it at the size being judged.
+    on ``N`` (small models are memory-bound), so evaluate it at the size being judged. A
+    model of that size has no architecture, so its KV cache is the multi-head estimate of
+    :func:`kv_bytes_per_token` (conservative for grouped-query models). ``tpot_target_ms``
+    bounds the batch as an interactive endpoint would; unset, the batch is ``max_batch`` or
+    what memory holds.
 
     Raises
     ------
@@ -984,6 +989,7 @@ def serving_flop_price(
         model=model,
         max_batch=max_batch,
         latency_target_ms=3_600_000.0,
+        tpot_target_ms=tpot_target_ms,
     )
     price = token_price(plan, pricing, catalog)
     tokens = input_tokens + output_tokens

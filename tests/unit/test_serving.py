@@ -731,3 +731,32 @@ def test_fp8_halves_the_weights_and_needs_an_fp8_gpu():
 def test_a_tensor_parallel_width_must_divide_the_instance():
     with pytest.raises(PlannerInputError, match="tensor_parallel = 3 does not divide"):
         instance_throughput(replace(GQA, tensor_parallel=3), "p5.48xlarge", FP8_, 64)
+
+
+# --------------------------------------------------------------------------- for sizing
+
+
+def test_the_serving_flop_price_is_the_token_price_over_its_flops():
+    from planner.costing.serving import serving_flop_price, token_price
+
+    price = serving_flop_price(8e9, "H100", precision=ServingPrecision.FP8)
+    plan = Endpoint(
+        instance_type="gpu_8x_h100_sxm5",
+        max_batch=256,
+        latency_target_ms=3_600_000,
+        model=ServedModel(parameters_billion=8, precision=ServingPrecision.FP8),
+    )
+    direct = token_price(plan)
+    assert price.usd_per_flop * 2 * 8e9 * 700 == pytest.approx(direct.usd_per_request)
+    assert price.usd_per_output_token == pytest.approx(direct.usd_per_1m_output_tokens / 1e6)
+    # A latency target makes serving dearer per FLOP: smaller batches, same weight reads.
+    interactive = serving_flop_price(8e9, "H100", precision=ServingPrecision.FP8, tpot_target_ms=8)
+    assert interactive.usd_per_flop > price.usd_per_flop
+
+
+def test_the_serving_flop_price_spans_gpus_for_a_big_model_and_names_a_bad_gpu():
+    from planner.costing.serving import serving_flop_price
+
+    assert "4 × L4" in serving_flop_price(30e9, "L4", precision=ServingPrecision.INT8).basis
+    with pytest.raises(PlannerInputError, match=r"GPU 'B9' is not in the catalog"):
+        serving_flop_price(8e9, "B9")

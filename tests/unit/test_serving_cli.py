@@ -306,7 +306,7 @@ def test_tensor_parallel_is_the_replica_width():
     ("argv", "message"),
     [
         (("--gpu", "A100-80GB"), "precision fp8 needs a GPU with an fp8 peak"),
-        (("--gpu", "H999"), "--gpu 'H999' is not a GPU of the catalog"),
+        (("--gpu", "H999"), "GPU 'H999' is not in the catalog"),
         (("--input-tokens", "0"), "--input-tokens is 0: it must be at least 1"),
         (("--tpot-ms", "-1"), "--tpot-ms is -1.0: it must be above 0 ms"),
         (("--max-batch", "0"), "--max-batch is 0"),
