@@ -606,21 +606,18 @@ def money(text: str) -> float:
     return float(text.replace("$", "").replace(",", "").replace("−", "-"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scenarios/training_50k_to_18k.yaml (not this change's file) states the figures "
-    "from before the attention FLOPs and hardware failures: its 2B model at 4,096 tokens is "
-    "90.1 h, not 72 h; the case's owner must restate them (or set seq_len)",
-)
 def test_the_lesson_02_case_says_what_the_model_computes():
     scenario = read_scenario(CASE)
     report = evaluate_plan(scenario.training[0], scenario.pricing, CATALOG)
     run, base = report.run, report.baseline
     assert base is not None
     text = " ".join(scenario.description.split())
-    # Baseline: 72 h of one p4d.24xlarge on-demand.
-    assert base.wall_clock_hours == pytest.approx(72.0, rel=1e-9)
-    assert base.cost_usd == pytest.approx(72 * P4D.on_demand_usd_per_hour)
+    # Baseline: 72 h of model FLOPs on one p4d.24xlarge on-demand, plus attention at 512
+    # tokens and hardware failures.
+    assert base.flops is not None
+    assert base.flops.dense_flops / base.throughput.flops_per_second / 3600 == pytest.approx(72.0)
+    assert f"{base.wall_clock_hours:.1f} h" in text
+    assert base.cost_usd == pytest.approx(base.wall_clock_hours * P4D.on_demand_usd_per_hour)
     assert (
         f"baseline costs {usd(base.cost_usd)} a run ({usd(base.cost_per_month_usd * 12)} a year)"
         in text
@@ -632,17 +629,17 @@ def test_the_lesson_02_case_says_what_the_model_computes():
     assert f"{saving:.0%} less" in text
     assert f"same predicted loss ({run.loss:.3f})" in text
     assert run.loss == pytest.approx(base.loss, abs=1e-9)
-    steps = report.waterfall.set_index("lever")["change_usd_per_month"]
+    steps = report.waterfall.set_index("lever")["saving_usd_per_month"]
     for lever in ("pricing", "precision", "size", "experiments"):
-        assert f"−${-steps[lever]:,.0f}" in text, lever
+        assert f"−${steps[lever]:,.0f}" in text, lever
     assert f"{human_count(run.params)} parameters on {human_count(run.tokens)} tokens" in text
     # The published figures against the catalog.
     implied = 37_748 / (8 * 72)
     per_gpu = P4D.on_demand_usd_per_hour / 8
     assert f"${implied:.1f}" in text
     assert f"{implied / per_gpu:.0f}× the catalog's {usd(per_gpu)}" in text
-    assert abs(37_748 / (base.cost_per_month_usd * 12) - 1) < 0.01
-    assert "within 1% of what the model gives per YEAR" in text
+    assert abs(37_748 / (base.cost_per_month_usd * 12) - 1) < 0.04
+    assert "within 4% of what the model gives per YEAR" in text
 
 
 def test_the_lesson_02_overview_prices_the_jobs_run():
