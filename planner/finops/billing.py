@@ -67,8 +67,9 @@ import pandas as pd
 
 from planner.core.errors import PlannerInputError
 
-if TYPE_CHECKING:  # the type only: DuckDB itself is imported where a bill is read
+if TYPE_CHECKING:  # the types only: DuckDB and Ibis are imported where a bill is read
     import duckdb
+    import ibis
 from planner.scenario.finops import CostView
 
 __all__ = [
@@ -165,6 +166,11 @@ class Bill:
 
     A bill is read-only once built. Each query takes its own cursor, so one bill can serve
     several threads at once.
+
+    ``remote`` is the same ``focus`` table on another engine (a Spark session, a warehouse),
+    as an Ibis table; the attribution query then runs there (:meth:`table`). ``con`` is
+    ``None`` for a bill that lives only in a warehouse: the SQL of :meth:`query` is
+    DuckDB's, so only the Ibis queries run on it.
     """
 
     source: str
@@ -178,15 +184,35 @@ class Bill:
     has_utilization: bool
     first_charge: datetime | None
     last_charge: datetime | None
-    con: duckdb.DuckDBPyConnection = field(repr=False)
+    con: duckdb.DuckDBPyConnection | None = field(repr=False)
+    remote: ibis.Table | None = field(default=None, repr=False)
 
     @property
     def rows_usable(self) -> int:
         return self.rows_read - self.rows_rejected
 
+    def table(self) -> ibis.Table:
+        """The ``focus`` table as an Ibis table, on the engine where the bill lives.
+
+        A DuckDB bill's table reads through a cursor of its own, as :meth:`query` does.
+        """
+        if self.remote is not None:
+            return self.remote
+        import ibis
+
+        return ibis.duckdb.from_connection(self._cursor()).table(_FOCUS_TABLE)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise PlannerInputError(
+                f"{self.source} lives in a warehouse; only the attribution runs there",
+                fix="export the bill to a FOCUS file to see the other views",
+            )
+        return self.con.cursor()
+
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Run one read-only query on the ``focus`` table and return its rows."""
-        cursor = self.con.cursor()
+        cursor = self._cursor()
         try:
             return cursor.execute(sql, list(params)).fetchall()
         finally:
@@ -194,7 +220,7 @@ class Bill:
 
     def frame(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         """Like :meth:`query`, as a pandas DataFrame (for small, aggregated results)."""
-        cursor = self.con.cursor()
+        cursor = self._cursor()
         try:
             return cursor.execute(sql, list(params)).df()
         finally:
