@@ -479,7 +479,14 @@ def _fetch(expression: ibis.Table) -> pd.DataFrame:
     """Run ``expression`` on its engine. Sums arrive as Arrow decimals and become exact
     :class:`~decimal.Decimal` objects: a DECIMAL fetched as float64 would round a half cent
     such as 0.015 down."""
-    frame: pd.DataFrame = expression.to_pyarrow().to_pandas()
+    backend = expression.get_backend()
+    if backend.name == "pyspark":
+        # Ibis collects Spark results through pandas, with API that pandas 3 deprecates
+        # (and a warning on every run); Spark's own Arrow collection skips pandas.
+        arrow = backend.raw_sql(backend.compile(expression)).toArrow()
+    else:
+        arrow = expression.to_pyarrow()
+    frame: pd.DataFrame = arrow.to_pandas()
     return frame
 
 

@@ -83,6 +83,7 @@ __all__ = [
     "bill_from_frame",
     "contract_commitments_from_rows",
     "finish_bill",
+    "focus_from_export",
     "new_connection",
 ]
 
@@ -866,6 +867,77 @@ def contract_commitments_from_rows(
         rejections=tuple(rejections[:MAX_REJECTIONS_KEPT]),
         notes=tuple(notes),
     )
+
+
+def focus_from_export(
+    raw: ibis.Table, source: str
+) -> tuple[ibis.Table, ibis.Table, tuple[str, ...], list[str]]:
+    """A warehouse table of FOCUS columns as the ``focus`` table, in Ibis, on its engine.
+
+    Returns the usable rows (the columns of :class:`Bill`'s ``focus`` table), one row of
+    counts (``rows``, ``usable``, ``first``, ``last``), the FOCUS columns the table has and
+    the notes on its columns. The
+    warehouse's own types are trusted, so a row is unusable only when a cost, a charge
+    category or a charge period is missing or unknown, the period ends before it starts,
+    or the currency is not USD. There are no per-row reasons: a warehouse row has no line.
+    Costs are cast to ``DECIMAL(38, 10)``, so the sums are exact, as for a file.
+    """
+    import ibis
+
+    mapping, notes = resolve_columns(list(raw.columns), source)
+
+    # try_cast: a cost or date-time the engine cannot read makes the row unusable, as in a
+    # file, instead of failing the whole query.
+    def column(name: str, kind: str = "string") -> ibis.Value:
+        if name in mapping:
+            return raw[mapping[name]].try_cast(kind)
+        return ibis.null(kind)
+
+    def known(name: str, values: Mapping[str, str]) -> ibis.Value:
+        return column(name).lower().cases(*values.items())
+
+    cost = ibis.expr.datatypes.Decimal(38, 10)
+    statuses = {s.lower(): s for s in COMMITMENT_STATUSES}
+    pricing = {c.lower(): c for c in PRICING_CATEGORIES} | dict(PRICING_SYNONYMS)
+    typed = raw.select(
+        billed=column("BilledCost", cost),
+        effective=column("EffectiveCost", cost),
+        list_cost=column("ListCost", cost),
+        charge_category=known("ChargeCategory", {c.lower(): c for c in CHARGE_CATEGORIES}),
+        start=column("ChargePeriodStart", "timestamp"),
+        end=column("ChargePeriodEnd", "timestamp"),
+        pricing_category=known("PricingCategory", pricing).fill_null(column("PricingCategory")),
+        service=column("ServiceName"),
+        service_category=column("ServiceCategory"),
+        resource_type=column("ResourceType"),
+        tags=column("Tags"),
+        commitment_id=column("CommitmentDiscountId"),
+        commitment_status=known("CommitmentDiscountStatus", statuses),
+        utilization=column("x_Utilization", "float64"),
+        currency=column("BillingCurrency").upper(),
+    )
+    usable = (
+        typed.billed.notnull()
+        & typed.effective.notnull()
+        & typed.charge_category.notnull()
+        & typed.start.notnull()
+        & typed.end.notnull()
+        & (typed.end >= typed.start)
+        & (typed.currency.isnull() | (typed.currency == CURRENCY))
+    )
+    counts = typed.aggregate(
+        rows=typed.count(),
+        usable=typed.count(where=usable),
+        first=typed.start.min(where=usable),
+        last=typed.end.max(where=usable),
+    )
+    present = set(mapping)
+    notes.extend(
+        f"No {name} column: {OPTIONAL_COLUMNS[name]}."
+        for name in OPTIONAL_COLUMNS
+        if name not in present
+    )
+    return typed.filter(usable).drop("currency"), counts, tuple(mapping), notes
 
 
 def seal(con: Any) -> None:
