@@ -48,6 +48,9 @@ def spark_session(master: str = "local[*]") -> Iterator[Any]:
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    if running is None:
+        # Spark's WARN lines (loopback host name, no native Hadoop) would bury the report.
+        session.sparkContext.setLogLevel("ERROR")
     # FOCUS states every date-time in UTC; months are cut in UTC on every engine.
     session.conf.set("spark.sql.session.timeZone", "UTC")
     try:
