@@ -1,4 +1,4 @@
-"""Attributing a 1,000,000-row FOCUS CSV: the planner (DuckDB) against plain pandas.
+"""Attributing a 1,000,000-row FOCUS CSV: the planner (Ibis on DuckDB) against plain pandas.
 
     python -m bench.bench_attribution [--rows 1000000] [--repeats 2] [--keep DIR]
         [--parquet-rows 10000000]
@@ -8,8 +8,8 @@ temporary directory. Then each side runs in its own process, so each peak memory
 own, on the same file:
 
 * planner: ``read_billing`` (size cap, sniffing, every row validated, rejects with line
-  numbers) and ``attribute`` by team with the owner-tag fallback, shared costs split in
-  proportion, to the cent;
+  numbers) and ``attribute`` (the Ibis expression, compiled for DuckDB) by team with the
+  owner-tag fallback, shared costs split in proportion, to the cent;
 * baseline: plain pandas doing the same work as simply as it can: ``read_csv`` of the same
   columns, numbers and timestamps parsed, bad rows dropped, each row's Tags parsed with
   ``json.loads``, then a group-by on team (falling back to owner).

@@ -1,7 +1,9 @@
 """FinOps commands: ``attribute`` (who owns a bill) and ``recover`` (how to get under budget).
 
-``attribute BILLING --by TAGKEY [--shared none|even|proportional|weighted]
-[--weights VALUE=SHARE,...] [--invoices OUT.csv] [--commitments FILE.csv] [--json]``
+``attribute BILLING --by TAGKEY [--engine duckdb|spark] [--shared
+none|even|proportional|weighted] [--weights VALUE=SHARE,...] [--invoices OUT.csv]
+[--commitments FILE.csv] [--json]``, or ``attribute --connect URL --table NAME --by TAGKEY
+...`` for a bill in a warehouse (:mod:`planner.io.engines`),
 prints, with ``--json``, exactly the keys ``total_usd`` (the chosen cost column summed over
 the usable rows), ``allocations`` (tag value → USD), ``unallocated_usd``, ``rows_read``,
 ``rows_rejected`` and ``rejections`` (the first 20, each ``{line, reason}``), and with
@@ -43,6 +45,7 @@ from planner.finops.billing import Bill, ContractCommitments, bill_from_frame
 from planner.finops.focus_sample import generate_focus
 from planner.finops.recovery import RecoveryResult, plan_recovery, recovery_pools
 from planner.io.billing import MAX_BILLING_BYTES, read_billing, read_contract_commitments
+from planner.io.engines import ENGINES, on_spark, read_warehouse, spark_session
 from planner.scenario.finops import (
     AttributionRule,
     AttributionSettings,
@@ -228,7 +231,28 @@ def _max_bytes(args: argparse.Namespace) -> int:
 
 def _attribute(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
+    if (args.billing is None) == (args.connect is None):
+        raise PlannerInputError(
+            "attribute needs a billing file or --connect URL --table NAME, not both",
+            fix="pass e.g. bill.csv, or --connect duckdb:///bills.ddb --table focus",
+        )
+    if args.connect is not None:
+        if args.table is None or args.engine != "duckdb":
+            raise PlannerInputError(
+                "--connect reads where the bill lives: it needs --table and no --engine",
+                fix="pass --connect URL --table NAME",
+            )
+        return _report(args, read_warehouse(args.connect, args.table), settings, out)
     bill = read_billing(args.billing, max_bytes=_max_bytes(args))
+    if args.engine == "spark":
+        with spark_session() as session:
+            return _report(args, on_spark(bill, session), settings, out)
+    return _report(args, bill, settings, out)
+
+
+def _report(
+    args: argparse.Namespace, bill: Bill, settings: AttributionSettings, out: TextIO
+) -> int:
     result = attribute(bill, settings)
     if args.invoices:
         text = monthly_invoices_csv(
@@ -334,7 +358,23 @@ def register_commands(commands: Any) -> None:
             "unallocated_usd equal total_usd to the cent."
         ),
     )
-    attribute_cmd.add_argument("billing", help="FOCUS export: .csv, .csv.gz or .parquet")
+    attribute_cmd.add_argument("billing", nargs="?", help="FOCUS export: .csv, .csv.gz or .parquet")
+    attribute_cmd.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="where the attribution query runs on a file: duckdb (embedded, the default) or "
+        "spark (a local Spark session; needs Java)",
+    )
+    attribute_cmd.add_argument(
+        "--connect",
+        metavar="URL",
+        help="attribute a table where it lives, by Ibis connection URL (e.g. "
+        "duckdb:///bills.ddb, trino://..., bigquery://...); with --table",
+    )
+    attribute_cmd.add_argument(
+        "--table", metavar="NAME", help="the table of FOCUS columns read with --connect"
+    )
     attribute_cmd.add_argument("--by", required=True, help="the tag key that names owners")
     attribute_cmd.add_argument(
         "--shared",

@@ -70,10 +70,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from planner.core.errors import PlannerInputError
 from planner.finops.billing import Bill
 from planner.scenario.finops import (
     AttributionRule,
@@ -84,6 +85,9 @@ from planner.scenario.finops import (
     SharedRule,
     TagMapping,
 )
+
+if TYPE_CHECKING:  # the types only: Ibis is imported where a query is built, for a quick CLI
+    import ibis
 
 __all__ = [
     "Allocation",
@@ -379,87 +383,126 @@ def _json_path(key: str) -> str:
     return '$."' + key + '"'
 
 
-def _owner_columns(rules: Sequence[AttributionRule]) -> tuple[str, list[object]]:
-    """SQL columns ``o0, o1, ...``: each rule's owner for the row, or NULL."""
-    parts = []
-    params: list[object] = []
-    for index, rule in enumerate(rules):
-        value = "nullif(trim(json_extract_string(tags, ?)), '')"
-        params.append(_json_path(rule.tag_key))
-        if rule.mapping:
-            whens = " ".join("WHEN ? THEN ?" for _ in rule.mapping)
-            for entry in rule.mapping:
-                params.extend([entry.value, entry.owner])
-            parts.append(f"CASE {value} {whens} END AS o{index}")
-        else:
-            parts.append(f"{value} AS o{index}")
-    return ", ".join(parts), params
+# The tag lookup is the one function that differs by engine: Ibis's own JSON accessor runs
+# a Python UDF on Spark (slow, and it fails on unquoted strings), while each engine has a
+# native function that reads one key's value as text, numbers included.
+_TAG_FUNCTIONS: Mapping[str, tuple[str, str]] = {
+    "duckdb": ("json_extract_string", '$."{key}"'),
+    "pyspark": ("get_json_object", "$['{key}']"),
+}
 
 
-def _owned_sql(
+def _tag_value(table: ibis.Table, key: str) -> ibis.Value:
+    """The trimmed text of tag ``key`` in each row's ``tags``, or NULL if absent or empty."""
+    import ibis
+
+    engine = table.get_backend().name
+    if engine not in _TAG_FUNCTIONS:
+        raise PlannerInputError(
+            f"Tags cannot be read on the {engine} engine yet; this planner reads them on "
+            f"{', '.join(_TAG_FUNCTIONS)}",
+            fix="export the bill to a file and attribute it with --engine duckdb",
+        )
+    name, path = _TAG_FUNCTIONS[engine]
+
+    @ibis.udf.scalar.builtin(name=name)  # type: ignore[untyped-decorator]
+    def lookup(tags: str, path: str) -> str:  # type: ignore[empty-body]
+        """The engine's own JSON function; Ibis compiles the call by name."""
+
+    # SQL's trim, spaces only, as on every engine; Ibis's strip would also eat a tab that
+    # the invoices must show (and neutralise).
+    @ibis.udf.scalar.builtin  # type: ignore[untyped-decorator]
+    def trim(text: str) -> str:  # type: ignore[empty-body]
+        """The engine's own trim."""
+
+    value: ibis.StringValue = trim(lookup(table.tags, path.format(key=key)))
+    return value.nullif("")
+
+
+def _owned(
+    table: ibis.Table,
     settings: AttributionSettings,
     cost: str,
     month: str | None,
     commitment_ids: Sequence[str] | None = None,
-) -> tuple[str, list[object]]:
-    """SQL for the ``focus`` rows with ``cost``, their owner, the rule that found it and
-    their bucket: ``direct``, ``shared``, ``untagged``, ``commitment`` (untagged unused
+) -> ibis.Table:
+    """The ``focus`` rows with ``cost``, their owner, the rule that found it and their
+    bucket: ``direct``, ``shared``, ``untagged``, ``commitment`` (untagged unused
     commitment) or ``purchase`` (an untagged commitment purchase). With ``month``
     (``YYYY-MM``), only the rows whose charge period starts in that month; with
     ``commitment_ids``, only the rows of those commitments (filtered before the tags are
     read, which is the costly part)."""
-    owners, params = _owner_columns(settings.rules)
-    conditions = []
+    import ibis
+
     if month is not None:
-        conditions.append(f"{DIMENSIONS['month']} = ?")
-        params.append(month)
+        table = table.filter(_month(table) == month)
     if commitment_ids is not None:
-        conditions.append("list_contains(?::VARCHAR[], commitment_id)")
-        params.append(list(commitment_ids))
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    count = len(settings.rules)
-    coalesce = ", ".join(f"o{i}" for i in range(count))
-    which = " ".join(f"WHEN o{i} IS NOT NULL THEN {i + 1}" for i in range(count))
-    sql = f"""
-        WITH base AS (
-            SELECT {cost} AS cost, service, charge_category,
-                   commitment_status, commitment_id, utilization, {owners}
-            FROM focus {where}
-        ), owned AS (
-            SELECT *, coalesce({coalesce}) AS owner, CASE {which} ELSE 0 END AS rule FROM base
-        )
-        SELECT *,
-            CASE WHEN owner IS NOT NULL AND list_contains(?::VARCHAR[], owner) THEN 'shared'
-                 WHEN owner IS NOT NULL THEN 'direct'
-                 WHEN charge_category = 'Purchase' AND commitment_id IS NOT NULL
-                     THEN 'purchase'
-                 WHEN commitment_status = 'Unused' THEN 'commitment'
-                 ELSE 'untagged' END AS bucket
-        FROM owned
-    """  # noqa: S608
-    return sql, [*params, list(settings.shared_values)]
+        table = table.filter(table.commitment_id.isin(list(commitment_ids)))
+    owners = []
+    for rule in settings.rules:
+        value = _tag_value(table, rule.tag_key)
+        if rule.mapping:
+            value = value.cases(*((e.value, e.owner) for e in rule.mapping))
+        owners.append(value)
+    owner = owners[0] if len(owners) == 1 else ibis.coalesce(*owners)
+    which = ibis.cases(*((o.notnull(), i) for i, o in enumerate(owners, start=1)), else_=0)
+    purchase = (table.charge_category == "Purchase") & table.commitment_id.notnull()
+    branches = [(owner.notnull(), "direct")]
+    if settings.shared_values:
+        branches.insert(0, (owner.isin(list(settings.shared_values)), "shared"))
+    bucket = ibis.cases(
+        *branches,
+        (purchase, "purchase"),
+        (table.commitment_status == "Unused", "commitment"),
+        else_="untagged",
+    )
+    return table.select(
+        cost=table[cost],
+        service=table.service.fill_null("(no service)"),
+        charge_category=table.charge_category,
+        commitment_status=table.commitment_status,
+        commitment_id=table.commitment_id,
+        utilization=table.utilization,
+        owner=owner,
+        rule=which,
+        bucket=bucket,
+    )
+
+
+def _month(table: ibis.Table) -> ibis.StringValue:
+    """The month (``YYYY-MM``) in which each row's charge period starts."""
+    month: ibis.StringValue = table.start.strftime("%Y-%m")
+    return month
+
+
+def _fetch(expression: ibis.Table) -> pd.DataFrame:
+    """Run ``expression`` on its engine. Sums arrive as Arrow decimals and become exact
+    :class:`~decimal.Decimal` objects: a DECIMAL fetched as float64 would round a half cent
+    such as 0.015 down."""
+    backend = expression.get_backend()
+    if backend.name == "pyspark":
+        # Ibis collects Spark results through pandas, with API that pandas 3 deprecates
+        # (and a warning on every run); Spark's own Arrow collection skips pandas.
+        arrow = backend.raw_sql(backend.compile(expression)).toArrow()
+    else:
+        arrow = expression.to_pyarrow()
+    frame: pd.DataFrame = arrow.to_pandas()
+    return frame
 
 
 def _aggregate(bill: Bill, settings: AttributionSettings, month: str | None) -> pd.DataFrame:
-    """Exact sums by bucket, owner, rule, service, category, idleness and commitment.
+    """Exact sums by bucket, owner, rule, service, category, idleness and commitment."""
+    import ibis
 
-    Sums travel as text: a DECIMAL fetched into pandas becomes float64, and a half cent
-    such as 0.015 would then round down.
-    """
-    owned, params = _owned_sql(settings, settings.cost_view.column, month)
-    sql = f"""
-        SELECT bucket, owner, rule, coalesce(service, '(no service)') AS service,
-            charge_category,
-            (charge_category = 'Usage' AND coalesce(utilization < ?, false)) AS idle,
-            CASE WHEN bucket = 'purchase' THEN commitment_id END AS commitment_id,
-            sum(cost)::VARCHAR AS usd, count(*) AS n
-        FROM ({owned})
-        GROUP BY ALL
-    """  # noqa: S608
-    frame = bill.frame(sql, [settings.idle_utilization, *params])
-    return frame.assign(
-        exact=pd.Series([Decimal(v) for v in frame["usd"]], index=frame.index, dtype=object)
+    owned = _owned(bill.table(), settings, settings.cost_view.column, month)
+    idle = (owned.charge_category == "Usage") & (
+        owned.utilization < settings.idle_utilization
+    ).fill_null(False)
+    commitment = ibis.cases((owned.bucket == "purchase", owned.commitment_id), else_=None)
+    grouped = owned.group_by(
+        "bucket", "owner", "rule", "service", "charge_category", idle=idle, commitment_id=commitment
     )
+    return _fetch(grouped.aggregate(exact=owned.cost.sum(), n=owned.count()))
 
 
 def _covered(
@@ -469,15 +512,10 @@ def _covered(
 
     These are the weights an untagged purchase is split by; negative sums weigh nothing.
     """
-    owned, params = _owned_sql(settings, "effective", month, ids)
-    sql = f"""
-        SELECT commitment_id, bucket, owner, coalesce(service, '(no service)') AS service,
-            sum(cost)::VARCHAR AS usd
-        FROM ({owned})
-        WHERE charge_category <> 'Purchase'
-        GROUP BY ALL
-    """  # noqa: S608
-    return bill.frame(sql, params)
+    owned = _owned(bill.table(), settings, "effective", month, ids)
+    owned = owned.filter(owned.charge_category != "Purchase")
+    grouped = owned.group_by("commitment_id", "bucket", "owner", "service")
+    return _fetch(grouped.aggregate(exact=owned.cost.sum()))
 
 
 def attribute(
@@ -602,12 +640,12 @@ def _split_purchases(
     targets: dict[str, dict[tuple[str, str] | Pool, Fraction]] = defaultdict(
         lambda: defaultdict(Fraction)
     )
-    for commitment_id, bucket, owner, service, usd in zip(
+    for commitment_id, bucket, owner, service, exact in zip(
         covered["commitment_id"],
         covered["bucket"],
         covered["owner"],
         covered["service"],
-        covered["usd"],
+        covered["exact"],
         strict=True,
     ):
         key: tuple[str, str] | Pool = (
@@ -615,7 +653,7 @@ def _split_purchases(
             if bucket == "direct"
             else Pool(bucket)
         )
-        targets[str(commitment_id)][key] += Fraction(Decimal(usd))
+        targets[str(commitment_id)][key] += Fraction(exact)
     for commitment_id, amount in amounts.items():
         weights = {k: w for k, w in targets[commitment_id].items() if w > 0}
         whole = sum(weights.values(), Fraction(0))
@@ -772,8 +810,9 @@ def cost_by(bill: Bill, view: CostView, dimension: str, *, limit: int = 50) -> p
 
 def months(bill: Bill) -> tuple[str, ...]:
     """The months (``YYYY-MM``) in which the bill's charge periods start, in order."""
-    rows = bill.query(f"SELECT DISTINCT {DIMENSIONS['month']} AS m FROM focus ORDER BY m")  # noqa: S608
-    return tuple(str(row[0]) for row in rows)
+    table = bill.table()
+    found = table.select(m=_month(table)).distinct().order_by("m")
+    return tuple(str(m) for m in _fetch(found)["m"])
 
 
 INVOICE_COLUMNS = (

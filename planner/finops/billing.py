@@ -67,8 +67,9 @@ import pandas as pd
 
 from planner.core.errors import PlannerInputError
 
-if TYPE_CHECKING:  # the type only: DuckDB itself is imported where a bill is read
+if TYPE_CHECKING:  # the types only: DuckDB and Ibis are imported where a bill is read
     import duckdb
+    import ibis
 from planner.scenario.finops import CostView
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "bill_from_frame",
     "contract_commitments_from_rows",
     "finish_bill",
+    "focus_from_export",
     "new_connection",
 ]
 
@@ -165,6 +167,11 @@ class Bill:
 
     A bill is read-only once built. Each query takes its own cursor, so one bill can serve
     several threads at once.
+
+    ``remote`` is the same ``focus`` table on another engine (a Spark session, a warehouse),
+    as an Ibis table; the attribution query then runs there (:meth:`table`). ``con`` is
+    ``None`` for a bill that lives only in a warehouse: the SQL of :meth:`query` is
+    DuckDB's, so only the Ibis queries run on it.
     """
 
     source: str
@@ -178,15 +185,35 @@ class Bill:
     has_utilization: bool
     first_charge: datetime | None
     last_charge: datetime | None
-    con: duckdb.DuckDBPyConnection = field(repr=False)
+    con: duckdb.DuckDBPyConnection | None = field(repr=False)
+    remote: ibis.Table | None = field(default=None, repr=False)
 
     @property
     def rows_usable(self) -> int:
         return self.rows_read - self.rows_rejected
 
+    def table(self) -> ibis.Table:
+        """The ``focus`` table as an Ibis table, on the engine where the bill lives.
+
+        A DuckDB bill's table reads through a cursor of its own, as :meth:`query` does.
+        """
+        if self.remote is not None:
+            return self.remote
+        import ibis
+
+        return ibis.duckdb.from_connection(self._cursor()).table(_FOCUS_TABLE)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise PlannerInputError(
+                f"{self.source} lives in a warehouse; only the attribution runs there",
+                fix="export the bill to a FOCUS file to see the other views",
+            )
+        return self.con.cursor()
+
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Run one read-only query on the ``focus`` table and return its rows."""
-        cursor = self.con.cursor()
+        cursor = self._cursor()
         try:
             return cursor.execute(sql, list(params)).fetchall()
         finally:
@@ -194,7 +221,7 @@ class Bill:
 
     def frame(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         """Like :meth:`query`, as a pandas DataFrame (for small, aggregated results)."""
-        cursor = self.con.cursor()
+        cursor = self._cursor()
         try:
             return cursor.execute(sql, list(params)).df()
         finally:
@@ -840,6 +867,77 @@ def contract_commitments_from_rows(
         rejections=tuple(rejections[:MAX_REJECTIONS_KEPT]),
         notes=tuple(notes),
     )
+
+
+def focus_from_export(
+    raw: ibis.Table, source: str
+) -> tuple[ibis.Table, ibis.Table, tuple[str, ...], list[str]]:
+    """A warehouse table of FOCUS columns as the ``focus`` table, in Ibis, on its engine.
+
+    Returns the usable rows (the columns of :class:`Bill`'s ``focus`` table), one row of
+    counts (``rows``, ``usable``, ``first``, ``last``), the FOCUS columns the table has and
+    the notes on its columns. The
+    warehouse's own types are trusted, so a row is unusable only when a cost, a charge
+    category or a charge period is missing or unknown, the period ends before it starts,
+    or the currency is not USD. There are no per-row reasons: a warehouse row has no line.
+    Costs are cast to ``DECIMAL(38, 10)``, so the sums are exact, as for a file.
+    """
+    import ibis
+
+    mapping, notes = resolve_columns(list(raw.columns), source)
+
+    # try_cast: a cost or date-time the engine cannot read makes the row unusable, as in a
+    # file, instead of failing the whole query.
+    def column(name: str, kind: str = "string") -> ibis.Value:
+        if name in mapping:
+            return raw[mapping[name]].try_cast(kind)
+        return ibis.null(kind)
+
+    def known(name: str, values: Mapping[str, str]) -> ibis.Value:
+        return column(name).lower().cases(*values.items())
+
+    cost = ibis.expr.datatypes.Decimal(38, 10)
+    statuses = {s.lower(): s for s in COMMITMENT_STATUSES}
+    pricing = {c.lower(): c for c in PRICING_CATEGORIES} | dict(PRICING_SYNONYMS)
+    typed = raw.select(
+        billed=column("BilledCost", cost),
+        effective=column("EffectiveCost", cost),
+        list_cost=column("ListCost", cost),
+        charge_category=known("ChargeCategory", {c.lower(): c for c in CHARGE_CATEGORIES}),
+        start=column("ChargePeriodStart", "timestamp"),
+        end=column("ChargePeriodEnd", "timestamp"),
+        pricing_category=known("PricingCategory", pricing).fill_null(column("PricingCategory")),
+        service=column("ServiceName"),
+        service_category=column("ServiceCategory"),
+        resource_type=column("ResourceType"),
+        tags=column("Tags"),
+        commitment_id=column("CommitmentDiscountId"),
+        commitment_status=known("CommitmentDiscountStatus", statuses),
+        utilization=column("x_Utilization", "float64"),
+        currency=column("BillingCurrency").upper(),
+    )
+    usable = (
+        typed.billed.notnull()
+        & typed.effective.notnull()
+        & typed.charge_category.notnull()
+        & typed.start.notnull()
+        & typed.end.notnull()
+        & (typed.end >= typed.start)
+        & (typed.currency.isnull() | (typed.currency == CURRENCY))
+    )
+    counts = typed.aggregate(
+        rows=typed.count(),
+        usable=typed.count(where=usable),
+        first=typed.start.min(where=usable),
+        last=typed.end.max(where=usable),
+    )
+    present = set(mapping)
+    notes.extend(
+        f"No {name} column: {OPTIONAL_COLUMNS[name]}."
+        for name in OPTIONAL_COLUMNS
+        if name not in present
+    )
+    return typed.filter(usable).drop("currency"), counts, tuple(mapping), notes
 
 
 def seal(con: Any) -> None:
