@@ -181,8 +181,12 @@ def uncertainty_panel(scenario: Scenario, output: Output) -> None:
             st.error(page.plain_text(str(error)), icon=page.ERROR_ICON)
             return
         status.update(
-            label=f"Monte Carlo: {samples:,} draws priced", state="complete", expanded=False
+            label=f"Monte Carlo: {uncertainty.samples:,} draws priced",
+            state="complete",
+            expanded=False,
         )
+    if uncertainty.note:
+        st.caption(f":material/speed: {uncertainty.note}")
     table = uncertainty.percentiles().set_index("output")
     name = str(output)
     if name in table.index and table.loc[name].isna().all():

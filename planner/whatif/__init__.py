@@ -90,6 +90,11 @@ FloatArray = npt.NDArray[np.float64]
 
 DEFAULT_SAMPLES = 2_000
 MAX_SAMPLES = 20_000
+MIN_SAMPLES = 100
+# A Monte Carlo's work: draws × (parameters set + jobs and endpoints priced) per draw. The
+# draw count alone let a system of many items and ranges ask for millions of pricings; 20,000
+# draws of 40 such steps (the gallery's cases take 16) is the most one request may do.
+MAX_DRAW_WORK = 800_000
 MAX_COMPARED = 4
 PERCENTILES = (10, 50, 90)
 
@@ -1541,6 +1546,8 @@ class Uncertainty:
     spreads: tuple[Spread, ...]
     outputs: Mapping[str, FloatArray]
     fan: pd.DataFrame | None
+    # Why fewer draws were made than asked (empty when all were).
+    note: str = ""
 
     def percentiles(self) -> pd.DataFrame:
         """P10, P50 and P90 and the mean of each output, over the draws that could be priced
@@ -1607,14 +1614,15 @@ def monte_carlo(
     PlannerInputError
         For a bad sample count or range, or when a draw's team fits no SaaS plan.
     """
-    if not 100 <= samples <= MAX_SAMPLES:
+    if not MIN_SAMPLES <= samples <= MAX_SAMPLES:
         raise PlannerInputError(
-            f"{samples:,} Monte Carlo draws is outside 100 to {MAX_SAMPLES:,}",
+            f"{samples:,} Monte Carlo draws is outside {MIN_SAMPLES} to {MAX_SAMPLES:,}",
             fix=f"use {DEFAULT_SAMPLES:,}, the default, or up to {MAX_SAMPLES:,}",
         )
     catalog = catalog or load_catalog()
     rng = np.random.default_rng(seed)
     all_spreads = spreads(scenario, catalog)
+    samples, note = _affordable_draws(scenario, len(all_spreads), samples)
     # With nothing to vary, the evaluators return the one base value.
     values = {s.parameter.key: draw(s, samples, rng) for s in all_spreads}
     outputs: dict[str, FloatArray] = {}
@@ -1636,7 +1644,33 @@ def monte_carlo(
         build, buy = arrays.totals()
         outputs.update(build_tco=build, buy_tco=buy, tco_difference=build - buy)
         fan = _fan(arrays, case.build_vs_buy)
-    return Uncertainty(samples=samples, spreads=all_spreads, outputs=outputs, fan=fan)
+    return Uncertainty(samples=samples, spreads=all_spreads, outputs=outputs, fan=fan, note=note)
+
+
+def _affordable_draws(scenario: Scenario, parameters: int, samples: int) -> tuple[int, str]:
+    """The draws a Monte Carlo can make within :data:`MAX_DRAW_WORK`, and a note when that is
+    fewer than asked.
+
+    Raises
+    ------
+    PlannerInputError
+        When not even :data:`MIN_SAMPLES` draws fit.
+    """
+    items = len(scenario.training) + len(scenario.serving)
+    per_draw = parameters + items
+    affordable = MAX_DRAW_WORK // max(per_draw, 1)
+    if samples <= affordable:
+        return samples, ""
+    work = (
+        f"each draw sets {parameters:,} parameters and prices {items:,} jobs and endpoints, "
+        f"and a Monte Carlo does at most {MAX_DRAW_WORK:,} of those steps"
+    )
+    if affordable < MIN_SAMPLES:
+        raise PlannerInputError(
+            f"Monte Carlo cannot make even {MIN_SAMPLES} draws of this scenario: {work}",
+            fix="set ranges on fewer assumptions, or split the system into smaller scenarios",
+        )
+    return affordable, f"{affordable:,} draws instead of the {samples:,} asked: {work}."
 
 
 def _fan(arrays: buildbuy.TcoArrays, bvb: BuildVsBuy) -> pd.DataFrame:
