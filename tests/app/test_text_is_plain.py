@@ -23,7 +23,7 @@ from planner.io.scenario_files import gallery
 from planner.io.share import encode
 from planner.scenario import Scenario, load_mapping, scenario_to_mapping
 from planner.views.report import build_report, to_html, to_markdown
-from tests.app.conftest import open_app
+from tests.app.conftest import encode_mapping, open_app
 from tests.conftest import ROOT
 from ui.page import plain_text
 
@@ -212,3 +212,17 @@ def test_both_reports_show_scenario_text_escaped(hostile):
     found = leaks(iter([("report", line) for line in markdown.splitlines()]))
     assert not [leak for leak in found if leak[1] != "autolink"]
     assert "<img" not in to_html(report)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ui/page.py start() shows the link's problem with st.error unescaped, and the "
+    "schema's message quotes the bad value as written (page.start is not a helper of this "
+    "change; computed() and record_edit() show errors the same way)",
+)
+def test_a_bad_links_message_shows_its_quoted_value_escaped():
+    too_long = {"title": PAYLOAD * 3}  # over the title's 200 characters, so refused
+    at = open_app({"s": encode_mapping(too_long)})
+    assert not at.exception
+    assert at.error, "the link is refused with a message"
+    assert not leaks(_texts(at))
