@@ -72,6 +72,22 @@ _BATCH = Number("max_batch", "Largest batch", "batch", {"min_value": 1, "max_val
 _TARGET = Number(
     "latency_target_ms", "Latency target, ms", "target", {"min_value": 1.0, "step": 100.0}
 )
+_TOKEN_TARGETS = (
+    Number(
+        "ttft_target_ms",
+        "Time to first token target, ms (0: none)",
+        "ttft",
+        {"min_value": 0.0, "step": 50.0, "help": "Bounds the continuous batch (LLM)."},
+        optional=True,
+    ),
+    Number(
+        "tpot_target_ms",
+        "Time per output token target, ms (0: none)",
+        "tpot",
+        {"min_value": 0.0, "step": 5.0, "help": "Bounds the continuous batch (LLM)."},
+        optional=True,
+    ),
+)
 _MIN_REPLICAS = Number("min_replicas", "Minimum replicas", "min_replicas", {"min_value": 0})
 _LAG = Number(
     "scale_up_lag_minutes",
@@ -297,6 +313,8 @@ def _hardware_inputs(plan: Endpoint, data: dict[str, Any]) -> None:
     )
     number(mid, data, _BATCH, key)
     number(right, data, _TARGET, key)
+    if plan.model.kind is ModelKind.LLM:
+        numbers(data, _TOKEN_TARGETS, key)
     left, mid, right = st.columns(3)
     data["cache_hit_rate"] = percent(
         left, "Response-cache hit rate, %", plan.cache_hit_rate, key("cache"), most=99

@@ -2031,9 +2031,29 @@ def instance_choices(plan: Endpoint, catalog: Catalog) -> list[str]:
 
 
 def headline(result: ServingResult) -> tuple[Figure, ...]:
-    """The plan's monthly and unit costs against the baseline's, then its tokens, fleet
-    and traffic."""
+    """The plan's monthly and unit costs against the baseline's, then its tokens (for a
+    roofline LLM, input and output priced apart, and its TTFT and TPOT), fleet and traffic."""
     base, plan = result.baseline, result.optimised
+    tokens: tuple[Figure, ...] = ()
+    tp = plan.throughput
+    if (
+        plan.usd_per_1m_input_tokens is not None
+        and plan.usd_per_1m_output_tokens is not None
+        and tp.ttft_ms is not None
+        and tp.tpot_ms is not None
+    ):
+        tokens = (
+            Figure(
+                label="Per 1M input / output tokens",
+                value=f"{usd(plan.usd_per_1m_input_tokens)} / {usd(plan.usd_per_1m_output_tokens)}",
+                help="The cost split by the GPU time of prefill (input) and decode (output).",
+            ),
+            Figure(
+                label="TTFT / TPOT",
+                value=f"{tp.ttft_ms:,.0f} ms / {tp.tpot_ms:,.1f} ms",
+                help=f"Time to first token and per output token at batch {tp.batch}.",
+            ),
+        )
     return (
         Figure(
             label="Monthly cost",
@@ -2051,6 +2071,7 @@ def headline(result: ServingResult) -> tuple[Figure, ...]:
             delta=change_vs_baseline(plan.per_1k_requests_usd, base.per_1k_requests_usd),
         ),
         Figure(label="Per 1M tokens", value=usd(plan.per_1m_tokens_usd)),
+        *tokens,
         Figure(
             label="Instances (peak / mean)",
             value=f"{int(plan.instances.max(initial=0))} / {plan.instances.mean():.1f}",

@@ -165,3 +165,52 @@ def test_a_plain_scenario_link_still_opens():
     at = open_app({"s": encode(Scenario(title="Plain"))}, page=PAGE)
     assert not at.exception
     assert at.title[0].value == "Serving: Plain"
+
+
+def llm_case() -> Scenario:
+    from planner.scenario.serving import (
+        Endpoint,
+        ServedModel,
+        ServingBaseline,
+        ServingPrecision,
+        Traffic,
+    )
+
+    endpoint = Endpoint(
+        name="chat",
+        instance_type="g6e.xlarge",
+        max_batch=64,
+        traffic=Traffic(requests_per_day=200_000, horizon_weeks=1),
+        model=ServedModel(preset="Llama-3.1-8B", precision=ServingPrecision.FP8),
+        baseline=ServingBaseline(precision=ServingPrecision.FP8),
+    )
+    return Scenario(title="chat", serving=(endpoint,))
+
+
+def test_an_llm_shows_input_and_output_prices_and_its_latencies():
+    scenario = llm_case()
+    at = open_app({"s": encode(scenario)}, page=PAGE)
+    assert not at.exception
+    out = evaluate_serving(scenario.serving[0]).optimised
+    assert out.usd_per_1m_input_tokens is not None
+    assert out.usd_per_1m_output_tokens is not None
+    assert metric(at, "Per 1M input / output tokens") == (
+        f"{usd(out.usd_per_1m_input_tokens)} / {usd(out.usd_per_1m_output_tokens)}"
+    )
+    assert metric(at, "TTFT / TPOT").endswith(" ms")
+
+
+def test_a_tpot_target_entered_on_the_page_bounds_the_batch():
+    at = open_app({"s": encode(llm_case())}, page=PAGE)
+    # On an L40S batch 64 takes ~23 ms a token and batch 1 ~14 ms: 18 ms binds.
+    before = metric(at, "TTFT / TPOT")
+    at.number_input(key="_sv_tpot_0").set_value(18.0)
+    apply(at)
+    assert not at.exception
+    assert not at.error
+    shared = decode(at.query_params["s"]).scenario
+    assert shared is not None
+    assert shared.serving[0].tpot_target_ms == pytest.approx(18.0)
+    tpot = float(metric(at, "TTFT / TPOT").split(" / ")[1].removesuffix(" ms"))
+    assert tpot <= 18.0
+    assert float(before.split(" / ")[1].removesuffix(" ms")) > 18.0
