@@ -493,6 +493,23 @@ CLI_BASE: dict[str, list[str]] = {
     "checkpoint": ["--mtbf-hours", "24", "--checkpoint-minutes", "5"],
     "tco": [str(GALLERY_DIR / "build_vs_buy_mlflow_wandb.yaml")],
     "sensitivity": [str(GALLERY_DIR / "recommendation_cost_per_request.yaml")],
+    # The flag forms of serve and train, with no scenario file: their numbers are checked too.
+    "serve": [
+        *("--model", "Llama-3.1-8B", "--gpu", "H100"),
+        *("--input-tokens", "500", "--output-tokens", "200"),
+    ],
+    "train": [
+        "--params",
+        "1e9",
+        "--tokens",
+        "2e10",
+        "--gpu",
+        "H100",
+        "--gpus",
+        "8",
+        "--mfu",
+        "0.4",
+    ],
 }
 # Infinity means something for these flags; the CLI accepts it on purpose.
 INFINITY_ALLOWED = {("checkpoint", "--mtbf-hours", "inf")}  # never interrupted
