@@ -99,3 +99,49 @@ def test_the_one_pricing_path_is_the_plan_serve_shows(plan):
     priced = price_endpoint(plan)
     assert priced.monthly_cost_usd == result.optimised.monthly_cost_usd
     assert (priced.instances >= plan.autoscaling.min_replicas).all()
+
+
+@st.composite
+def llm_endpoints(draw: st.DrawFn) -> Endpoint:
+    return Endpoint(
+        instance_type=draw(st.sampled_from(["g6e.xlarge", "p5.48xlarge", "g6.12xlarge"])),
+        max_batch=draw(st.sampled_from([1, 8, 64, 512])),
+        latency_target_ms=3_600_000,
+        model=ServedModel(
+            preset=draw(st.sampled_from(["Llama-3.1-8B", "Mistral-7B-v0.1", "Qwen2.5-7B"])),
+            precision=draw(st.sampled_from([ServingPrecision.FP8, ServingPrecision.INT4])),
+            input_tokens=draw(st.integers(1, 8000)),
+            output_tokens=draw(st.integers(1, 4000)),
+        ),
+    )
+
+
+@SETTINGS
+@given(plan=llm_endpoints(), tighter=st.floats(0.3, 0.95))
+def test_token_prices_add_up_and_a_tighter_tpot_never_batches_more(plan: Endpoint, tighter: float):
+    from planner.costing.serving import instance_throughput, token_price
+
+    try:
+        price = token_price(plan)
+    except PlannerInputError:
+        reject()
+    n_in, n_out = plan.model.input_tokens, plan.model.output_tokens
+    per_request = (
+        n_in * price.usd_per_1m_input_tokens + n_out * price.usd_per_1m_output_tokens
+    ) / 1e6
+    assert per_request == pytest.approx(price.usd_per_request)
+    tp = price.throughput
+    assert tp.ttft_ms is not None
+    assert tp.tpot_ms is not None
+    assert tp.latency_ms == pytest.approx(tp.ttft_ms + (n_out - 1) * tp.tpot_ms)
+    fixed = replace(plan, tensor_parallel=tp.gpus_per_replica)
+    target = replace(fixed, tpot_target_ms=tp.tpot_ms * tighter)
+    try:
+        bound = instance_throughput(
+            target, plan.instance_type, plan.model.precision, plan.max_batch
+        )
+    except PlannerInputError:
+        return  # even batch 1 misses the target: refused, never served too slowly
+    assert bound.tpot_ms is not None
+    assert bound.tpot_ms <= tp.tpot_ms * tighter + 1e-9
+    assert bound.batch <= tp.batch
