@@ -795,3 +795,68 @@ def test_sensitivity_with_an_instance_that_has_no_on_demand_price_explains_it():
     at = open_app({"s": encode(scenario)}, page="app_pages/sensitivity.py")
     assert not at.exception
     assert any("p5e.48xlarge" in e.value and "no on-demand price" in e.value for e in at.error)
+
+
+def _training_with(**fields: object) -> Scenario:
+    lesson = next(e for e in gallery() if e.key == "training_50k_to_18k").scenario
+    return replace(lesson, training=(replace(lesson.training[0], **fields),))  # type: ignore[arg-type]
+
+
+# The crashes on valid input that issue 15 found, on the pages it found them on (re-tested;
+# Serving's and Training's own pages are their engineers').
+VALID_EXTREMES = {
+    "3.3e9 requests a day on a 70B model": lambda: _recommender_with(
+        **{
+            "serving.0.traffic.requests_per_day": 3.3e9,
+            "serving.0.model": {"preset": "Llama-3.1-70B"},
+            "serving.0.instance_type": "p5.48xlarge",
+        }
+    ),
+    "min_replicas 100,000": lambda: _recommender_with(
+        **{"serving.0.autoscaling": {"enabled": True, "min_replicas": 100_000}}
+    ),
+    "a custom instance at 1e308 an hour": lambda: _recommender_with(
+        **{
+            "serving.0.custom_instances": [
+                {"name": "box", "on_demand_usd_per_hour": 1e308, "requests_per_second": 50.0}
+            ],
+            "serving.0.instance_type": "box",
+        }
+    ),
+    "a tiny throughput": lambda: _recommender_with(
+        **{"serving.0.model.measured_requests_per_second_per_instance": 1e-300}
+    ),
+    "a tiny checkpoint time": lambda: _training_with(checkpoint_minutes=1e-9),
+}
+
+
+# Still crashing, in files of the serving model (another engineer's): reported to them.
+_SERVING_CRASHES = {
+    "a tiny throughput": (
+        "planner/costing/serving.py evaluate_config raises on the instance count at 1e-300 "
+        "req/s (need / capacity overflows); or a schema lower bound on "
+        "measured_requests_per_second_per_instance in planner/scenario/serving.py"
+    ),
+    "a custom instance at 1e308 an hour": (
+        "planner/costing/serving.py evaluate_config: hourly cost overflows to inf at 1e308 "
+        "USD/h and the instance mix (optimize_mix) raises"
+    ),
+}
+
+
+@pytest.mark.parametrize("page", ["overview", "compare", "sensitivity"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            name,
+            marks=[pytest.mark.xfail(strict=True, reason=_SERVING_CRASHES[name])]
+            if name in _SERVING_CRASHES
+            else [],
+        )
+        for name in sorted(VALID_EXTREMES)
+    ],
+)
+def test_valid_extremes_get_an_answer_or_a_message(case, page):
+    at = open_app({"s": encode(VALID_EXTREMES[case]())}, page=f"app_pages/{page}.py")
+    assert not at.exception, [e.value for e in at.exception]
