@@ -544,7 +544,7 @@ def apply_changes(scenario: Scenario, changes: Mapping[str, ChangeValue]) -> Sce
     Traceback (most recent call last):
     ...
     planner.core.errors.PlannerInputError: Invalid scenario: serving[0].model.precision ("api") = \
-"int9": Input should be 'fp16', 'int8' or 'int4'. To fix: correct the field named above.
+"int9": Input should be 'fp16', 'fp8', 'int8' or 'int4'. To fix: correct the field named above.
     """
     levers: dict[str, ChangeValue] = {}
     for key, value in changes.items():

@@ -11,6 +11,7 @@ from planner.io.share import encode
 from planner.scenario import Scenario
 from planner.scenario.serving import Endpoint, Traffic
 from tests.app.conftest import open_app
+from ui.page import plain_text
 
 PAGE = "app_pages/compare.py"
 LESSON = read_scenario(GALLERY_DIR / "build_vs_buy_mlflow_wandb.yaml")
@@ -95,9 +96,9 @@ def test_a_bad_lever_value_is_explained_and_not_kept():
     before = at.session_state["scenario"]
     add_lever(at, 0, "serving[0].model.precision", "int9")
     message = " ".join(e.value for e in at.error)
-    assert "serving[0].model.precision" in message
+    assert plain_text("serving[0].model.precision") in message  # shown as plain text
     assert '"int9"' in message
-    assert "'fp16', 'int8' or 'int4'" in message
+    assert "'fp16', 'fp8', 'int8' or 'int4'" in message
     assert at.session_state["scenario"] == before
 
 

@@ -9,6 +9,7 @@ from planner.io.share import encode
 from planner.scenario.starters import lesson_page
 from tests.app.conftest import encode_mapping, open_app
 from tests.conftest import ROOT
+from tests.unit.test_one_model import as_version_1_knew_it
 from ui.page import plain_text
 
 V1_FIXTURES = ROOT / "tests" / "fixtures" / "v1"
@@ -50,7 +51,8 @@ def test_a_version_1_link_opens_upgraded_with_a_notice(path):
     assert not at.error
     assert any("schema version 1" in note.value for note in at.info)
     today = next(e for e in ENTRIES if e.key == path.stem)
-    assert metric(at, "Monthly cost") == usd_short(evaluate(today.scenario).monthly_cost_usd)
+    expected = evaluate(as_version_1_knew_it(today.scenario)).monthly_cost_usd
+    assert metric(at, "Monthly cost") == usd_short(expected)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.key)

@@ -174,4 +174,4 @@ def test_a_bad_lever_in_a_variant_names_the_field_and_what_is_allowed(tmp_path, 
     assert 'Variant "INT8"' in err
     assert "serving[0].model.precision" in err
     assert '"int9"' in err
-    assert "'fp16', 'int8' or 'int4'" in err
+    assert "'fp16', 'fp8', 'int8' or 'int4'" in err

@@ -9,6 +9,7 @@ import base64
 import io
 import json
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from planner.cli import main
 from planner.costing.economics import CostCategory, evaluate
 from planner.io.scenario_files import GALLERY_DIR, load_scenario_file, read_scenario
 from planner.io.share import CODEC_VERSION, decode
-from planner.scenario import SCHEMA_VERSION, load_mapping
+from planner.scenario import SCHEMA_VERSION, Scenario, load_mapping
+from planner.scenario.training import TrainingJob
 from tests.conftest import GALLERY_FILES, ROOT
 
 V1_DIR = ROOT / "tests" / "fixtures" / "v1"
@@ -130,10 +132,17 @@ def test_a_version_1_file_opens_as_version_2_with_a_notice(path):
     assert UPGRADED in loaded.notes[0]
 
 
+def as_version_1_knew_it(scenario: Scenario) -> Scenario:
+    """A version-2 gallery case less what only version 2 can say: a training job's sequence
+    length (version 1 had no attention term, so its files upgrade at the default)."""
+    default = TrainingJob().seq_len
+    return replace(scenario, training=tuple(replace(j, seq_len=default) for j in scenario.training))
+
+
 @pytest.mark.parametrize("path", V1_FILES, ids=lambda p: p.stem)
 def test_a_version_1_file_costs_what_its_version_2_gallery_file_costs(path):
     old = evaluate(load_scenario_file(path).scenario)
-    new = evaluate(read_scenario(GALLERY_DIR / path.name))
+    new = evaluate(as_version_1_knew_it(read_scenario(GALLERY_DIR / path.name)))
     assert round(old.monthly_cost_usd, 2) == round(new.monthly_cost_usd, 2)
     # Line by line too; version 1's zero-run workloads (a baseline kept for reference)
     # become jobs that cost nothing.
@@ -174,7 +183,7 @@ def test_a_version_1_link_opens_as_version_2_with_notes(path):
     assert decoded.notes
     assert UPGRADED in decoded.notes[0]
     assert decoded.scenario == load_mapping(mapping).scenario
-    gallery = evaluate(read_scenario(GALLERY_DIR / path.name))
+    gallery = evaluate(as_version_1_knew_it(read_scenario(GALLERY_DIR / path.name)))
     assert round(evaluate(decoded.scenario).monthly_cost_usd, 2) == round(
         gallery.monthly_cost_usd, 2
     )

@@ -735,7 +735,7 @@ def test_the_notes_say_where_the_numbers_come_from():
     run = report.run
     assert f"**Model:** {human_count(run.params)} parameters" in basis_note(run)
     note = basis_note(run)
-    assert "(6·N + 12·L·H·Q·T)·D at T = 4,096 tokens" in note
+    assert "(6·N + 12·L·H·Q·T)·D at T = 512 tokens" in note  # the case states 512
     assert "the time uses the 40% MFU on model FLOPs" in note
     assert f"**Goodput:** {run.goodput:.1%}" in note
     assert memory_note(run.memory).startswith("**Memory** fits")

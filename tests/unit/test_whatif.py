@@ -149,8 +149,8 @@ def test_levers_of_any_kind_are_validated_by_the_schema(serving_case, chat):
         (
             "serving[0].model.precision",
             "int9",
-            "serving[0].model.precision (\"ML API\") = \"int9\": Input should be 'fp16', 'int8' "
-            "or 'int4'",
+            "serving[0].model.precision (\"ML API\") = \"int9\": Input should be 'fp16', 'fp8', "
+            "'int8' or 'int4'",
         ),
         ("serving[0].autoscaling.enabled", "maybe", 'enabled ("ML API") = "maybe"'),
         (
