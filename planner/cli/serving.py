@@ -18,7 +18,7 @@ import math
 from typing import Any, TextIO
 
 from planner.catalog import Pricing, load_catalog
-from planner.cli.common import read_scenario
+from planner.cli.common import pick, read_scenario
 from planner.core.errors import PlannerInputError
 from planner.core.formatting import usd
 from planner.costing.serving import (
@@ -38,33 +38,18 @@ from planner.scenario import Scenario
 from planner.scenario.serving import Endpoint, ServedModel, ServingPrecision
 
 
-def pick_endpoint(scenario: Scenario, name: str | None, path: str) -> Endpoint:
-    """The endpoint ``--endpoint`` names, or a file's only one.
-
-    Raises
-    ------
-    PlannerInputError
-        No endpoint, an unknown name, or several endpoints and no name.
-    """
-    if name is not None:
-        return scenario.endpoint(name)
-    if not scenario.serving:
-        raise PlannerInputError(
-            f"{path} has no serving endpoint",
-            fix="add one under serving: (see scenarios/inference_8c_to_2c.yaml)",
-        )
-    if len(scenario.serving) > 1:
-        names = ", ".join(repr(e.name) for e in scenario.serving)
-        raise PlannerInputError(
-            f"{path} has {len(scenario.serving)} endpoints ({names})",
-            fix="choose one with --endpoint NAME",
-        )
-    return scenario.serving[0]
-
-
 def _load(args: argparse.Namespace) -> tuple[Scenario, Endpoint, tuple[float, ...] | None]:
     scenario = read_scenario(args.file)
-    endpoint = pick_endpoint(scenario, args.endpoint, args.file)
+    endpoint = pick(
+        scenario.serving,
+        args.endpoint,
+        scenario.endpoint,
+        path=args.file,
+        what="serving endpoint",
+        plural="endpoints",
+        section="serving",
+        flag="--endpoint",
+    )
     csv = resolve_demand_csv(endpoint.traffic.demand_csv, args.file)
     return scenario, endpoint, (csv.values if csv is not None else None)
 

@@ -23,7 +23,7 @@ from planner.catalog import (
     capacity_block_prices,
     load_catalog,
 )
-from planner.cli.common import read_scenario
+from planner.cli.common import pick, read_scenario
 from planner.core.errors import PlannerInputError
 from planner.core.formatting import usd
 from planner.costing.training import (
@@ -419,30 +419,6 @@ def _print_train(data: dict[str, Any], out: TextIO) -> None:
         out.write(f"\n[{check['severity']}] {check['message']}\n")
 
 
-def pick_job(scenario: Scenario, name: str | None, path: str) -> TrainingJob:
-    """The job ``--job`` names, or a file's only one.
-
-    Raises
-    ------
-    PlannerInputError
-        No job, an unknown name, or several jobs and no name.
-    """
-    if name is not None:
-        return scenario.job(name)
-    if not scenario.training:
-        raise PlannerInputError(
-            f"{path} has no training job",
-            fix="add one under training: (see scenarios/training_50k_to_18k.yaml)",
-        )
-    if len(scenario.training) > 1:
-        names = ", ".join(repr(job.name) for job in scenario.training)
-        raise PlannerInputError(
-            f"{path} has {len(scenario.training)} training jobs ({names})",
-            fix="choose one with --job NAME",
-        )
-    return scenario.training[0]
-
-
 # The flags that describe a job without a file, as ``train --params P --tokens D ...``.
 _JOB_FLAGS = (
     "params",
@@ -543,7 +519,16 @@ def _train(args: argparse.Namespace, out: TextIO) -> int:
                 fix=f"drop {flags} to price the file's job, or drop the file",
             )
         scenario = read_scenario(args.file)
-        job = pick_job(scenario, args.job, args.file)
+        job = pick(
+            scenario.training,
+            args.job,
+            scenario.job,
+            path=args.file,
+            what="training job",
+            plural="training jobs",
+            section="training",
+            flag="--job",
+        )
     else:
         if args.job is not None:
             raise PlannerInputError(
