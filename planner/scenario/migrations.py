@@ -30,7 +30,9 @@ def _tier(item: Mapping[str, Any], default: object) -> str:
     return str(tier)
 
 
-def _training_job(workload: Mapping[str, Any], default_tier: object) -> dict[str, Any]:
+def _training_job(
+    workload: Mapping[str, Any], default_tier: object, notes: list[str]
+) -> dict[str, Any]:
     job: dict[str, Any] = {
         "name": workload.get("name"),
         "instance_type": workload.get("instance_type", _V1_WORKLOAD_INSTANCE["training"]),
@@ -48,23 +50,87 @@ def _training_job(workload: Mapping[str, Any], default_tier: object) -> dict[str
         "price_tier",
     }
     job.update({key: workload[key] for key in extra})  # unknown keys: the schema names them
+    if job["pricing"] in {"reserved_1y", "reserved_3y"}:
+        notes.append(
+            f"Training job {job['name']!r} runs on reserved instances, which version 2 pays "
+            "for every hour of their term, used or not, so its cost changes."
+        )
+    elif job["pricing"] == "spot":
+        notes.append(
+            f"Training job {job['name']!r} runs on spot, where version 2 counts checkpoints, "
+            "lost work and restarts, so its cost changes."
+        )
     return job
 
 
-def _endpoint(workload: Mapping[str, Any], default_tier: object) -> dict[str, Any]:
+# Version 2's bound on an endpoint's headroom: a version-1 utilisation below 1 / (1 + this)
+# is kept at this headroom, with a note.
+_MAX_HEADROOM = 99.0
+# Version 2's bound on a replica floor.
+_MAX_REPLICAS = 100_000
+
+
+def _peak_weights(peak: float) -> tuple[list[float], list[float]]:
+    """Hourly and daily weights whose week peaks at exactly ``peak`` × its mean: one busy
+    hour a day (up to 20×, since 24 hours share the day) times one busy day a week.
+
+    >>> daily, weekly = _peak_weights(2.0)
+    >>> round(max(daily) / (sum(daily) / 24) * max(weekly) / (sum(weekly) / 7), 9)
+    2.0
+    """
+    in_day = min(peak, 20.0)
+    in_week = peak / in_day
+    busy_hour = 23 * in_day / (24 - in_day)
+    busy_day = 6 * in_week / (7 - in_week)
+    return [1.0] * 12 + [busy_hour] + [1.0] * 11, [1.0] * 6 + [busy_day]
+
+
+def _endpoint(
+    workload: Mapping[str, Any], default_tier: object, notes: list[str]
+) -> dict[str, Any]:
     """A version-1 first-order serving workload as the endpoint that costs the same: a
-    fixed fleet sized for the peak hour at the measured throughput, on its one tier."""
+    fixed fleet sized for the peak hour at the measured throughput, on its one tier. Where
+    version 2 cannot say the same (an all-spot fleet, a headroom or floor beyond its
+    bounds), a note says the cost changes and why."""
+    name = workload.get("name")
     peak_to_average = workload.get("peak_to_average", 1.0)
     utilisation = workload.get("target_utilization", 0.6)
     tier = _tier(workload, default_tier)
     traffic: dict[str, Any] = {
         "requests_per_day": workload.get("requests_per_day"),
         "horizon_weeks": 1,
+        "daily_shape": "flat",
+        "weekly_shape": "flat",
     }
-    if isinstance(peak_to_average, int | float) and peak_to_average > 1:
-        traffic["peak_to_average"] = peak_to_average
-    else:
-        traffic |= {"daily_shape": "flat", "weekly_shape": "flat"}
+    if isinstance(peak_to_average, int | float) and 1 < peak_to_average <= 140:
+        # The fleet is fixed, so only the peak matters: a week that peaks exactly there.
+        traffic["daily_weights"], traffic["weekly_weights"] = _peak_weights(peak_to_average)
+    elif isinstance(peak_to_average, int | float) and peak_to_average > 140:
+        traffic["daily_weights"], traffic["weekly_weights"] = _peak_weights(140.0)
+        notes.append(
+            f"Endpoint {name!r}: a peak of {peak_to_average:g}× the mean cannot be drawn in a "
+            "week of hours; it is 140× now, so its cost changes."
+        )
+    headroom = 1 / utilisation - 1 if isinstance(utilisation, int | float) and utilisation else 0
+    if headroom > _MAX_HEADROOM:
+        notes.append(
+            f"Endpoint {name!r}: a utilisation of {utilisation:g} is below version 2's lowest "
+            f"(1%); it is 1% now, so its cost changes."
+        )
+        headroom = _MAX_HEADROOM
+    floor = workload.get("min_instances", 1)
+    if isinstance(floor, int) and floor > _MAX_REPLICAS:
+        notes.append(
+            f"Endpoint {name!r}: a floor of {floor:,} instances is above version 2's "
+            f"{_MAX_REPLICAS:,}; it is {_MAX_REPLICAS:,} now, so its cost changes."
+        )
+        floor = _MAX_REPLICAS
+    if tier == "spot":
+        notes.append(
+            f"Endpoint {name!r} was priced all on spot; version 2 keeps part of a fleet "
+            "on-demand (mix.spot_max_share, 50% unless you say otherwise) for when spot "
+            "capacity is reclaimed, so its cost changes."
+        )
     endpoint: dict[str, Any] = {
         "name": workload.get("name"),
         "instance_type": workload.get("instance_type", _V1_WORKLOAD_INSTANCE["serving"]),
@@ -75,13 +141,7 @@ def _endpoint(workload: Mapping[str, Any], default_tier: object) -> dict[str, An
                 "requests_per_second_per_instance", 100.0
             ),
         },
-        "autoscaling": {
-            "enabled": False,
-            "min_replicas": workload.get("min_instances", 1),
-            "headroom": (
-                1 / utilisation - 1 if isinstance(utilisation, int | float) and utilisation else 0
-            ),
-        },
+        "autoscaling": {"enabled": False, "min_replicas": floor, "headroom": headroom},
         "mix": {"tiers": ["on_demand"] if tier == "on_demand" else ["on_demand", tier]},
     }
     extra = set(workload) - {
@@ -135,7 +195,7 @@ def _v1_to_v2(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     default_tier = pricing.get("default_tier") if isinstance(pricing, Mapping) else None
 
     plan = data.pop("training_plan", None)
-    jobs = [_training_job(w, default_tier) for w in _records(data.get("training"))]
+    jobs = [_training_job(w, default_tier, notes) for w in _records(data.get("training"))]
     if isinstance(plan, Mapping):
         job = dict(plan)
         target = job.pop("workload", None)
@@ -163,7 +223,7 @@ def _v1_to_v2(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         data["training"] = jobs
 
     serving_plan = data.pop("serving_plan", None)
-    endpoints = [_endpoint(w, default_tier) for w in _records(data.get("serving"))]
+    endpoints = [_endpoint(w, default_tier, notes) for w in _records(data.get("serving"))]
     if isinstance(serving_plan, Mapping):
         detailed = _detailed_endpoint(serving_plan)
         names = [e["name"] for e in endpoints]

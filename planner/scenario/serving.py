@@ -162,7 +162,7 @@ class Autoscaling:
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     enabled: bool = False
     min_replicas: Annotated[int, Field(ge=0, le=100_000)] = 1
-    headroom: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.2
+    headroom: Annotated[float, Field(ge=0, le=99, allow_inf_nan=False)] = 0.2
     scale_up_lag_minutes: Annotated[float, Field(ge=0, le=24 * 60, allow_inf_nan=False)] = 5.0
 
 

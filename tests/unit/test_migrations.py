@@ -22,9 +22,9 @@ EXAMPLES = settings(
 )
 CENT = 0.005
 
-# What version 1 accepted that the upgrade turns into the same cost. Below 1/6 utilisation
-# the headroom would pass version 2's limit of 5, and the default traffic shape peaks at
-# 4.31 × its mean at most (see the xfail tests below).
+# What version 1 accepted that the upgrade turns into the same cost, drawn where each
+# upgrade is exact; the tests below take the edges (a steep peak, a low utilisation, spot and
+# reserved tiers), where a note must say the cost changes.
 one_tier = st.none() | st.sampled_from(
     [PriceTier.ON_DEMAND, PriceTier.RESERVED_1Y, PriceTier.RESERVED_3Y]
 )
@@ -192,11 +192,6 @@ def costs_the_same_or_says_so(data: dict, category: CostCategory, expected: floa
     assert said, (item.usd_per_month, expected, loaded.notes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner bug: a v1 spot serving workload becomes mix tiers (on_demand, spot) with "
-    "the default 50% spot cap, so it costs more than v1's all-spot fleet, and no note says so",
-)
 def test_a_v1_spot_serving_workload_keeps_its_cost_or_says_so():
     workload = {
         "name": "api",
@@ -214,11 +209,6 @@ def test_a_v1_spot_serving_workload_keeps_its_cost_or_says_so():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner bug: a v1 reserved training workload is now priced as a month of "
-    "reserved instances (a1c3274), many times v1's instance-hours, and no note says so",
-)
 @pytest.mark.parametrize("tier", ["reserved_1y", "reserved_3y"])
 def test_a_v1_reserved_training_workload_keeps_its_cost_or_says_so(tier):
     workload = {
@@ -235,11 +225,6 @@ def test_a_v1_reserved_training_workload_keeps_its_cost_or_says_so(tier):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner bug: a v1 spot training workload gains checkpoint-restart overhead on "
-    "upgrade (a slightly higher cost) and no note says so",
-)
 def test_a_v1_spot_training_workload_keeps_its_cost_or_says_so():
     workload = {
         "name": "train",
@@ -255,11 +240,6 @@ def test_a_v1_spot_training_workload_keeps_its_cost_or_says_so():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner bug: a v1 peak_to_average above 4.31 (v1 allowed up to 100) becomes the "
-    "business-hours shape, which cannot reach it: the peak is capped and the fleet shrinks",
-)
 def test_a_v1_steep_peak_keeps_its_cost_or_says_so():
     workload = {
         "name": "api",
@@ -275,12 +255,6 @@ def test_a_v1_steep_peak_keeps_its_cost_or_says_so():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=PlannerInputError,
-    reason="planner bug: v1 allowed target_utilization down to 0 (exclusive); below 1/6 the "
-    "upgrade writes headroom 1/u - 1 > 5, which version 2 refuses, so the file cannot open",
-)
 def test_a_v1_low_utilisation_workload_opens():
     workload = {"name": "api", "requests_per_day": 1000, "target_utilization": 0.1}
     load_mapping(v1_scenario("serving", workload, None))
