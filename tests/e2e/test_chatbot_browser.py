@@ -31,7 +31,7 @@ def _shown(page, want: str) -> None:  # type: ignore[no-untyped-def]
         "want => [...document.querySelectorAll(\"[data-testid='stMetric']\")]"
         ".some(e => e.innerText.includes(want))",
         arg=want,
-        timeout=60_000,
+        timeout=120_000,
     )
 
 

@@ -7,6 +7,8 @@ of the scenario and price each of its jobs and endpoints. The draw count alone (
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from planner import whatif
@@ -57,6 +59,8 @@ def test_the_sensitivity_page_shows_the_note(recommender, monkeypatch):
     from tests.app.conftest import open_app
 
     monkeypatch.setattr(whatif, "MAX_DRAW_WORK", 300 * _per_draw(recommender))
-    at = open_app({"s": encode(recommender)}, page="app_pages/sensitivity.py")
+    # A scenario no other test has drawn: the app's cache would hand back their full draws.
+    unseen = replace(recommender, title="Bounded Monte Carlo")
+    at = open_app({"s": encode(unseen)}, page="app_pages/sensitivity.py")
     assert not at.exception
     assert any("draws instead of the" in c.value for c in at.caption)
