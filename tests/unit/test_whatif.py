@@ -80,8 +80,8 @@ def test_unknown_parameters_are_explained(recommender, key, message):
 
 
 def test_apply_changes_validates(recommender):
-    with pytest.raises(PlannerInputError, match=r"serving\[0\]\.autoscaling\.headroom .* = 9"):
-        whatif.apply_changes(recommender, {"serving[0].autoscaling.headroom": 9})
+    with pytest.raises(PlannerInputError, match=r"serving\[0\]\.autoscaling\.headroom .* = 120"):
+        whatif.apply_changes(recommender, {"serving[0].autoscaling.headroom": 120})
 
 
 def test_key_parameters_cover_the_lead_list(recommender, lesson):
