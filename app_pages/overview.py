@@ -36,7 +36,7 @@ scenario, results = page.results_above_inputs(
 )
 system = cache.system_demand(scenario, state.serving_demand_upload())
 for notice in system.notices:
-    results.warning(notice, icon=":material/upload_file:")
+    results.warning(page.plain_text(notice), icon=":material/upload_file:")
 economics = page.computed(results, cache.economics_of, system.scenario, system.demands)
 if economics is None:
     st.stop()

@@ -36,7 +36,8 @@ def _levers_tab(report: training.TrainingReport) -> None:
         "to the baseline. Spot costs are expectations at the best checkpoint interval."
     )
     st.dataframe(
-        report.waterfall,
+        # Blank, not "None", where a figure does not apply (a total has no Shapley saving).
+        report.waterfall.fillna(value=float("nan")).infer_objects(),
         hide_index=True,
         width="stretch",
         column_config={

@@ -80,9 +80,11 @@ def revision() -> int:
     return value
 
 
-def opened_from_link() -> bool:
-    """Whether this session started from a share link (it then opens on the Overview)."""
+def take_link_landing() -> bool:
+    """Whether this run is the first of a session that started from a share link (it then
+    opens on the Overview); false on every later run."""
     from_link: bool = st.session_state[_FROM_LINK]
+    st.session_state[_FROM_LINK] = False
     return from_link
 
 
