@@ -18,15 +18,18 @@ PAGE_ICON = Path(__file__).parent / "assets" / "page_icon.svg"
 st.set_page_config(page_title="ML cost planner", page_icon=PAGE_ICON, layout="wide")
 
 state.start_session()
-# A session without a link starts by asking what the user is building; a link to "/" opens
-# its scenario on the Overview. The Start page stays the default, so every page keeps its own
-# address ("/overview" included) whichever way the session began.
-start = st.Page("app_pages/start.py", title="Start", icon=":material/flag:", default=True)
-overview = st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:")
+# A link opens its scenario on the Overview; a session without one starts by asking what the
+# user is building. Fixed for the session, so the address "/" means one page throughout.
+from_link = state.opened_from_link()
 page = st.navigation(
     [
-        start,
-        overview,
+        st.Page("app_pages/start.py", title="Start", icon=":material/flag:", default=not from_link),
+        st.Page(
+            "app_pages/overview.py",
+            title="Overview",
+            icon=":material/dashboard:",
+            default=from_link,
+        ),
         st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
         st.Page("app_pages/serving.py", title="Serving", icon=":material/dns:"),
         st.Page("app_pages/attribution.py", title="Attribution", icon=":material/pie_chart:"),
@@ -36,7 +39,5 @@ page = st.navigation(
         st.Page("app_pages/sensitivity.py", title="Sensitivity", icon=":material/tune:"),
     ]
 )
-if state.take_link_landing() and page is start:
-    st.switch_page(overview)
 page.run()
 state.sync_url()

@@ -80,11 +80,9 @@ def revision() -> int:
     return value
 
 
-def take_link_landing() -> bool:
-    """Whether this run is the first of a session that started from a share link (it then
-    opens on the Overview); false on every later run."""
+def opened_from_link() -> bool:
+    """Whether this session started from a share link (it then opens on the Overview)."""
     from_link: bool = st.session_state[_FROM_LINK]
-    st.session_state[_FROM_LINK] = False
     return from_link
 
 
