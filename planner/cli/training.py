@@ -567,7 +567,11 @@ def register_commands(commands: Any) -> None:
     size.add_argument("--gpu", help="instance type, or GPU model (cheapest instance with it)")
     size.add_argument("--precision", choices=_PRECISIONS, default=str(TrainingPrecision.BF16))
     size.add_argument("--mfu", type=float, default=0.4, help="model FLOPs utilisation, (0, 1]")
-    size.add_argument("--inference-mfu", type=float, help="MFU when serving (default: --mfu)")
+    size.add_argument(
+        "--inference-mfu",
+        type=float,
+        help="compute utilisation of the serving roofline (default: its calibrated value)",
+    )
     size.add_argument(
         "--inference-tokens", type=float, help="tokens served over the model's life (2·N each)"
     )

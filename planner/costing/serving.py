@@ -945,6 +945,7 @@ def serving_flop_price(
     output_tokens: int = 200,
     max_batch: int = 256,
     tpot_target_ms: float | None = None,
+    compute_utilisation: float | None = None,
     pricing: Pricing = _LIST_PRICES,
     catalog: Catalog | None = None,
 ) -> ServingFlopPrice:
@@ -975,6 +976,7 @@ def serving_flop_price(
         precision=precision,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
+        compute_utilisation=compute_utilisation,
     )
     need = params * _BYTES_PER_PARAM[precision.value]
     memory = catalog.gpus[gpu].memory_gb if gpu in catalog.gpus else None

@@ -68,6 +68,7 @@ simulated without them (it is the fallback's last stretch, short against the nod
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, replace
@@ -95,6 +96,7 @@ from planner.core.check import Check, Severity
 from planner.core.errors import PlannerInputError
 from planner.core.formatting import Figure, change_vs_baseline, usd
 from planner.core.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
+from planner.costing.serving import serving_flop_price
 from planner.models.sizing import (
     FlopPrice,
     SizingResult,
@@ -1127,21 +1129,46 @@ def run_throughput(plan: TrainingJob, catalog: Catalog) -> TrainingThroughput:
 def flop_price(plan: TrainingJob, pricing: Pricing, catalog: Catalog) -> FlopPrice:
     """USD per FLOP on the plan's hardware and pricing, for sizing under a dollar budget.
 
-    Training runs on all the plan's instances at its MFU and scale-out; inference is priced
-    on one instance of the same type at ``inference_mfu`` (default: the training MFU).
+    Training runs on all the plan's instances at its MFU and scale-out. Inference is priced
+    by the serving model (:func:`planner.costing.serving.serving_flop_price`): the same
+    roofline as the Serving page, on the cheapest on-demand instance with the plan's GPU, at
+    the size being judged (``inference_mfu``, when set, is the serving compute utilisation).
     Spot overhead, failures and the attention FLOPs are left out of this first-order price:
     it counts ``6·N·D`` at the MFU (recomputation does not change it, see the module notes).
     """
     option = RunPricing.SPOT if plan.pricing is RunPricing.MIXED else plan.pricing
     hourly = run_price(plan, pricing, catalog, option).usd_per_instance_hour
     train = run_throughput(plan, catalog)
-    serve = run_throughput(
-        replace(plan, instance_count=1, mfu=plan.inference_mfu or plan.mfu), catalog
-    )
+    gpu = catalog.instance(plan.instance_type).gpu_model
+
+    @functools.lru_cache(maxsize=256)
+    def serving_price(log_params: float) -> float:
+        if gpu is None:
+            return math.inf  # no GPU to serve on: a custom or CPU instance
+        try:
+            return serving_flop_price(
+                math.exp(log_params),
+                gpu,
+                compute_utilisation=plan.inference_mfu,
+                pricing=pricing,
+                catalog=catalog,
+            ).usd_per_flop
+        except PlannerInputError:
+            return math.inf  # no instance with this GPU holds a model that large
+
+    def inference_price_at(params: float) -> float:
+        # Rounded to 0.1% in size: the optimizer probes nearby sizes, each a roofline run.
+        return serving_price(round(math.log(params), 3))
+
+    reference = serving_price(round(math.log(plan.params or 7e9), 3))
     return FlopPrice(
         train_usd_per_flop=hourly * plan.instance_count / (train.flops_per_second * 3600),
-        inference_usd_per_flop=hourly / (serve.flops_per_second * 3600),
-        basis=f"{usd(hourly)}/instance-hour ({option.label}) at {train.basis}",
+        inference_usd_per_flop=reference if math.isfinite(reference) else 1.0,
+        inference_price_at=inference_price_at,
+        basis=(
+            f"{usd(hourly)}/instance-hour ({option.label}) at {train.basis}; inference by the "
+            f"serving model on {gpu}"
+        ),
     )
 
 
@@ -1844,7 +1871,7 @@ def _frontier(
             None,
         )
     price = flop_price(plan, pricing, catalog)
-    inference_cost = 2 * run.params * plan.inference_tokens * price.inference_usd_per_flop
+    inference_cost = price.inference_cost_usd(run.params, plan.inference_tokens)
     budget = run.flops.dense_flops * price.train_usd_per_flop + inference_cost
     budgets = np.geomspace(budget / 30, budget * 30, 37)
     curve = frontier(price, plan.law, budgets.tolist(), inference_tokens=plan.inference_tokens)

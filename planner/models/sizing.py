@@ -48,7 +48,7 @@ import csv
 import enum
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -271,16 +271,35 @@ class FlopPrice:
     ``train_usd_per_flop`` is per FLOP the hardware executes; training executes
     ``train_flops_per_param_token`` × N × D of them (6: model FLOPs, which the training
     price is quoted on at the MFU; recomputation does not change it).
-    Inference costs ``2·N`` FLOPs per token at ``inference_usd_per_flop``.
+    Inference costs ``2·N`` FLOPs per token at ``inference_usd_per_flop``, or, when
+    ``inference_price_at`` is given, at ``inference_price_at(N)``: the serving model's price,
+    which depends on the size (a small model is memory-bound, so each of its FLOPs costs
+    more). ``inference_usd_per_flop`` is then that price at a reference size, for display.
 
     >>> FlopPrice.per_hour(usd_per_hour=3600.0, flops_per_second=1e12).train_usd_per_flop
     1e-12
+    >>> FlopPrice(train_usd_per_flop=1.0, inference_usd_per_flop=1.0,
+    ...           inference_price_at=lambda n: 1e-9 * n).inference_cost_usd(10.0, 3.0)
+    6e-07
     """
 
     train_usd_per_flop: float
     inference_usd_per_flop: float
     train_flops_per_param_token: float = MODEL_FLOPS_PER_PARAM_TOKEN
     basis: str = ""
+    inference_price_at: Callable[[float], float] | None = None
+
+    def inference_cost_usd(self, params: float, inference_tokens: float) -> float:
+        """What ``inference_tokens`` cost on a model of ``params`` parameters (no call to
+        the serving model when nothing is served)."""
+        if inference_tokens == 0:
+            return 0.0
+        rate = (
+            self.inference_price_at(params)
+            if self.inference_price_at is not None
+            else self.inference_usd_per_flop
+        )
+        return INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference_tokens * rate
 
     @classmethod
     def per_hour(
@@ -389,7 +408,7 @@ def _check_tokens(inference_tokens: float) -> float:
 
 
 def _check_price(price: FlopPrice) -> None:
-    for value in (price.train_usd_per_flop, price.inference_usd_per_flop):
+    for value in (price.train_usd_per_flop, price.inference_usd_per_flop):  # reference price
         if not math.isfinite(value) or value <= 0:
             raise PlannerInputError(f"a price per FLOP of {value:g} is not usable")
 
@@ -428,29 +447,65 @@ def compute_optimal_params(tokens: float, law: ScalingLaw | str) -> float:
 
 
 def _tokens_on_budget(params: float, spend: float, price: FlopPrice, inference: float) -> float:
-    left = (
-        spend - INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference * price.inference_usd_per_flop
-    )
+    left = spend - price.inference_cost_usd(params, inference)
     return left / (price.train_flops_per_param_token * params * price.train_usd_per_flop)
+
+
+def _largest_params(
+    spend: float, price: FlopPrice, inference: float, tokens_per_param: float
+) -> float:
+    """The N whose training on ``tokens_per_param × N`` tokens (at least one token when 0)
+    and lifetime inference spend exactly ``spend``: the budget line's end."""
+    k = price.train_flops_per_param_token * price.train_usd_per_flop
+
+    def spent(params: float) -> float:
+        tokens = tokens_per_param * params if tokens_per_param else 1.0
+        return k * params * tokens + price.inference_cost_usd(params, inference)
+
+    if price.inference_price_at is None or inference == 0:
+        per_param = INFERENCE_FLOPS_PER_PARAM_TOKEN * inference * price.inference_usd_per_flop
+        if not tokens_per_param:
+            return spend / (k + per_param)
+        a = k * tokens_per_param  # a·N² + per_param·N = spend
+        return float((-per_param + math.sqrt(per_param**2 + 4 * a * spend)) / (2 * a))
+    # The serving price varies with N, so the end of the line is found numerically; what
+    # a model costs still grows with its size, so the root is unique.
+    from scipy import optimize
+
+    low, high = 0.0, _LN_MAX
+    if spent(math.exp(high)) <= spend:
+        return math.exp(high)
+    if spent(math.exp(low)) >= spend:
+        return math.exp(low)
+    root = optimize.brentq(lambda x: spent(math.exp(x)) - spend, low, high, xtol=1e-9)
+    return float(math.exp(root))
+
+
+def _servable_log_params(price: FlopPrice) -> float:
+    """ln of the largest model the serving price is finite for (bisection; the serving
+    model has no answer for a model no instance can hold)."""
+    at = price.inference_price_at
+    if at is None or math.isfinite(at(math.exp(_LN_MAX))):
+        return _LN_MAX
+    low, high = 0.0, _LN_MAX
+    for _ in range(40):
+        middle = (low + high) / 2
+        if math.isfinite(at(math.exp(middle))):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def _max_params_on_budget(spend: float, price: FlopPrice, inference: float) -> float:
     """The largest N that leaves at least one training token."""
-    per_param = (
-        price.train_flops_per_param_token * price.train_usd_per_flop
-        + INFERENCE_FLOPS_PER_PARAM_TOKEN * inference * price.inference_usd_per_flop
-    )
-    return spend / per_param
+    return _largest_params(spend, price, inference, 0.0)
 
 
 def _best_params(fit: LawFit, spend: float, price: FlopPrice, inference: float) -> float:
     """The N that minimises the loss on the budget line (scipy, bounded Brent in ln N)."""
     if not fit.predicts_loss:
-        rule = fit.tokens_per_param or 20.0
-        a = rule * price.train_flops_per_param_token * price.train_usd_per_flop
-        b = INFERENCE_FLOPS_PER_PARAM_TOKEN * inference * price.inference_usd_per_flop
-        # a·N² + b·N = spend
-        return float((-b + math.sqrt(b * b + 4 * a * spend)) / (2 * a))
+        return _largest_params(spend, price, inference, fit.tokens_per_param or 20.0)
     e, a_coef, b_coef, alpha, beta = fit._terms()
     upper = min(math.log(_max_params_on_budget(spend, price, inference)), _LN_MAX)
     if upper <= 0:
@@ -479,8 +534,8 @@ def _min_spend(fit: LawFit, price: FlopPrice, inference: float) -> float:
     if not fit.predicts_loss:
         rule = fit.tokens_per_param or 20.0
         return (
-            rule * price.train_flops_per_param_token * price.train_usd_per_flop * target**2
-            + INFERENCE_FLOPS_PER_PARAM_TOKEN * inference * price.inference_usd_per_flop * target
+            rule * price.train_flops_per_param_token * price.train_usd_per_flop * target** 2
+            + price.inference_cost_usd(target, inference)
         )
     g, a, _ = fit.allocation_constants()
     compute_over_6 = (target / g) ** (1 / a)
@@ -527,11 +582,7 @@ def _result(
         loss=fit.loss(params, tokens) if fit.predicts_loss else None,
         train_flops=train_flops,
         train_cost_usd=train_flops * price.train_usd_per_flop if price else None,
-        inference_cost_usd=(
-            INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference * price.inference_usd_per_flop
-            if price
-            else None
-        ),
+        inference_cost_usd=price.inference_cost_usd(params, inference) if price else None,
         inference_tokens=inference,
         min_budget_usd=min_budget_usd,
         min_compute_flops=min_compute_flops,
@@ -703,10 +754,28 @@ def cheapest_for_loss(
 
     def cost_at(x: float) -> float:
         params = math.exp(x)
-        return (
-            cost.train_flops_per_param_token * params * tokens_at(x) * cost.train_usd_per_flop
-            + INFERENCE_FLOPS_PER_PARAM_TOKEN * params * inference * cost.inference_usd_per_flop
-        )
+        return cost.train_flops_per_param_token * params * tokens_at(
+            x
+        ) * cost.train_usd_per_flop + cost.inference_cost_usd(params, inference)
+
+    x_ceiling = x_floor + 30.0
+    if inference > 0:
+        x_ceiling = min(x_ceiling, _servable_log_params(cost))
+        if x_ceiling <= x_floor + 1e-9:
+            return _result(
+                fit,
+                math.nan,
+                math.nan,
+                price,
+                inference,
+                status=SizingStatus.TARGET_UNREACHABLE,
+                message=(
+                    f"A target loss of {target:g} needs a model of more than "
+                    f"{math.exp(x_floor):.3g} parameters, and the serving hardware holds at "
+                    f"most {math.exp(x_ceiling):.3g}. Choose a higher target or a GPU with "
+                    "more memory"
+                ),
+            )
 
     # Imported where it solves, so that commands which solve nothing start without scipy.
 
@@ -714,7 +783,7 @@ def cheapest_for_loss(
 
     found = optimize.minimize_scalar(
         cost_at,
-        bounds=(x_floor + 1e-9, x_floor + 30.0),
+        bounds=(x_floor + 1e-9, x_ceiling),
         method="bounded",
         options={"xatol": _XATOL},
     )

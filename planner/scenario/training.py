@@ -155,7 +155,9 @@ class TrainingJob:
     cheapest model for ``target_loss``, else the best for ``budget_usd``, else the cheapest
     with the baseline's predicted loss); give one and the law supplies the compute-optimal
     other. ``budget_usd`` pays for one final run and,
-    with ``inference_tokens`` (lifetime tokens served per model), its inference.
+    with ``inference_tokens`` (lifetime tokens served per model), its inference, priced by
+    the serving model on the job's GPU (``inference_mfu``, when set, is its compute
+    utilisation in place of the calibrated one).
 
     Schedule: ``models_per_month`` models ship a month; each takes the final run plus
     ``experiments_per_model`` experiments and sweeps, each ``experiment_fraction`` of a run.

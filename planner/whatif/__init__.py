@@ -132,7 +132,7 @@ _FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "int4_speedup": ("INT4 speed-up", "×"),
     "spot_interruption_rate": ("Spot interruption rate", "fraction"),
     "inference_tokens": ("Lifetime inference tokens", "tokens"),
-    "inference_mfu": ("Inference MFU", "fraction"),
+    "inference_mfu": ("Serving compute utilisation", "fraction"),
     "peak_tflops": ("Peak throughput", "TFLOPS"),
     "scale_out_efficiency": ("Scale-out efficiency", "fraction"),
     "bytes_per_param": ("Training memory per parameter", "bytes"),

@@ -246,3 +246,38 @@ def test_the_fitted_range_is_hoffmanns_runs_and_outside_it_is_named():
         "10M parameters is 7× below the smallest fitted (70M); "
         "1B tokens is 5× below the fewest fitted (5B)"
     )
+
+
+def test_size_prices_inference_with_the_serving_model() -> None:
+    """Issue 11 part 5: `size` and a training budget price inference on the serving roofline
+    (the Serving page's model, on a serving GPU), not at the training MFU on a training
+    instance. The inference cost it reports is the serving model's cost per token at the
+    chosen size, times the lifetime tokens."""
+    from planner.catalog import Pricing, load_catalog
+    from planner.costing.serving import serving_flop_price
+    from planner.costing.training import flop_price
+    from planner.scenario.training import TrainingJob
+
+    catalog = load_catalog()
+    price = flop_price(TrainingJob(instance_type="p5.48xlarge"), Pricing(), catalog)
+    result = optimal_for_budget(1e6, price, "epoch", inference_tokens=1e12)
+    serving = serving_flop_price(result.params, "H100", catalog=catalog)
+    assert result.inference_cost_usd == pytest.approx(serving.usd_per_token * 1e12, rel=2e-3)
+    assert result.total_cost_usd == pytest.approx(1e6, rel=1e-9)
+    # A small model is memory-bound: each of its FLOPs costs more than a large model's.
+    assert price.inference_price_at is not None
+    assert price.inference_price_at(1e9) > price.inference_price_at(3e10)
+
+
+def test_a_size_dependent_inference_price_makes_a_smaller_model_than_none() -> None:
+    """With inference to pay for, the best model on the same budget is smaller
+    (Sardana et al. 2023), also when the price per FLOP depends on the size."""
+    price = FlopPrice(
+        train_usd_per_flop=1e-18,
+        inference_usd_per_flop=2e-18,
+        inference_price_at=lambda n: 2e-18 * (1e10 / n) ** 0.2,
+    )
+    alone = optimal_for_budget(1e4, price, "epoch")
+    served = optimal_for_budget(1e4, price, "epoch", inference_tokens=1e12)
+    assert served.params < alone.params
+    assert served.train_cost_usd + served.inference_cost_usd == pytest.approx(1e4, rel=1e-9)
