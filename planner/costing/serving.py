@@ -81,6 +81,7 @@ cheapest combination of its levers that can.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -96,6 +97,14 @@ from planner.core.errors import PlannerInputError
 from planner.core.formatting import Figure, change_vs_baseline, usd
 from planner.core.units import HOURS_PER_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from planner.models.architectures import kv_bytes_per_token as architecture_kv_bytes
+from planner.models.commitments import (
+    CommitmentKind,
+    CommitmentPlan,
+    Forecast,
+    Pool,
+    PortfolioProblem,
+    plan_commitments,
+)
 from planner.models.fleet import InstanceOption, MixPlan, MixProblem, optimize_mix
 from planner.scenario.serving import (
     CustomInstance,
@@ -1234,8 +1243,15 @@ def _mix_for(
     hw: Hardware,
     plan: Endpoint,
     instances: IntArray,
+    term: CommitmentPlan | None,
 ) -> MixProblem:
     mix = plan.mix
+    fixed = None
+    if term is not None:
+        held = term.first_year_reserved.get(hw.name, {})
+        fixed = (
+            (held.get(CommitmentKind.RESERVED_1Y, 0), held.get(CommitmentKind.RESERVED_3Y, 0)),
+        )
     return MixProblem(
         demand=tuple(float(n) * capacity for n in instances),
         options=(_option(hw, capacity, plan),),
@@ -1244,7 +1260,69 @@ def _mix_for(
         availability_target=mix.availability_target,
         tiers=frozenset(mix.tiers) | {PriceTier.ON_DEMAND},
         time_limit_seconds=5.0,
+        fixed_reserved=fixed,
     )
+
+
+_TERM_PATHS = 200  # demand paths drawn when the forecast is uncertain
+
+
+def term_commitments(
+    hw: Hardware, plan: Endpoint, need: FloatArray, *, autoscaled: bool
+) -> CommitmentPlan | None:
+    """The reservations to buy for their whole term, from the endpoint's forecast (see
+    :mod:`planner.models.commitments`); ``None`` when no reserved tier is allowed or priced.
+
+    ``need`` is the instances needed each hour of the traffic's horizon (fractional, before
+    rounding up); the horizon's own growth is taken out, and the forecast puts it back over
+    the term, so a short horizon is never assumed to repeat.
+    """
+    mix = plan.mix
+    kinds = frozenset(
+        kind
+        for kind, tier, price in (
+            (CommitmentKind.RESERVED_1Y, PriceTier.RESERVED_1Y, hw.reserved_1y_usd_per_hour),
+            (CommitmentKind.RESERVED_3Y, PriceTier.RESERVED_3Y, hw.reserved_3y_usd_per_hour),
+        )
+        if tier in mix.tiers and price is not None
+    )
+    if not kinds or hw.on_demand_usd_per_hour is None:
+        return None
+    growth = plan.traffic.monthly_growth
+    hours = np.arange(need.shape[0])
+    base = need / (1.0 + growth) ** (hours / HOURS_PER_MONTH)
+    spread = mix.growth_uncertainty_per_year
+    spot_share = mix.spot_max_share if PriceTier.SPOT in mix.tiers else 0.0
+    return _term_plan(
+        PortfolioProblem(
+            pools=(
+                Pool(
+                    name=hw.name,
+                    need=tuple(base.tolist()),
+                    floor=plan.autoscaling.min_replicas,
+                    fixed_fleet=not autoscaled,
+                    on_demand_usd_per_hour=hw.on_demand_usd_per_hour,
+                    spot_usd_per_hour=hw.spot_usd_per_hour,
+                    reserved_1y_usd_per_hour=hw.reserved_1y_usd_per_hour,
+                    reserved_3y_usd_per_hour=hw.reserved_3y_usd_per_hour,
+                    spot_max_share=spot_share if hw.spot_usd_per_hour is not None else 0.0,
+                ),
+            ),
+            forecast=Forecast(
+                growth_per_year=(1.0 + growth) ** 12 - 1.0,
+                growth_sd_per_year=spread,
+                paths=_TERM_PATHS if spread > 0 else 1,
+            ),
+            kinds=kinds,
+            stranded_limit=mix.stranded_limit,
+        )
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _term_plan(problem: PortfolioProblem) -> CommitmentPlan:
+    # The lever waterfall prices the same fleet under several levers: solve it once.
+    return plan_commitments(problem)
 
 
 def reclaimed_at_once(hw: Hardware, plan: Endpoint) -> float:
@@ -1299,6 +1377,7 @@ class Outcome:
     usd_per_1m_input_tokens: float | None  # the input's share of the cost (LLM roofline)
     usd_per_1m_output_tokens: float | None
     fleet: MixPlan | None
+    term: CommitmentPlan | None = None
     notes: tuple[str, ...] = ()
 
 
@@ -1339,8 +1418,11 @@ def evaluate_config(
         instances = np.full_like(instances, int(instances.max(initial=0)))
     hours = instances.shape[0]
     fleet = None
+    term = None
     if config.commitments:
-        fleet = optimize_mix(_mix_for(config, capacity, hw, plan, instances))
+        fractional = need * (1.0 + scaling.headroom) / capacity
+        term = term_commitments(hw, plan, fractional, autoscaled=config.autoscaling)
+        fleet = optimize_mix(_mix_for(config, capacity, hw, plan, instances, term))
         hourly = np.asarray(fleet.details["hourly_cost"], dtype=float)
     else:
         if hw.on_demand_usd_per_hour is None:
@@ -1377,6 +1459,7 @@ def evaluate_config(
         usd_per_1m_input_tokens=per_input,
         usd_per_1m_output_tokens=per_output,
         fleet=fleet,
+        term=term,
     )
 
 

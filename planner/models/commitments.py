@@ -36,7 +36,8 @@ Objective: expected cost over the term,
 
 Constraints, each path, year and point: :math:`u^3_p \le R^3_p`, :math:`u^1_p \le R^1_{py}`,
 :math:`u^3_p + u^1_p \le n_p`, :math:`u^3_p + u^1_p + o_p + z_p \ge n_p`,
-:math:`z_p \le \sigma_p n_p`, :math:`v^3 \le c^3/(1-\delta^3)`,
+:math:`z_p \le \lfloor \sigma_p n_p \rfloor` (spot runs whole instances),
+:math:`v^3 \le c^3/(1-\delta^3)`,
 :math:`v^1 \le c^1_y/(1-\delta^1)`, :math:`v^1 + v^3 \le \sum_p \pi_p o_p`.
 
 Risk limit (optional): the stranded commitment of a path, what it pays for commitments it
@@ -298,9 +299,9 @@ least one pool of instances in use.
                 fix="give a fraction between 0 and 1",
             )
     forecast = problem.forecast
-    if not (math.isfinite(forecast.growth_per_year) and -0.9 <= forecast.growth_per_year <= 10):
+    if not (math.isfinite(forecast.growth_per_year) and -0.9999 < forecast.growth_per_year <= 1e4):
         raise PlannerInputError(
-            f"growth per year {forecast.growth_per_year!r} is outside -90% .. +1000%",
+            f"growth per year {forecast.growth_per_year!r} is outside -99.99% .. +1,000,000%",
             fix="give growth as a fraction, e.g. 0.3 for +30% a year",
         )
     if not (math.isfinite(forecast.growth_sd_per_year) and 0 <= forecast.growth_sd_per_year <= 2):
@@ -519,7 +520,7 @@ def _cost(portfolio: _Portfolio, demand: _Demand, prices: _Prices) -> Outcome:
         excess = np.tensordot(prices.od, rest, axes=1) - cover  # (K, J): on-demand $ above it
         spot_cost = np.zeros_like(excess)
         for p in cheaper_spot:
-            room = np.minimum(prices.sigma[p] * need[p], rest[p])
+            room = np.minimum(np.floor(prices.sigma[p] * need[p] + _EPS), rest[p])
             take = np.clip(excess / prices.od[p], 0.0, room)
             excess -= take * prices.od[p]
             spot_cost += take * prices.spot[p]
@@ -654,7 +655,7 @@ def _milp(
                     need = float(block_need[p, j])
                     o = add(q * weight * prices.od[p])
                     z = (
-                        add(q * weight * prices.spot[p], prices.sigma[p] * need)
+                        add(q * weight * prices.spot[p], math.floor(prices.sigma[p] * need + _EPS))
                         if math.isfinite(prices.spot[p])
                         else -1
                     )

@@ -211,6 +211,9 @@ class MixProblem:
     ``spot_max_share`` caps spot at that share of the required capacity (1 = no cap);
     ``availability_target`` bounds what an interruption can take away (see the module
     docstring). ``budget_usd`` is over the whole horizon. ``tiers`` lists the tiers allowed.
+    ``fixed_reserved`` holds, per option, the (1-y, 3-y) reservations already decided (by
+    :func:`planner.models.commitments.plan_commitments`, over their term): the optimizer
+    then only buys the hours above them.
     """
 
     demand: tuple[float, ...]
@@ -221,6 +224,7 @@ class MixProblem:
     budget_usd: float | None = None
     tiers: frozenset[PriceTier] = frozenset(PriceTier)
     time_limit_seconds: float = 20.0
+    fixed_reserved: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -450,6 +454,21 @@ availability target.
         raise PlannerInputError(
             f"time limit is {problem.time_limit_seconds!r}", fix="give a few seconds"
         )
+    fixed = problem.fixed_reserved
+    if fixed is not None:
+        if len(fixed) != len(problem.options) or any(min(pair) < 0 for pair in fixed):
+            raise PlannerInputError(
+                "fixed reservations need one (1-y, 3-y) pair of counts, 0 or more, per type",
+                fix="give a pair for each instance type",
+            )
+        for option, (one, three) in zip(problem.options, fixed, strict=True):
+            for count, tier in ((one, PriceTier.RESERVED_1Y), (three, PriceTier.RESERVED_3Y)):
+                if count and option.price(tier) is None:
+                    raise PlannerInputError(
+                        f"{count} {tier.label} reservations of {option.name!r}, which has no "
+                        f"{tier.label} price",
+                        fix="give the price, or no reservations of that term",
+                    )
     spot_used = PriceTier.SPOT in problem.tiers and problem.spot_max_share > 0
     if spot_used and problem.spot_max_share >= 1.0 and target is None:
         risky = [
@@ -1170,6 +1189,8 @@ def _optimize(problem: MixProblem, started: float) -> MixPlan:
     n_hours = prep.required.shape[0]
     gamma = _gamma(prep)
     curve = _lp_curve(prep.required, gamma)
+    if problem.fixed_reserved is not None:
+        return _hours_above(problem, prep, gamma, curve, started)
     # The LP relaxation: reserved capacity K at the best reserved price per capacity.
     lp_total = curve.total + (
         n_hours * prep.rho_res * curve.k if math.isfinite(prep.rho_res) else 0
@@ -1242,6 +1263,52 @@ def _optimize(problem: MixProblem, started: float) -> MixPlan:
         limit = problem.time_limit_seconds
         plan = replace(plan, message=f"Stopped at the {limit:g}-second time limit. {plan.message}")
     return plan
+
+
+def _hours_above(
+    problem: MixProblem, prep: _Prep, gamma: _Gamma, curve: _LpCurve, started: float
+) -> MixPlan:
+    """The cheapest hours above reservations already decided: each hour's own problem."""
+    fixed = problem.fixed_reserved or ()
+    r1 = np.array([one for one, _ in fixed], dtype=np.int64)
+    r3 = np.array([three for _, three in fixed], dtype=np.int64)
+    reserved_cap = float(prep.cap @ (r1 + r3))
+    model = _hour_model(prep, gamma)
+    hours = _solve_hours(prep, gamma, model, reserved_cap, recover=True)
+    od, spot = hours.od, hours.spot
+    if od is None or spot is None:  # pragma: no cover - recover=True always fills them
+        raise AssertionError("hours not recovered")
+    if not model.exact:
+        _polish(prep, reserved_cap, od, spot)
+    p1 = np.array([o.reserved_1y_usd_per_hour or 0.0 for o in problem.options])
+    p3 = np.array([o.reserved_3y_usd_per_hour or 0.0 for o in problem.options])
+    committed = prep.required.shape[0] * float(r1 @ p1 + r3 @ p3)
+    # The bound is the hours' LP given these reservations: the plan is judged on the hours
+    # it buys, the reservations having been chosen over their term.
+    k = np.array([min(reserved_cap, float(curve.k[-1]))])
+    lower = committed + float(curve(k)[0])
+    if model.exact:  # each hour solved whole: the hours are the optimum for these reservations
+        lower = committed + float((od @ np.where(np.isfinite(prep.p_od), prep.p_od, 0.0)).sum())
+        lower += float((spot @ np.where(np.isfinite(prep.p_spot), prep.p_spot, 0.0)).sum())
+    plan = _assemble(
+        problem,
+        prep,
+        r1,
+        r3,
+        od,
+        spot,
+        lower_bound=lower,
+        lp_bound=lower,
+        started=started,
+        method="hours above fixed reservations",
+        details={"whole_hours_exact": model.exact, "time_limit_reached": False},
+    )
+    if plan.status is MixStatus.OPTIMAL:
+        return replace(plan, message="Hours proven optimal for the reservations bought.")
+    return replace(
+        plan,
+        message=f"Hours within {plan.gap:.2%} of the proven bound for the reservations bought.",
+    )
 
 
 def _assemble(

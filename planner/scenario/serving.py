@@ -205,8 +205,12 @@ class FleetMix:
     """Rules of the instance-mix optimizer (reserved / on-demand / spot).
 
     ``instance_types`` are the candidates of ``python -m planner mix`` (empty: every type that
-    can serve the model). ``interruption_rate`` is the share of spot capacity that may be
-    reclaimed at once, which ``availability_target`` must survive (not the per-instance
+    can serve the model). Reservations are bought for their whole term from the traffic's
+    forecast: its ``monthly_growth`` compounded over the term, with
+    ``growth_uncertainty_per_year`` the spread of yearly log growth (0: the forecast is
+    certain). ``stranded_limit`` keeps the 90th percentile of stranded commitment (paid,
+    unused) within that share of spend. ``interruption_rate`` is the share of spot capacity
+    that may be reclaimed at once, which ``availability_target`` must survive (not the per-instance
     hazard, instances interrupted a month); it overrides the per-type reading of the Spot
     Advisor bucket, whose upper edge is used (100% for the open ">20%" bucket).
     """
@@ -218,6 +222,8 @@ class FleetMix:
     availability_target: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
     interruption_rate: Fraction | None = None
     budget_usd_per_month: Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)] | None = None
+    growth_uncertainty_per_year: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] = 0.0
+    stranded_limit: Fraction | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
