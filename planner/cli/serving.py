@@ -290,18 +290,20 @@ def _mix(args: argparse.Namespace, out: TextIO) -> int:
     scenario, endpoint, demand = _load(args)
     catalog = load_catalog()
     skipped: tuple[str, ...] = ()
+    term = None
     if args.alternatives:
         problem, skipped = alternative_mix_problem(
             endpoint, scenario.pricing, catalog, csv_demand=demand
         )
         plan = optimize_mix(problem)
     else:
-        fleet = price_endpoint(endpoint, scenario.pricing, catalog, csv_demand=demand).fleet
-        if fleet is None:
+        priced = price_endpoint(endpoint, scenario.pricing, catalog, csv_demand=demand)
+        if priced.fleet is None:
             raise PlannerInputError(f"endpoint {endpoint.name!r} buys no instance mix")
-        plan = fleet
+        plan, term = priced.fleet, priced.term
     if args.json:
         summary = plan_summary(plan)
+        summary["commitments"] = term.summary() if term is not None else None
         summary["endpoint"] = endpoint.name
         summary["candidates"] = list(plan.type_names)
         summary["capacity"] = dict(zip(plan.type_names, plan.capacities, strict=True))
@@ -312,6 +314,9 @@ def _mix(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
     else:
         _print_mix(plan, skipped, out)
+        if term is not None:
+            out.write(f"\ncommitments over their {term.years}-year term\n")
+            out.writelines(f"  {line}\n" for line in term.lines())
     return 0
 
 
@@ -365,7 +370,11 @@ def register_commands(commands: Any) -> None:
             "(a list of {hour, demand, reserved_1y, reserved_3y, on_demand, spot, by_type}), "
             "capacity (type -> requests/s per instance), "
             "cost_by_tier_usd, commitment_utilisation, commitment_coverage, min_budget_usd, "
-            "served_fraction."
+            "served_fraction, commitments (the reservations bought over their term: a list "
+            "of {kind, pool, start_year, term_months, count, obligation_usd, "
+            "break_even_utilisation, utilisation}, obligation_usd, obligation_months, "
+            "if_demand_falls; null with --alternatives, whose reservations are sized on the "
+            "horizon)."
         ),
     )
     mix.add_argument("file", help="scenario YAML file with a serving endpoint")

@@ -2078,6 +2078,7 @@ def serve_summary(result: ServingResult) -> dict[str, Any]:
             "cost_by_tier_usd": (
                 {str(k): v for k, v in fleet.cost_by_tier_usd.items()} if fleet else {}
             ),
+            "commitments": out.term.summary() if out.term is not None else None,
         },
         "requests_per_month": result.requests_per_month,
         "demand": result.demand.source,

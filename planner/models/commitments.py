@@ -67,6 +67,7 @@ import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -250,6 +251,85 @@ class CommitmentPlan:
         if self.on_demand_only_cost_usd <= 0:
             return 0.0
         return 1.0 - self.expected_cost_usd / self.on_demand_only_cost_usd
+
+    def summary(self) -> dict[str, Any]:
+        """The plan as plain data (the ``commitments`` block of ``serve``, ``mix`` and
+        ``plan --json``)."""
+        return {
+            "status": str(self.status),
+            "message": self.message,
+            "term_years": self.years,
+            "paths": self.paths,
+            "commitments": [
+                {
+                    "kind": str(line.kind),
+                    "pool": line.pool,
+                    "start_year": line.start_year,
+                    "term_months": line.term_months,
+                    **(
+                        {"count": line.count}
+                        if line.pool is not None
+                        else {"usd_per_hour": line.usd_per_hour}
+                    ),
+                    "obligation_usd": line.obligation_usd,
+                    "break_even_utilisation": line.break_even_utilisation,
+                    "utilisation": line.utilisation,
+                }
+                for line in self.commitments
+            ],
+            "obligation_usd": self.obligation_usd,
+            "obligation_months": self.obligation_months,
+            "planned_renewals_usd": self.planned_renewals_usd,
+            "expected_cost_usd": self.expected_cost_usd,
+            "expected_monthly_usd": self.expected_monthly_usd,
+            "on_demand_only_cost_usd": self.on_demand_only_cost_usd,
+            "cost_p10_p50_p90_usd": list(self.cost_quantiles_usd),
+            "stranded_share": {
+                "quantile": self.stranded_quantile,
+                "value": self.stranded_share_quantile,
+            },
+            "if_demand_falls": {
+                f"{fall:.0%}": {"with_commitments_usd": kept, "without_usd": free}
+                for fall, (kept, free) in self.if_demand_falls.items()
+            },
+            "notes": list(self.notes),
+        }
+
+    def lines(self) -> tuple[str, ...]:
+        """The plan in sentences: what to buy, what it obliges, when it pays, what a fall
+        in demand costs."""
+        if not self.commitments:
+            return (self.message,)
+        out = []
+        for line in self.commitments:
+            what = (
+                f"{line.count} × {line.pool}"
+                if line.pool is not None
+                else f"${line.usd_per_hour:,.2f}/h"
+            )
+            when = "now" if line.start_year == 1 else f"planned renewal in year {line.start_year}"
+            out.append(
+                f"{line.kind.label}: {what} ({when}); ${line.obligation_usd:,.0f} over "
+                f"{line.term_months} months; pays off above {line.break_even_utilisation:.0%} "
+                f"use, expected {line.utilisation:.0%}."
+            )
+        out.append(
+            f"Obligation signed now: ${self.obligation_usd:,.0f} over up to "
+            f"{self.obligation_months} months"
+            + (
+                f" (planned renewals ${self.planned_renewals_usd:,.0f} more)."
+                if self.planned_renewals_usd
+                else "."
+            )
+        )
+        for fall, (kept, free) in self.if_demand_falls.items():
+            out.append(
+                f"If demand falls {fall:.0%}: ${kept:,.0f} over the term with these "
+                f"commitments, ${free:,.0f} without."
+            )
+        out.append(self.message)
+        out.extend(self.notes)
+        return tuple(out)
 
 
 # --------------------------------------------------------------------------- validation

@@ -152,3 +152,39 @@ def test_bad_input_says_what_to_fix() -> None:
         plan_commitments(
             PortfolioProblem(pools=(SERVING,), forecast=Forecast(growth_per_year=float("nan")))
         )
+
+
+def test_an_endpoint_buys_reservations_for_their_term_and_states_the_obligation() -> None:
+    """Issue 11: a 4-week horizon with 3-year terms allowed used to buy 3-year reservations
+    as if the 4 weeks repeated, with no word of the obligation. Now the reservations come
+    from the term plan (36 months of the forecast), the hourly mix buys what is above them,
+    and `serve --json` states the obligation, the break-even and the falls in demand."""
+    from dataclasses import replace
+
+    from planner.catalog import PriceTier
+    from planner.costing.serving import evaluate_serving, price_endpoint, serve_summary
+    from planner.io.scenario_files import read_scenario
+
+    scenario = read_scenario("scenarios/recommendation_cost_per_request.yaml")
+    endpoint = scenario.serving[0]
+    endpoint = replace(
+        endpoint,
+        mix=replace(endpoint.mix, tiers=(PriceTier.ON_DEMAND, PriceTier.RESERVED_3Y)),
+        traffic=replace(endpoint.traffic, horizon_weeks=4, monthly_growth=0.0),
+    )
+    priced = price_endpoint(endpoint, scenario.pricing)
+    term = priced.term
+    assert term is not None and term.years == 3
+    (line,) = term.commitments
+    fleet = priced.fleet
+    assert fleet is not None
+    assert fleet.reserved_3y == (line.count,)  # the hourly mix holds what the term plan bought
+    assert term.obligation_usd == pytest.approx(line.usd_per_hour * 8760 * 3)
+    assert term.obligation_months == 36
+    hourly = fleet.details["prices"]
+    assert sum(hourly.values()) == pytest.approx(priced.total_cost_usd)
+    summary = serve_summary(evaluate_serving(endpoint, scenario.pricing))
+    block = summary["plan"]["commitments"]
+    assert block["obligation_usd"] == pytest.approx(term.obligation_usd)
+    assert set(block["if_demand_falls"]) == {"25%", "50%"}
+    assert block["commitments"][0]["break_even_utilisation"] == pytest.approx(0.45)
