@@ -174,7 +174,8 @@ def test_an_endpoint_buys_reservations_for_their_term_and_states_the_obligation(
     )
     priced = price_endpoint(endpoint, scenario.pricing)
     term = priced.term
-    assert term is not None and term.years == 3
+    assert term is not None
+    assert term.years == 3
     (line,) = term.commitments
     fleet = priced.fleet
     assert fleet is not None
