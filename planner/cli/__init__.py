@@ -25,6 +25,7 @@ EXIT_USAGE = 2
 # Which module of this package defines each command.
 COMMANDS: dict[str, str] = {
     "evaluate": "system",
+    "commitments": "system",
     "link": "links",
     "show-link": "links",
     "size": "training",

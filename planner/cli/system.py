@@ -1,4 +1,5 @@
-"""``evaluate``: the whole system's monthly cost, unit costs and assumption checks."""
+"""``evaluate``: the whole system's monthly cost, unit costs and assumption checks;
+``commitments``: the commitment portfolio it buys."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from typing import Any, TextIO
 
 from planner.cli.common import read_scenario
+from planner.core.errors import PlannerInputError
 from planner.core.formatting import usd
 from planner.costing.economics import UnitEconomics, evaluate
 from planner.scenario import Scenario
@@ -84,9 +86,52 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _commitments(args: argparse.Namespace, out: TextIO) -> int:
+    scenario = read_scenario(args.file)
+    economics = evaluate(scenario)
+    plan = economics.commitments
+    if plan is None:
+        raise PlannerInputError(
+            f"{args.file} has no commitments section, so the system buys no portfolio",
+            fix=(
+                "add `commitments: {}` to plan reservations and savings plans for every "
+                "endpoint and job (python -m planner mix FILE shows an endpoint's own)"
+            ),
+        )
+    if args.json:
+        summary = plan.summary()
+        summary["first_year_saving_usd_per_month"] = plan.first_year_saving_usd_per_month
+        summary["monthly_cost_usd"] = economics.monthly_cost_usd
+        json.dump(summary, out, indent=2)
+        out.write("\n")
+        return 0
+    out.write(f"{scenario.title}: commitments over their {plan.years}-year term\n\n")
+    out.writelines(f"- {line}\n" for line in plan.lines())
+    out.write(
+        f"\nSaves {usd(plan.first_year_saving_usd_per_month)}/month over the first year; "
+        f"the system costs {usd(economics.monthly_cost_usd)}/month with it.\n"
+    )
+    return 0
+
+
 def register_commands(commands: Any) -> None:
-    """Add ``evaluate`` to the CLI's sub-command parsers."""
+    """Add ``evaluate`` and ``commitments`` to the CLI's sub-command parsers."""
     evaluate_cmd = commands.add_parser("evaluate", help="monthly cost and unit costs")
     evaluate_cmd.add_argument("file", help="scenario YAML file")
     evaluate_cmd.add_argument("--json", action="store_true", help="print JSON")
     evaluate_cmd.set_defaults(run=_evaluate)
+    portfolio = commands.add_parser(
+        "commitments",
+        help="the reservations and savings plans the whole system buys, over their term",
+        description=(
+            "JSON keys: status, message, term_years, paths, commitments (a list of {kind, "
+            "pool, start_year, term_months, count or usd_per_hour, obligation_usd, "
+            "break_even_utilisation, utilisation}), obligation_usd, obligation_months, "
+            "planned_renewals_usd, expected_cost_usd, on_demand_only_cost_usd, "
+            "cost_p10_p50_p90_usd, stranded_share, if_demand_falls, notes, "
+            "first_year_saving_usd_per_month, monthly_cost_usd."
+        ),
+    )
+    portfolio.add_argument("file", help="scenario YAML file with a commitments section")
+    portfolio.add_argument("--json", action="store_true", help="print JSON")
+    portfolio.set_defaults(run=_commitments)

@@ -29,11 +29,18 @@ class Figure:
 
 
 def usd(value: float | None) -> str:
-    """Whole dollars from $1,000 up, cents from $1, three significant digits below."""
+    """Whole dollars from $1,000 up, cents from $1, three significant digits below; the
+    sign before the dollar sign.
+
+    >>> usd(2564.3), usd(-2564.3), usd(-0.5)
+    ('$2,564', '-$2,564', '-$0.500')
+    """
     if value is None:
         return "n/a"
     if not math.isfinite(value):
         return str(value)
+    if value < 0:
+        return "-" + usd(-value)
     magnitude = abs(value)
     if magnitude >= 1000:
         return f"${value:,.0f}"

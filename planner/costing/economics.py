@@ -31,8 +31,10 @@ from planner.catalog import Catalog, load_catalog
 from planner.core.errors import PlannerInputError
 from planner.core.formatting import usd
 from planner.core.units import DAYS_PER_MONTH, HOURS_PER_MONTH
+from planner.costing.commitments import plan_portfolio, portfolio_basis
 from planner.costing.serving import Outcome, price_endpoint
 from planner.costing.training import RunEstimate, commitment_note, estimate_run
+from planner.models.commitments import CommitmentPlan
 from planner.scenario import Scenario
 from planner.scenario.serving import Endpoint
 
@@ -47,6 +49,7 @@ class CostCategory(enum.StrEnum):
     STORAGE = "storage"
     DATA_TRANSFER = "data_transfer"
     TOOLING = "tooling"
+    COMMITMENTS = "commitments"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,6 +101,7 @@ class UnitEconomics:
     per_training_run_usd: float | None
     revenue_usd_per_month: float | None
     gross_margin: float | None
+    commitments: CommitmentPlan | None = None
 
     def breakdown(self) -> dict[CostCategory, float]:
         """USD per month by category, every category present, summing to the total."""
@@ -211,6 +215,23 @@ def evaluate(
     )
     lines: list[CostLine] = [training_line(run) for run in runs]
     lines.extend(serving_line(priced) for priced in endpoints)
+    portfolio = None
+    if scenario.commitments is not None:
+        portfolio = plan_portfolio(
+            scenario.commitments,
+            runs,
+            [(priced.endpoint, priced.outcome) for priced in endpoints],
+            pricing,
+            catalog,
+        )
+        lines.append(
+            CostLine(
+                category=CostCategory.COMMITMENTS,
+                item="commitment portfolio",
+                usd_per_month=-portfolio.first_year_saving_usd_per_month,
+                basis=portfolio_basis(portfolio),
+            )
+        )
 
     storage_price = catalog.assumption("object_storage_usd_per_gb_month")
     for item in scenario.storage:
@@ -268,6 +289,7 @@ def evaluate(
         per_training_run_usd=training_monthly / runs_per_month if runs_per_month > 0 else None,
         revenue_usd_per_month=revenue,
         gross_margin=(revenue - monthly) / revenue if revenue else None,
+        commitments=portfolio,
     )
 
 

@@ -1267,54 +1267,68 @@ def _mix_for(
 _TERM_PATHS = 200  # demand paths drawn when the forecast is uncertain
 
 
-def term_commitments(
+def endpoint_pool(hw: Hardware, plan: Endpoint, need: FloatArray, *, autoscaled: bool) -> Pool:
+    """The endpoint as a pool of the commitment planner: its instances needed each hour
+    (fractional, before rounding up) with the traffic horizon's own growth taken out (the
+    forecast puts it back over the term, so a short horizon is never assumed to repeat),
+    its replica floor and its prices."""
+    if hw.on_demand_usd_per_hour is None:
+        raise PlannerInputError(
+            f"{hw.name} has no on-demand price, so commitments cannot be weighed against it",
+            fix="add a price override for it",
+        )
+    growth = plan.traffic.monthly_growth
+    base = need / (1.0 + growth) ** (np.arange(need.shape[0]) / HOURS_PER_MONTH)
+    mix = plan.mix
+    spot_share = mix.spot_max_share if PriceTier.SPOT in mix.tiers else 0.0
+    allowed = set(mix.tiers)
+    return Pool(
+        name=hw.name,
+        need=tuple(base.tolist()),
+        floor=plan.autoscaling.min_replicas,
+        fixed_fleet=not autoscaled,
+        on_demand_usd_per_hour=hw.on_demand_usd_per_hour,
+        spot_usd_per_hour=hw.spot_usd_per_hour,
+        reserved_1y_usd_per_hour=(
+            hw.reserved_1y_usd_per_hour if PriceTier.RESERVED_1Y in allowed else None
+        ),
+        reserved_3y_usd_per_hour=(
+            hw.reserved_3y_usd_per_hour if PriceTier.RESERVED_3Y in allowed else None
+        ),
+        spot_max_share=spot_share if hw.spot_usd_per_hour is not None else 0.0,
+    )
+
+
+def _term_commitments(
     hw: Hardware, plan: Endpoint, need: FloatArray, *, autoscaled: bool
 ) -> CommitmentPlan | None:
     """The reservations to buy for their whole term, from the endpoint's forecast (see
-    :mod:`planner.models.commitments`); ``None`` when no reserved tier is allowed or priced.
-
-    ``need`` is the instances needed each hour of the traffic's horizon (fractional, before
-    rounding up); the horizon's own growth is taken out, and the forecast puts it back over
-    the term, so a short horizon is never assumed to repeat.
-    """
-    mix = plan.mix
+    :mod:`planner.models.commitments`); ``None`` when no reserved tier is allowed or priced."""
+    if hw.on_demand_usd_per_hour is None:
+        return None
+    pool = endpoint_pool(hw, plan, need, autoscaled=autoscaled)
     kinds = frozenset(
         kind
-        for kind, tier, price in (
-            (CommitmentKind.RESERVED_1Y, PriceTier.RESERVED_1Y, hw.reserved_1y_usd_per_hour),
-            (CommitmentKind.RESERVED_3Y, PriceTier.RESERVED_3Y, hw.reserved_3y_usd_per_hour),
+        for kind, price in (
+            (CommitmentKind.RESERVED_1Y, pool.reserved_1y_usd_per_hour),
+            (CommitmentKind.RESERVED_3Y, pool.reserved_3y_usd_per_hour),
         )
-        if tier in mix.tiers and price is not None
+        if price is not None
     )
-    if not kinds or hw.on_demand_usd_per_hour is None:
+    if not kinds:
         return None
     growth = plan.traffic.monthly_growth
-    hours = np.arange(need.shape[0])
-    base = need / (1.0 + growth) ** (hours / HOURS_PER_MONTH)
-    spread = mix.growth_uncertainty_per_year
-    spot_share = mix.spot_max_share if PriceTier.SPOT in mix.tiers else 0.0
+    spread = plan.mix.growth_uncertainty_per_year
     return _term_plan(
         PortfolioProblem(
-            pools=(
-                Pool(
-                    name=hw.name,
-                    need=tuple(base.tolist()),
-                    floor=plan.autoscaling.min_replicas,
-                    fixed_fleet=not autoscaled,
-                    on_demand_usd_per_hour=hw.on_demand_usd_per_hour,
-                    spot_usd_per_hour=hw.spot_usd_per_hour,
-                    reserved_1y_usd_per_hour=hw.reserved_1y_usd_per_hour,
-                    reserved_3y_usd_per_hour=hw.reserved_3y_usd_per_hour,
-                    spot_max_share=spot_share if hw.spot_usd_per_hour is not None else 0.0,
-                ),
-            ),
+            pools=(pool,),
             forecast=Forecast(
                 growth_per_year=(1.0 + growth) ** 12 - 1.0,
                 growth_sd_per_year=spread,
                 paths=_TERM_PATHS if spread > 0 else 1,
             ),
             kinds=kinds,
-            stranded_limit=mix.stranded_limit,
+            stranded_limit=plan.mix.stranded_limit,
         )
     )
 
@@ -1367,6 +1381,7 @@ class Outcome:
     throughput: ServingThroughput
     hardware: Hardware
     served_rps: FloatArray  # model demand after the cache
+    need_instances: FloatArray  # each hour, with headroom, before rounding up and the floor
     instances: IntArray  # needed each hour
     hourly_cost: FloatArray
     total_cost_usd: float
@@ -1412,7 +1427,8 @@ def evaluate_config(
     scaling = plan.autoscaling
     need = lag_adjusted(served, scaling.scale_up_lag_minutes if config.autoscaling else 0.0)
     capacity = tp.requests_per_second
-    instances = np.ceil(need * (1.0 + scaling.headroom) / capacity - 1e-9).astype(np.int64)
+    fractional = need * (1.0 + scaling.headroom) / capacity
+    instances = np.ceil(fractional - 1e-9).astype(np.int64)
     instances = np.maximum(instances, scaling.min_replicas)
     if not config.autoscaling:
         instances = np.full_like(instances, int(instances.max(initial=0)))
@@ -1420,8 +1436,7 @@ def evaluate_config(
     fleet = None
     term = None
     if config.commitments:
-        fractional = need * (1.0 + scaling.headroom) / capacity
-        term = term_commitments(hw, plan, fractional, autoscaled=config.autoscaling)
+        term = _term_commitments(hw, plan, fractional, autoscaled=config.autoscaling)
         fleet = optimize_mix(_mix_for(config, capacity, hw, plan, instances, term))
         hourly = np.asarray(fleet.details["hourly_cost"], dtype=float)
     else:
@@ -1447,6 +1462,7 @@ def evaluate_config(
         throughput=tp,
         hardware=hw,
         served_rps=served,
+        need_instances=fractional,
         instances=instances,
         hourly_cost=hourly,
         total_cost_usd=total,

@@ -576,6 +576,8 @@ def pools_from_economics(economics: UnitEconomics) -> MonthlyPools:
         CostCategory.STORAGE: PoolName.STORAGE,
         CostCategory.DATA_TRANSFER: PoolName.DATA_TRANSFER,
         CostCategory.TOOLING: PoolName.OTHER,
+        # The portfolio's saving (negative) lowers what the compute pools cost.
+        CostCategory.COMMITMENTS: PoolName.SERVING,
     }
     totals: dict[PoolName, float] = dict.fromkeys(PoolName, 0.0)
     for category, value in economics.breakdown().items():

@@ -195,6 +195,7 @@ class Outcome:
     and the expected hours each reservation is used and savings-plan dollars spent."""
 
     cost_usd: FloatArray  # (paths,)
+    year_cost_usd: FloatArray  # (years,) mean over paths
     stranded_usd: FloatArray  # (paths,)
     used_3y_hours: FloatArray  # (pools,) over the term, mean over paths
     used_1y_hours: FloatArray  # (pools, years)
@@ -225,6 +226,8 @@ class CommitmentPlan:
     commitments: tuple[Commitment, ...]
     expected_cost_usd: float
     on_demand_only_cost_usd: float
+    year_costs_usd: tuple[float, ...]  # expected, with the commitments
+    flexible_year_costs_usd: tuple[float, ...]  # expected, with none
     cost_quantiles_usd: tuple[float, float, float]
     lower_bound_usd: float
     gap: float
@@ -245,6 +248,12 @@ class CommitmentPlan:
     @property
     def expected_monthly_usd(self) -> float:
         return self.expected_cost_usd / self.months
+
+    @property
+    def first_year_saving_usd_per_month(self) -> float:
+        """What the commitments save a month, on average over their first year (the year
+        whose demand the scenario's traffic states)."""
+        return (self.flexible_year_costs_usd[0] - self.year_costs_usd[0]) / MONTHS_PER_YEAR
 
     @property
     def saving_vs_on_demand(self) -> float:
@@ -579,6 +588,7 @@ def _cost(portfolio: _Portfolio, demand: _Demand, prices: _Prices) -> Outcome:
     r3 = np.where(np.isfinite(prices.r3), prices.r3, 0.0)
     r1 = np.where(np.isfinite(prices.r1), prices.r1, 0.0)
     total = np.zeros(paths)
+    by_year = np.zeros(years)
     stranded = np.zeros(paths)
     used_3y = np.zeros(pools)
     used_1y = np.zeros((pools, years))
@@ -607,7 +617,9 @@ def _cost(portfolio: _Portfolio, demand: _Demand, prices: _Prices) -> Outcome:
         committed_usd = HOURS_PER_YEAR * float(
             r3 @ portfolio.r3 + r1 @ portfolio.r1[:, y] + plan_usd
         )
-        total += committed_usd + (spot_cost + np.maximum(excess, 0.0)) @ w
+        year_cost = committed_usd + (spot_cost + np.maximum(excess, 0.0)) @ w
+        total += year_cost
+        by_year[y] = float(year_cost.mean())
         # Reservations are used 3-y first (the cheaper), so idle hours fall on the 1-y ones.
         used3 = np.minimum(used, held3)
         used1 = used - used3
@@ -623,6 +635,7 @@ def _cost(portfolio: _Portfolio, demand: _Demand, prices: _Prices) -> Outcome:
         stranded += committed_usd - (used_value + plan_use) @ w
     return Outcome(
         cost_usd=total,
+        year_cost_usd=by_year,
         stranded_usd=stranded,
         used_3y_hours=used_3y,
         used_1y_hours=used_1y,
@@ -837,7 +850,7 @@ def plan_commitments(problem: PortfolioProblem) -> CommitmentPlan:
         c3=0.0,
         c1=np.zeros(years),
     )
-    flexible = _cost(none, full, prices).cost_usd
+    flexible_outcome = _cost(none, full, prices)
     allowed = (
         np.isfinite(prices.r1).any()
         or np.isfinite(prices.r3).any()
@@ -846,7 +859,7 @@ def plan_commitments(problem: PortfolioProblem) -> CommitmentPlan:
     )
     notes: list[str] = []
     if not allowed:
-        return _result(problem, none, full, prices, flexible, levels, math.nan, notes)
+        return _result(problem, none, full, prices, flexible_outcome, levels, math.nan, notes)
     picks = _representatives(levels, MILP_PATHS)
     count = picks.shape[0]
     risk = np.arange(count) >= math.floor((1 - problem.stranded_quantile) * count)
@@ -865,7 +878,7 @@ def plan_commitments(problem: PortfolioProblem) -> CommitmentPlan:
                 f"{problem.stranded_quantile:.0%} quantile of stranded commitment stays "
                 f"within {problem.stranded_limit:.0%} of spend on all {levels.shape[0]:,} paths."
             )
-    return _result(problem, portfolio, full, prices, flexible, levels, bound, notes, picks)
+    return _result(problem, portfolio, full, prices, flexible_outcome, levels, bound, notes, picks)
 
 
 def _within_risk(
@@ -895,7 +908,7 @@ def _result(
     portfolio: _Portfolio,
     full: _Demand,
     prices: _Prices,
-    flexible: FloatArray,
+    flexible: Outcome,
     levels: FloatArray,
     bound: float,
     notes: list[str],
@@ -1028,7 +1041,9 @@ def _result(
         years=years,
         commitments=tuple(lines),
         expected_cost_usd=expected,
-        on_demand_only_cost_usd=float(flexible.mean()),
+        on_demand_only_cost_usd=float(flexible.cost_usd.mean()),
+        year_costs_usd=tuple(float(v) for v in outcome.year_cost_usd),
+        flexible_year_costs_usd=tuple(float(v) for v in flexible.year_cost_usd),
         cost_quantiles_usd=tuple(float(v) for v in np.quantile(outcome.cost_usd, (0.1, 0.5, 0.9))),  # type: ignore[arg-type]
         lower_bound_usd=bound if math.isfinite(bound) else expected,
         gap=gap,

@@ -35,15 +35,16 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import yaml
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
-from planner.catalog import Pricing
+from planner.catalog import PriceTier, Pricing
 from planner.core.errors import PlannerInputError
 from planner.core.fields import STRICT, Fraction, Name, NonNegative, Text
 from planner.scenario.business_case import BusinessCase
+from planner.scenario.commitments import CommitmentPolicy
 from planner.scenario.finops import FinOps
 from planner.scenario.migrations import MIGRATIONS
 from planner.scenario.serving import Endpoint
 from planner.scenario.stated import StatedFigure
-from planner.scenario.training import TrainingJob
+from planner.scenario.training import RunPricing, TrainingJob
 
 SCHEMA_VERSION = 2
 MAX_YAML_BYTES = 256 * 1024
@@ -132,10 +133,13 @@ class Scenario:
     stated: Annotated[tuple[StatedFigure, ...], Field(max_length=50)] = ()
     business_case: BusinessCase | None = None
     finops: FinOps | None = None
+    commitments: CommitmentPolicy | None = None
 
     def __post_init__(self) -> None:
         _unique_names(self.training, "training jobs")
         _unique_names(self.serving, "endpoints")
+        if self.commitments is not None:
+            _commitments_in_one_place(self)
 
     def job(self, name: str) -> TrainingJob:
         """The training job called ``name``.
@@ -156,6 +160,27 @@ class Scenario:
             Naming the endpoints there are.
         """
         return _named(self.serving, name, "endpoint", "--endpoint")
+
+
+def _commitments_in_one_place(scenario: Scenario) -> None:
+    """With a scenario-wide portfolio, no endpoint or job buys commitments of its own: the
+    same hours would be committed twice."""
+    reserved = {PriceTier.RESERVED_1Y, PriceTier.RESERVED_3Y}
+    for endpoint in scenario.serving:
+        if reserved & set(endpoint.mix.tiers):
+            raise ValueError(
+                f"endpoint {endpoint.name!r} buys reservations of its own, and the scenario's "
+                "commitments section plans them for the whole system. To fix: remove "
+                "reserved_1y and reserved_3y from its mix tiers, or remove the commitments "
+                "section"
+            )
+    for job in scenario.training:
+        if job.pricing in (RunPricing.RESERVED_1Y, RunPricing.RESERVED_3Y):
+            raise ValueError(
+                f"training job {job.name!r} is priced {job.pricing.value}, and the scenario's "
+                "commitments section plans commitments for the whole system. To fix: price "
+                "it on_demand or spot, or remove the commitments section"
+            )
 
 
 _Item = TypeVar("_Item", TrainingJob, Endpoint)

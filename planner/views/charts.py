@@ -21,9 +21,10 @@ CATEGORY_LABELS = {
     CostCategory.STORAGE: "Storage",
     CostCategory.DATA_TRANSFER: "Data transfer",
     CostCategory.TOOLING: "Tooling",
+    CostCategory.COMMITMENTS: "Commitments",
 }
 _ORDER = list(CATEGORY_LABELS.values())
-_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d"]
+_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#72b7b2"]
 _SCALE = alt.Scale(domain=_ORDER, range=_COLOURS)
 
 

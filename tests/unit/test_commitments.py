@@ -3,7 +3,9 @@ the obligation and break-even figures, the risk limit and falls in demand."""
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -189,3 +191,64 @@ def test_an_endpoint_buys_reservations_for_their_term_and_states_the_obligation(
     assert block["obligation_usd"] == pytest.approx(term.obligation_usd)
     assert set(block["if_demand_falls"]) == {"25%", "50%"}
     assert block["commitments"][0]["break_even_utilisation"] == pytest.approx(0.45)
+
+
+PORTFOLIO = "tests/fixtures/portfolio.yaml"
+
+
+def test_the_system_portfolio_is_a_line_of_the_monthly_cost() -> None:
+    """A scenario's commitments section buys one portfolio over its training job (p5, on
+    demand) and its endpoint (g6e, on demand and spot): its first-year saving is a
+    negative line of `evaluate`, and `commitments --json` states the same plan."""
+    from planner.cli import main
+    from planner.costing.economics import CostCategory, evaluate
+    from planner.io.scenario_files import read_scenario
+
+    scenario = read_scenario(PORTFOLIO)
+    economics = evaluate(scenario)
+    plan = economics.commitments
+    assert plan is not None
+    (line,) = [item for item in economics.lines if item.category is CostCategory.COMMITMENTS]
+    assert line.usd_per_month == pytest.approx(-plan.first_year_saving_usd_per_month)
+    assert line.usd_per_month < 0
+    others = sum(item.usd_per_month for item in economics.lines if item is not line)
+    assert economics.monthly_cost_usd == pytest.approx(others + line.usd_per_month)
+    # The p5 job runs 192 of 730 hours a month (26%): below a reservation's 45% break-even,
+    # so its hours are better pooled with the endpoint's under a savings plan.
+    assert all(c.pool != "p5.48xlarge" for c in plan.commitments)
+    assert any(c.kind is CommitmentKind.SAVINGS_PLAN_3Y for c in plan.commitments)
+    out = io.StringIO()
+    assert main(["commitments", PORTFOLIO, "--json"], out) == 0
+    data = json.loads(out.getvalue())
+    assert data["obligation_usd"] == pytest.approx(plan.obligation_usd)
+    assert data["monthly_cost_usd"] == pytest.approx(economics.monthly_cost_usd)
+
+
+def test_a_system_portfolio_refuses_an_endpoint_that_commits_on_its_own() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from planner.scenario import load_mapping
+
+    data = yaml.safe_load(Path(PORTFOLIO).read_text(encoding="utf-8"))
+    data["serving"][0]["mix"]["tiers"] = ["on_demand", "reserved_1y"]
+    with pytest.raises(PlannerInputError, match="buys reservations of its own"):
+        load_mapping(data)
+
+
+def test_pooling_never_costs_more_than_committing_to_each_pool_alone() -> None:
+    training = Pool(
+        name="p5.48xlarge",
+        need=(2.0,) * 192 + (0.0,) * 538,
+        grows=False,
+        on_demand_usd_per_hour=55.04,
+        reserved_1y_usd_per_hour=55.04 * 0.63,
+        reserved_3y_usd_per_hour=55.04 * 0.45,
+    )
+    together = plan_commitments(PortfolioProblem(pools=(SERVING, training)))
+    alone = sum(
+        plan_commitments(PortfolioProblem(pools=(pool,))).expected_cost_usd
+        for pool in (SERVING, training)
+    )
+    assert together.expected_cost_usd <= alone * (1 + 1e-9)
