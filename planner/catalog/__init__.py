@@ -127,6 +127,29 @@ _REQUIRED_ASSUMPTIONS = ("reserved_1y_discount", "reserved_3y_discount")
 _PROVIDER_LABELS = {"aws": "AWS", "gcp": "GCP", "azure": "Azure", "lambda": "Lambda"}
 
 
+# Demand paths a commitment plan may draw: its memory grows with paths x months x points.
+MAX_DEMAND_PATHS = 5_000
+
+
+class CommitmentKind(enum.StrEnum):
+    """A way to commit: per-instance reservations or a USD-per-hour savings plan."""
+
+    RESERVED_1Y = "reserved_1y"
+    RESERVED_3Y = "reserved_3y"
+    SAVINGS_PLAN_1Y = "savings_plan_1y"
+    SAVINGS_PLAN_3Y = "savings_plan_3y"
+
+    @property
+    def term_years(self) -> int:
+        return 3 if self in (CommitmentKind.RESERVED_3Y, CommitmentKind.SAVINGS_PLAN_3Y) else 1
+
+    @property
+    def label(self) -> str:
+        """E.g. "3-y savings plan"."""
+        kind = "reserved" if self.name.startswith("RESERVED") else "savings plan"
+        return f"{self.term_years}-y {kind}"
+
+
 class PriceTier(enum.StrEnum):
     """How an instance hour is bought.
 

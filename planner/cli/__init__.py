@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serving",
     "mix": "serving",
     "model": "models",
+    "plan": "planning",
 }
 
 

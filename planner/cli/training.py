@@ -16,11 +16,8 @@ from typing import Any, TextIO
 
 from planner.catalog import (
     Catalog,
-    InstanceType,
-    PriceTier,
     Pricing,
     ScalingLaw,
-    capacity_block_prices,
     load_catalog,
 )
 from planner.cli.common import pick, read_scenario
@@ -34,6 +31,7 @@ from planner.costing.training import (
     flop_price,
     human_count,
     plan_checks,
+    resolve_gpu,
 )
 from planner.models.sizing import (
     SizingResult,
@@ -55,52 +53,6 @@ from planner.scenario.training import (
 _LAWS = [str(law) for law in ScalingLaw]
 _PRECISIONS = [str(p) for p in TrainingPrecision]
 _PRICINGS = [str(p) for p in RunPricing if p is not RunPricing.MIXED]
-
-
-def _usd_per_gpu_hour(inst: InstanceType, catalog: Catalog, pricing: RunPricing) -> float | None:
-    """What one GPU-hour of ``inst`` costs in ``pricing``, or ``None`` where it has no price."""
-    if pricing is RunPricing.CAPACITY_BLOCK:
-        block = capacity_block_prices().get(inst.name)
-        return None if block is None else block.usd_per_hour / inst.gpu_count
-    try:
-        price = catalog.hourly_price(inst.name, pricing.price_tier or PriceTier.SPOT)
-    except PlannerInputError:
-        return None
-    return price.usd_per_hour / inst.gpu_count
-
-
-def resolve_gpu(name: str, catalog: Catalog, pricing: RunPricing) -> str:
-    """An instance type for ``--gpu``: the name itself if it is an instance type, else the
-    instance with that GPU model and the lowest price per GPU-hour in ``pricing``'s tier
-    (spot's for spot, the derived commitment price for reserved, and so on).
-
-    >>> resolve_gpu("H100", load_catalog(), RunPricing.ON_DEMAND)
-    'gpu_8x_h100_sxm5'
-    >>> resolve_gpu("H100", load_catalog(), RunPricing.SPOT)
-    'a3-highgpu-8g'
-    >>> resolve_gpu("p4d.24xlarge", load_catalog(), RunPricing.ON_DEMAND)
-    'p4d.24xlarge'
-    """
-    if name in catalog.instances:
-        return name
-    by_model = {model.lower(): model for model in catalog.gpus}
-    model = by_model.get(name.lower())
-    if model is None:
-        close = [*catalog.instances, *catalog.gpus]
-        catalog.instance(name)  # raises with suggestions from the instance catalog
-        raise PlannerInputError(f"unknown GPU {name!r}", fix=f"use one of {close[:5]}")
-    priced = [
-        (cost, inst.name)
-        for inst in catalog.instances.values()
-        if inst.gpu_model == model
-        and (cost := _usd_per_gpu_hour(inst, catalog, pricing)) is not None
-    ]
-    if not priced:
-        raise PlannerInputError(
-            f"no instance type in the catalog has {model} GPUs with a {pricing.label} price",
-            fix="name an instance type with --gpu",
-        )
-    return min(priced)[1]
 
 
 def _check_mfu(value: float | None, label: str) -> None:

@@ -11,8 +11,8 @@ Pools, one per instance type in use:
 * an endpoint: the instances it needs each hour of its traffic horizon (its priced fleet
   before rounding up), growing with its traffic's ``monthly_growth``;
 * a training job: ``instance_count`` instances for the hours its runs take a month (its
-  monthly cost ÷ its price per instance-hour), not growing. Its flexible price is what it
-  pays today (spot's, on spot).
+  monthly cost ÷ its price per instance-hour), not growing. On spot, all of it may stay on
+  spot (savings plans never cover spot hours).
 
 Two things in use on the same type are one pool, their needs added hour by hour (aligned by
 rank, peaks together: what a savings plan saves across them is never overstated).
@@ -63,11 +63,17 @@ def training_pool(run: RunEstimate, pricing: Pricing, catalog: Catalog) -> Pool:
         except PlannerInputError:
             return None
 
+    on_spot = plan.pricing in (RunPricing.SPOT, RunPricing.MIXED)
+    # A job on spot stays on spot unless a commitment beats it: savings plans do not cover
+    # spot hours, only the on-demand hours they would replace.
+    on_demand = reserved(RunPricing.ON_DEMAND) if on_spot else hourly
     return Pool(
         name=plan.instance_type,
         need=need,
         grows=False,
-        on_demand_usd_per_hour=hourly,
+        on_demand_usd_per_hour=on_demand if on_demand is not None else hourly,
+        spot_usd_per_hour=hourly if on_spot else None,
+        spot_max_share=1.0 if on_spot else 0.0,
         reserved_1y_usd_per_hour=reserved(RunPricing.RESERVED_1Y),
         reserved_3y_usd_per_hour=reserved(RunPricing.RESERVED_3Y),
     )

@@ -92,13 +92,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from planner.catalog import Catalog, GpuSpec, PriceTier, Pricing, load_catalog, spot_rate_default
+from planner.catalog import (
+    Catalog,
+    CommitmentKind,
+    GpuSpec,
+    PriceTier,
+    Pricing,
+    load_catalog,
+    spot_rate_default,
+)
 from planner.core.errors import PlannerInputError
 from planner.core.formatting import Figure, change_vs_baseline, usd
 from planner.core.units import HOURS_PER_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from planner.models.architectures import kv_bytes_per_token as architecture_kv_bytes
 from planner.models.commitments import (
-    CommitmentKind,
     CommitmentPlan,
     Forecast,
     Pool,

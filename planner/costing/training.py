@@ -1126,6 +1126,54 @@ def run_throughput(plan: TrainingJob, catalog: Catalog) -> TrainingThroughput:
     )
 
 
+def _usd_per_gpu_hour(inst: InstanceType, catalog: Catalog, pricing: RunPricing) -> float | None:
+    """What one GPU-hour of ``inst`` costs in ``pricing``, or ``None`` where it has no price."""
+    if pricing is RunPricing.CAPACITY_BLOCK:
+        block = capacity_block_prices().get(inst.name)
+        return None if block is None else block.usd_per_hour / inst.gpu_count
+    try:
+        price = catalog.hourly_price(inst.name, pricing.price_tier or PriceTier.SPOT)
+    except PlannerInputError:
+        return None
+    return price.usd_per_hour / inst.gpu_count
+
+
+def resolve_gpu(name: str, catalog: Catalog, pricing: RunPricing, *, min_gpus: int = 1) -> str:
+    """An instance type for ``--gpu``: the name itself if it is an instance type, else the
+    instance with that GPU model (and at least ``min_gpus`` of them) and the lowest price
+    per GPU-hour in ``pricing``'s tier (spot's for spot, the derived commitment price for
+    reserved, and so on).
+
+    >>> resolve_gpu("H100", load_catalog(), RunPricing.ON_DEMAND)
+    'gpu_8x_h100_sxm5'
+    >>> resolve_gpu("H100", load_catalog(), RunPricing.SPOT)
+    'a3-highgpu-8g'
+    >>> resolve_gpu("p4d.24xlarge", load_catalog(), RunPricing.ON_DEMAND)
+    'p4d.24xlarge'
+    """
+    if name in catalog.instances:
+        return name
+    by_model = {model.lower(): model for model in catalog.gpus}
+    model = by_model.get(name.lower())
+    if model is None:
+        close = [*catalog.instances, *catalog.gpus]
+        catalog.instance(name)  # raises with suggestions from the instance catalog
+        raise PlannerInputError(f"unknown GPU {name!r}", fix=f"use one of {close[:5]}")
+    priced = [
+        (cost, inst.name)
+        for inst in catalog.instances.values()
+        if inst.gpu_model == model
+        and inst.gpu_count >= min_gpus
+        and (cost := _usd_per_gpu_hour(inst, catalog, pricing)) is not None
+    ]
+    if not priced:
+        raise PlannerInputError(
+            f"no instance type in the catalog has {model} GPUs with a {pricing.label} price",
+            fix="name an instance type with --gpu",
+        )
+    return min(priced)[1]
+
+
 def flop_price(plan: TrainingJob, pricing: Pricing, catalog: Catalog) -> FlopPrice:
     """USD per FLOP on the plan's hardware and pricing, for sizing under a dollar budget.
 

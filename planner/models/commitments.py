@@ -72,10 +72,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from planner.catalog import MAX_DEMAND_PATHS, CommitmentKind
 from planner.core.errors import PlannerInputError
 
 __all__ = [
-    "CommitmentKind",
     "CommitmentPlan",
     "CommitmentStatus",
     "Forecast",
@@ -89,31 +89,11 @@ FloatArray = npt.NDArray[np.float64]
 
 HOURS_PER_YEAR = 8760.0
 MONTHS_PER_YEAR = 12
-MAX_PATHS = 5_000
 MAX_POOLS = 12
 MILP_PATHS = 16
 MILP_POINTS = 16
 EVAL_POINTS = 48
 _EPS = 1e-9
-
-
-class CommitmentKind(enum.StrEnum):
-    """A way to commit: per-instance reservations or a USD-per-hour savings plan."""
-
-    RESERVED_1Y = "reserved_1y"
-    RESERVED_3Y = "reserved_3y"
-    SAVINGS_PLAN_1Y = "savings_plan_1y"
-    SAVINGS_PLAN_3Y = "savings_plan_3y"
-
-    @property
-    def term_years(self) -> int:
-        return 3 if self in (CommitmentKind.RESERVED_3Y, CommitmentKind.SAVINGS_PLAN_3Y) else 1
-
-    @property
-    def label(self) -> str:
-        """E.g. "3-y savings plan"."""
-        kind = "reserved" if self.name.startswith("RESERVED") else "savings plan"
-        return f"{self.term_years}-y {kind}"
 
 
 class CommitmentStatus(enum.StrEnum):
@@ -398,10 +378,10 @@ least one pool of instances in use.
             f"growth uncertainty {forecast.growth_sd_per_year!r} is outside 0 .. 2",
             fix="give the spread of yearly log growth, e.g. 0.3",
         )
-    if not 1 <= forecast.paths <= MAX_PATHS:
+    if not 1 <= forecast.paths <= MAX_DEMAND_PATHS:
         raise PlannerInputError(
-            f"{forecast.paths} demand paths; give 1 to {MAX_PATHS:,}",
-            fix=f"use at most {MAX_PATHS:,} paths",
+            f"{forecast.paths} demand paths; give 1 to {MAX_DEMAND_PATHS:,}",
+            fix=f"use at most {MAX_DEMAND_PATHS:,} paths",
         )
     for label, value in (
         ("1-y savings-plan discount", problem.savings_plan_1y_discount),

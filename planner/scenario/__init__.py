@@ -42,6 +42,7 @@ from planner.scenario.business_case import BusinessCase
 from planner.scenario.commitments import CommitmentPolicy
 from planner.scenario.finops import FinOps
 from planner.scenario.migrations import MIGRATIONS
+from planner.scenario.planning import BudgetPlan
 from planner.scenario.serving import Endpoint
 from planner.scenario.stated import StatedFigure
 from planner.scenario.training import RunPricing, TrainingJob
@@ -134,6 +135,7 @@ class Scenario:
     business_case: BusinessCase | None = None
     finops: FinOps | None = None
     commitments: CommitmentPolicy | None = None
+    budget_plan: BudgetPlan | None = None
 
     def __post_init__(self) -> None:
         _unique_names(self.training, "training jobs")

@@ -13,8 +13,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
+from planner.catalog import MAX_DEMAND_PATHS, CommitmentKind
 from planner.core.fields import STRICT, Fraction
-from planner.models.commitments import MAX_PATHS, CommitmentKind
 
 _ALL_KINDS = tuple(CommitmentKind)
 
@@ -34,7 +34,7 @@ class CommitmentPolicy:
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     kinds: Annotated[tuple[CommitmentKind, ...], Field(max_length=4)] = _ALL_KINDS
     growth_uncertainty_per_year: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] = 0.0
-    paths: Annotated[int, Field(ge=1, le=MAX_PATHS)] = 200
+    paths: Annotated[int, Field(ge=1, le=MAX_DEMAND_PATHS)] = 200
     stranded_limit: Fraction | None = None
     savings_plan_1y_discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None
     savings_plan_3y_discount: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] | None = None

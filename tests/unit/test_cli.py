@@ -32,6 +32,7 @@ def test_evaluate_json_contract_for_every_gallery_file(path):
         "storage",
         "data_transfer",
         "tooling",
+        "commitments",
     }
     assert set(data["unit_costs"]) == {
         "per_request_usd",

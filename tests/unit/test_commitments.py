@@ -10,9 +10,9 @@ import json
 import numpy as np
 import pytest
 
+from planner.catalog import CommitmentKind
 from planner.core.errors import PlannerInputError
 from planner.models.commitments import (
-    CommitmentKind,
     CommitmentStatus,
     Forecast,
     Pool,

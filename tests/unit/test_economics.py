@@ -56,6 +56,7 @@ def test_hand_worked_breakdown_and_unit_costs():
             CostCategory.STORAGE: 20.0,
             CostCategory.DATA_TRANSFER: 10.0,
             CostCategory.TOOLING: 300.0,
+            CostCategory.COMMITMENTS: 0.0,  # no commitments section
         },
         rel=1e-12,
     )

@@ -1,0 +1,698 @@
+r"""Plan to a budget: the model to train and serve, the hardware, and the commitments to buy,
+for a monthly budget (or the cheapest plan that reaches a quality target).
+
+Formulation
+-----------
+Notation
+
+* :math:`N` parameters and :math:`D` training tokens; the predicted loss
+  :math:`L(N, D) = E + A/N^\alpha + B/D^\beta` (:mod:`planner.models.sizing`);
+* training options :math:`t` (a GPU's cheapest instance in a tier: on-demand, or spot with
+  checkpoint-restart), each with a monthly price per unit of :math:`N D` at the plan's MFU
+  and schedule, :math:`\tau_t` (the model is retrained :math:`K` times a year, so a month
+  pays :math:`K/12` runs);
+* serving options :math:`s` (a GPU and a precision), each with a monthly cost
+  :math:`S_s(N)` for the traffic: the serving roofline, continuous batching under the
+  latency targets, an autoscaled fleet bought on-demand and spot, hour by hour
+  (:func:`planner.costing.serving.price_endpoint`);
+* the commitment portfolio over both (:mod:`planner.costing.commitments`): its first-year
+  saving :math:`P` a month.
+
+Problem (budget :math:`X`)
+
+.. math::
+    \min_{N, D, t, s}\; L(N, D) \quad\text{s.t.}\quad
+    \tau_t N D + S_s(N) - P(N, D, t, s) \le X
+
+Problem (target :math:`\ell`): minimise the same cost subject to :math:`L(N, D) \le \ell`.
+
+Method
+------
+The options separate: the cheapest training option :math:`\tau^* = \min_t \tau_t` does not
+depend on the size, and the cheapest serving :math:`S^*(N) = \min_s S_s(N)` not on the
+training. :math:`S^*` is evaluated exactly on ``SIZES`` model sizes from 50M to 1T
+parameters, and between them the search uses the step above (the serving cost grows with
+the size, so this never understates it). Then, on ``SEARCH_POINTS`` sizes and a bounded
+scalar refinement (scipy), :math:`D(N) = (X - S^*(N)) / (\tau^* N)` gives the loss; the
+best size is re-costed exactly through the scenario's own pricing path
+(:func:`planner.costing.economics.evaluate`, with the portfolio), and :math:`D` is lowered
+by bisection until the plan fits the budget. The portfolio's saving is fed back twice (it
+lets the budget buy more).
+
+Statuses
+--------
+``optimal``
+    The plan fits the budget and its loss is within ``LOSS_TOLERANCE`` of the search's
+    lower bound, which prices serving at the step *below* each size.
+``feasible``
+    It fits the budget; ``gap`` is how far its loss is above that bound.
+``infeasible``
+    No plan fits: ``min_budget_usd`` is the smallest budget whose best model is the
+    smallest the scaling law was fitted on, or for a target, the target is out of reach.
+
+Validation is apart from solving: :func:`check_request` refuses what cannot be planned
+(an unknown GPU, no option that can serve) with a "To fix" hint, before any search.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from planner.catalog import Catalog, Pricing, load_catalog
+from planner.core.errors import PlannerInputError
+from planner.core.formatting import usd
+from planner.core.units import DAYS_PER_MONTH
+from planner.costing.economics import UnitEconomics, evaluate
+from planner.costing.serving import price_endpoint, serving_instance
+from planner.costing.training import estimate_run, resolve_gpu
+from planner.models.sizing import compute_optimal_tokens, law_fit
+from planner.scenario import Scenario
+from planner.scenario.commitments import CommitmentPolicy
+from planner.scenario.planning import BudgetPlan
+from planner.scenario.serving import (
+    Autoscaling,
+    DailyShape,
+    Endpoint,
+    FleetMix,
+    ServedModel,
+    ServingPrecision,
+    Traffic,
+    WeeklyShape,
+)
+from planner.scenario.training import MAX_INSTANCES, RunPricing, TrainingJob
+
+__all__ = [
+    "PlanResult",
+    "PlanStatus",
+    "apply_plan",
+    "check_request",
+    "frontier",
+    "plan_to_budget",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+SIZES = np.geomspace(5e7, 1e12, 23)  # where serving is costed exactly
+SEARCH_POINTS = 400
+LOSS_TOLERANCE = 1e-3
+_MAX_BATCH = 256
+_JOB = "planned model"
+_ENDPOINT = "planned endpoint"
+_REFERENCE = (7e9, 1.4e11)  # N, D of the run that prices each training option
+_TRAINING_NODE_GPUS = 8  # training runs on 8-GPU nodes with their fast interconnect
+
+
+class PlanStatus(enum.StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class PlanResult:
+    """The plan and its priced scenario. ``scenario`` holds the planned training job and
+    endpoint (and the commitments section); ``economics`` is its one priced model, so
+    every figure here is the Overview's."""
+
+    status: PlanStatus
+    message: str
+    params: float
+    tokens: float
+    loss: float | None
+    monthly_cost_usd: float
+    budget_usd_per_month: float | None
+    gap: float
+    min_budget_usd: float | None
+    scenario: Scenario
+    economics: UnitEconomics
+    serving_options: tuple[dict[str, Any], ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def job(self) -> TrainingJob:
+        return self.scenario.training[0]
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self.scenario.serving[0]
+
+    def summary(self) -> dict[str, Any]:
+        """The ``plan --json`` document."""
+        run = self.economics.training[0]
+        served = self.economics.endpoints[0]
+        fleet = served.outcome.fleet
+        types = list(fleet.type_names) if fleet is not None else [served.endpoint.instance_type]
+        portfolio = self.economics.commitments
+        return {
+            "status": str(self.status),
+            "message": self.message,
+            "params": self.params,
+            "tokens": self.tokens,
+            "loss": self.loss,
+            "monthly_cost_usd": self.monthly_cost_usd,
+            "budget_usd_per_month": self.budget_usd_per_month,
+            "gap": self.gap,
+            "min_budget_usd": self.min_budget_usd,
+            "training": {
+                "instance_type": run.plan.instance_type,
+                "instances": run.plan.instance_count,
+                "gpus": run.gpus,
+                "pricing": str(run.plan.pricing),
+                "wall_clock_hours": run.wall_clock_hours,
+                "cost_per_run_usd": run.cost_usd,
+                "runs_per_month": run.runs_per_month,
+                "usd_per_month": run.cost_per_month_usd,
+            },
+            "serving": {
+                "instance_types": types,
+                "precision": str(served.endpoint.model.precision),
+                "peak_instances": served.peak_instances,
+                "usd_per_month": served.usd_per_month,
+                "ttft_ms": served.outcome.throughput.ttft_ms,
+                "tpot_ms": served.outcome.throughput.tpot_ms,
+                "usd_per_1m_output_tokens": served.outcome.usd_per_1m_output_tokens,
+            },
+            "commitments": (portfolio.summary()["commitments"] if portfolio is not None else []),
+            "commitment_saving_usd_per_month": (
+                portfolio.first_year_saving_usd_per_month if portfolio is not None else 0.0
+            ),
+            "notes": list(self.notes),
+        }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def check_request(request: BudgetPlan, catalog: Catalog) -> None:
+    """Refuse a plan that cannot be searched, saying what to change.
+
+    Raises
+    ------
+    PlannerInputError
+        A GPU the catalog does not know, or one with no instance to serve or train on.
+    """
+    if not request.gpus:
+        raise PlannerInputError("No candidate GPU", fix="list at least one GPU, e.g. H100")
+    for gpu in request.gpus:
+        if gpu not in catalog.gpus:
+            known = ", ".join(sorted(catalog.gpus))
+            raise PlannerInputError(f"GPU {gpu!r} is not in the catalog", fix=f"use one of {known}")
+    fit = law_fit(request.law)
+    if not fit.predicts_loss:
+        raise PlannerInputError(
+            f"The {fit.law.label} rule predicts no loss, so nothing can be traded against cost",
+            fix="choose the epoch or hoffmann law",
+        )
+
+
+# --------------------------------------------------------------------------- the parts
+
+
+def planned_endpoint(
+    request: BudgetPlan, params: float, gpu: str, precision: ServingPrecision, catalog: Catalog
+) -> Endpoint:
+    """The endpoint that serves a model of ``params`` on ``gpu`` at ``precision``."""
+    monthly_growth = (1.0 + request.growth_per_year) ** (1 / 12) - 1.0
+    bytes_per = {"fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}[precision.value]
+    memory = catalog.gpus[gpu].memory_gb or 0.0
+    per_replica = 1
+    while per_replica < 8 and params * bytes_per > per_replica * memory * 1e9 * 0.9:
+        per_replica *= 2
+    return Endpoint(
+        name=_ENDPOINT,
+        traffic=Traffic(
+            requests_per_day=request.requests_per_month / DAYS_PER_MONTH,
+            daily_shape=DailyShape.FLAT,
+            weekly_shape=WeeklyShape.FLAT,
+            peak_to_average=request.peak_to_average,
+            monthly_growth=min(max(monthly_growth, -0.5), 1.0),
+            horizon_weeks=1,
+        ),
+        model=ServedModel(
+            parameters_billion=params / 1e9,
+            precision=precision,
+            input_tokens=request.input_tokens,
+            output_tokens=request.output_tokens,
+        ),
+        instance_type=serving_instance(gpu, catalog, gpus_per_replica=per_replica),
+        max_batch=_MAX_BATCH,
+        ttft_target_ms=request.ttft_target_ms,
+        tpot_target_ms=request.tpot_target_ms,
+        autoscaling=Autoscaling(enabled=True, min_replicas=1),
+        mix=FleetMix(tiers=request.serving_tiers),
+    )
+
+
+def _serving_table(
+    request: BudgetPlan, pricing: Pricing, catalog: Catalog
+) -> tuple[FloatArray, list[tuple[str, ServingPrecision]]]:
+    """``cost[i, o]``: the monthly serving cost of size ``SIZES[i]`` on option ``o`` (inf
+    where it cannot serve), and the options."""
+    options = [(gpu, precision) for gpu in request.gpus for precision in request.precisions]
+    cost = np.full((SIZES.size, len(options)), math.inf)
+    for o, (gpu, precision) in enumerate(options):
+        for i, params in enumerate(SIZES):
+            try:
+                endpoint = planned_endpoint(request, float(params), gpu, precision, catalog)
+                cost[i, o] = price_endpoint(endpoint, pricing, catalog).monthly_cost_usd
+            except PlannerInputError:
+                break  # larger models do not fit either
+    return cost, options
+
+
+def _training_job(
+    request: BudgetPlan, params: float, tokens: float, instance: str, tier: RunPricing, count: int
+) -> TrainingJob:
+    return TrainingJob(
+        name=_JOB,
+        params=params,
+        tokens=tokens,
+        law=request.law,
+        instance_type=instance,
+        instance_count=count,
+        mfu=request.mfu,
+        pricing=tier,
+        models_per_month=request.retrains_per_year / 12,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TrainingOption:
+    instance: str
+    tier: RunPricing
+    usd_per_nd_month: float  # monthly cost per unit of N·D
+    single_instance_hours_per_nd: float
+
+
+def _training_options(
+    request: BudgetPlan, pricing: Pricing, catalog: Catalog
+) -> list[_TrainingOption]:
+    params, tokens = _REFERENCE
+    options = []
+    for gpu in request.gpus:
+        if not any(
+            inst.gpu_model == gpu and inst.gpu_count >= _TRAINING_NODE_GPUS
+            for inst in catalog.instances.values()
+        ):
+            continue  # no cluster node: single-GPU boxes are not a training cluster
+        for tier in request.training_tiers:
+            try:
+                instance = resolve_gpu(gpu, catalog, tier, min_gpus=_TRAINING_NODE_GPUS)
+                run = estimate_run(
+                    _training_job(request, params, tokens, instance, tier, 1), pricing, catalog
+                )
+            except PlannerInputError:
+                continue
+            options.append(
+                _TrainingOption(
+                    instance=instance,
+                    tier=tier,
+                    usd_per_nd_month=run.cost_per_month_usd / (params * tokens),
+                    single_instance_hours_per_nd=run.wall_clock_hours / (params * tokens),
+                )
+            )
+    if not options:
+        raise PlannerInputError(
+            "No candidate GPU has an instance to train on in the allowed tiers",
+            fix="add a GPU such as H100 or A100-80GB, or allow on_demand training",
+        )
+    return options
+
+
+# --------------------------------------------------------------------------- the search
+
+
+def _loss(request: BudgetPlan, params: FloatArray, tokens: FloatArray) -> FloatArray:
+    fit = law_fit(request.law)
+    values = np.full(params.shape, math.inf)
+    ok = tokens > 0
+    values[ok] = fit.loss_array(params[ok], tokens[ok])
+    return values
+
+
+def _search(
+    request: BudgetPlan, budget: float, serving_step: FloatArray, tau: float
+) -> tuple[float, float, float]:
+    """The size with the lowest loss on the budget line, using ``serving_step(N)``:
+    (N, D, loss)."""
+    grid = np.geomspace(SIZES[0], SIZES[-1], SEARCH_POINTS)
+    serving = _step(grid, serving_step)
+    tokens = (budget - serving) / (tau * grid)
+    loss = _loss(request, grid, tokens)
+    best = int(np.argmin(loss))
+    if not math.isfinite(loss[best]):
+        return math.nan, math.nan, math.inf
+    from scipy import optimize
+
+    low = math.log(grid[max(best - 1, 0)])
+    high = math.log(grid[min(best + 1, grid.size - 1)])
+
+    def at(x: float) -> float:
+        n = np.array([math.exp(x)])
+        d = (budget - _step(n, serving_step)) / (tau * n)
+        return float(_loss(request, n, d)[0])
+
+    found = optimize.minimize_scalar(
+        at, bounds=(low, high), method="bounded", options={"xatol": 1e-4}
+    )
+    n = math.exp(found.x) if found.fun <= loss[best] else float(grid[best])
+    d = float((budget - _step(np.array([n]), serving_step)[0]) / (tau * n))
+    return n, d, min(float(found.fun), float(loss[best]))
+
+
+def _step(params: FloatArray, values: FloatArray) -> FloatArray:
+    """The serving cost at each size: the value at the next costed size up (never less
+    than the true cost, which grows with the size)."""
+    index = np.searchsorted(SIZES, params * (1 - 1e-12), side="left")
+    out = np.full(params.shape, math.inf)
+    inside = index < SIZES.size
+    out[inside] = values[index[inside]]
+    return out
+
+
+def _floor(params: FloatArray, values: FloatArray) -> FloatArray:
+    """The step below: a lower bound of the serving cost at each size."""
+    index = np.searchsorted(SIZES, params * (1 + 1e-12), side="right") - 1
+    out = np.where(index >= 0, values[np.clip(index, 0, SIZES.size - 1)], 0.0)
+    return out
+
+
+def plan_to_budget(
+    request: BudgetPlan,
+    pricing: Pricing | None = None,
+    catalog: Catalog | None = None,
+) -> PlanResult:
+    """The best model to train and serve for the request's budget (or the cheapest for its
+    target loss), priced through the scenario's one pricing path.
+
+    Raises
+    ------
+    PlannerInputError
+        From :func:`check_request`.
+    """
+    catalog = catalog or load_catalog()
+    pricing = pricing or Pricing()
+    check_request(request, catalog)
+    costs, options = _serving_table(request, pricing, catalog)
+    best_serving = costs.min(axis=1)
+    if not np.isfinite(best_serving).any():
+        raise PlannerInputError(
+            "No candidate GPU can serve even a 50M-parameter model under the latency targets",
+            fix="relax the latency targets or add larger GPUs",
+        )
+    training = _training_options(request, pricing, catalog)
+    cheapest = min(training, key=lambda option: option.usd_per_nd_month)
+    tau = cheapest.usd_per_nd_month
+    if request.target_loss is not None:
+        return _for_target(request, pricing, catalog, costs, options, cheapest)
+    budget = float(request.budget_usd_per_month or 0.0)
+    fit = law_fit(request.law)
+    saving = 0.0
+    notes: list[str] = []
+    result: tuple[Scenario, UnitEconomics] | None = None
+    n = d = math.nan
+    for _ in range(3):  # the portfolio's saving lets the budget buy more: feed it back
+        n, d, _loss_found = _search(request, budget + saving, best_serving, tau)
+        if not math.isfinite(n) or n < fit.min_params:
+            break
+        scenario, economics = _priced(request, n, d, costs, options, cheapest, pricing, catalog)
+        result = (scenario, economics)
+        portfolio = economics.commitments
+        new_saving = portfolio.first_year_saving_usd_per_month if portfolio is not None else 0.0
+        if abs(new_saving - saving) <= 0.01 * max(budget, 1.0) * 1e-3:
+            break
+        saving = new_saving
+    if result is None or not math.isfinite(n) or n < fit.min_params:
+        return _infeasible(request, pricing, catalog, costs, options, cheapest, best_serving)
+    scenario, economics = _fit_budget(request, result, budget, pricing, catalog)
+    job = scenario.training[0]
+    n, d = float(job.params or n), float(job.tokens or d)
+    loss = float(fit.loss(n, d))
+    _, _, bound = _search(request, budget + saving, _floor_values(best_serving), tau)
+    gap = max(0.0, (loss - bound) / loss) if math.isfinite(bound) else 0.0
+    status = PlanStatus.OPTIMAL if gap <= LOSS_TOLERANCE else PlanStatus.FEASIBLE
+    monthly = economics.monthly_cost_usd
+    message = (
+        f"The best plan for {usd(budget)} a month: a {n / 1e9:.3g}B model on "
+        f"{d / 1e9:,.0f}B tokens (loss {loss:.4f}), {usd(monthly)} a month."
+        + ("" if status is PlanStatus.OPTIMAL else f" Within {gap:.2%} of the loss bound.")
+    )
+    extrapolation = fit.extrapolation(n, d)
+    if extrapolation:
+        notes.append(f"Outside the scaling law's fitted range: {extrapolation}.")
+    return PlanResult(
+        status=status,
+        message=message,
+        params=n,
+        tokens=d,
+        loss=loss,
+        monthly_cost_usd=monthly,
+        budget_usd_per_month=budget,
+        gap=gap,
+        min_budget_usd=None,
+        scenario=scenario,
+        economics=economics,
+        serving_options=_options_table(costs, options, n),
+        notes=tuple(notes),
+    )
+
+
+def _floor_values(best_serving: FloatArray) -> FloatArray:
+    # The bound prices each size at the costed size below it: shift the table down by one.
+    shifted = np.empty_like(best_serving)
+    shifted[0] = 0.0
+    shifted[1:] = best_serving[:-1]
+    return shifted
+
+
+def _serving_choice(
+    costs: FloatArray, options: list[tuple[str, ServingPrecision]], params: float
+) -> tuple[str, ServingPrecision]:
+    index = min(int(np.searchsorted(SIZES, params * (1 - 1e-12))), SIZES.size - 1)
+    return options[int(np.argmin(costs[index]))]
+
+
+def _priced(
+    request: BudgetPlan,
+    params: float,
+    tokens: float,
+    costs: FloatArray,
+    options: list[tuple[str, ServingPrecision]],
+    training: _TrainingOption,
+    pricing: Pricing,
+    catalog: Catalog,
+) -> tuple[Scenario, UnitEconomics]:
+    gpu, precision = _serving_choice(costs, options, params)
+    endpoint = planned_endpoint(request, params, gpu, precision, catalog)
+    limit = request.max_training_days * 24
+    hours = training.single_instance_hours_per_nd * params * tokens
+    count = min(MAX_INSTANCES, max(1, math.ceil(hours / limit)))
+    job = _training_job(request, params, tokens, training.instance, training.tier, count)
+    commitments = (
+        CommitmentPolicy(
+            kinds=request.commitments,
+            growth_uncertainty_per_year=request.growth_uncertainty_per_year,
+            stranded_limit=request.stranded_limit,
+        )
+        if request.commitments
+        else None
+    )
+    scenario = Scenario(
+        title="Plan to a budget",
+        pricing=pricing,
+        training=(job,),
+        serving=(endpoint,),
+        commitments=commitments,
+        budget_plan=request,
+    )
+    return scenario, evaluate(scenario, catalog)
+
+
+def _fit_budget(
+    request: BudgetPlan,
+    priced: tuple[Scenario, UnitEconomics],
+    budget: float,
+    pricing: Pricing,
+    catalog: Catalog,
+) -> tuple[Scenario, UnitEconomics]:
+    """Fewer tokens (bisection) until the exact plan fits the budget; more if it has room."""
+    scenario, economics = priced
+    if economics.monthly_cost_usd <= budget and economics.monthly_cost_usd >= budget * 0.995:
+        return scenario, economics
+    job = scenario.training[0]
+    tokens = float(job.tokens or 0.0)
+
+    def with_tokens(value: float) -> tuple[Scenario, UnitEconomics]:
+        changed = replace(scenario, training=(replace(job, tokens=value),))
+        return changed, evaluate(changed, catalog)
+
+    # The cost is close to linear in the tokens (training is): secant steps to the budget,
+    # then a small step down until it fits.
+    points = [(tokens, economics.monthly_cost_usd)]
+    best = priced if economics.monthly_cost_usd <= budget else None
+    current = tokens * 0.9
+    for _ in range(6):
+        candidate = with_tokens(current)
+        cost = candidate[1].monthly_cost_usd
+        if cost <= budget and (best is None or current > float(best[0].training[0].tokens or 0)):
+            best = candidate
+        if cost <= budget and cost >= budget * 0.999:
+            break
+        (t0, c0), (t1, c1) = points[-1], (current, cost)
+        points.append((t1, c1))
+        slope = (c1 - c0) / (t1 - t0) if t1 != t0 else 0.0
+        step = (budget * 0.9995 - c1) / slope if slope > 0 else -0.5 * t1
+        current = max(t1 + step, t1 * 0.05)
+    if best is None:
+        best = with_tokens(tokens * 0.01)
+    return best
+
+
+def _infeasible(
+    request: BudgetPlan,
+    pricing: Pricing,
+    catalog: Catalog,
+    costs: FloatArray,
+    options: list[tuple[str, ServingPrecision]],
+    training: _TrainingOption,
+    best_serving: FloatArray,
+) -> PlanResult:
+    """No plan fits: the smallest budget whose model is the law's smallest fitted size."""
+    fit = law_fit(request.law)
+    n = fit.min_params
+    d = compute_optimal_tokens(n, request.law)
+    scenario, economics = _priced(request, n, d, costs, options, training, pricing, catalog)
+    minimum = economics.monthly_cost_usd
+    budget = request.budget_usd_per_month
+    return PlanResult(
+        status=PlanStatus.INFEASIBLE,
+        message=(
+            f"No plan fits {usd(budget)} a month: serving the traffic alone on the cheapest "
+            f"hardware costs {usd(float(best_serving[np.isfinite(best_serving)][0]))} a month "
+            f"for the smallest model, and the smallest sensible plan (a {n / 1e9:.2g}B model, "
+            f"the smallest the {fit.law.label} law was fitted on) costs {usd(minimum)}. "
+            f"The smallest budget that works is {usd(minimum)}."
+        ),
+        params=n,
+        tokens=d,
+        loss=float(fit.loss(n, d)),
+        monthly_cost_usd=minimum,
+        budget_usd_per_month=budget,
+        gap=math.nan,
+        min_budget_usd=minimum,
+        scenario=scenario,
+        economics=economics,
+        serving_options=_options_table(costs, options, n),
+    )
+
+
+def _for_target(
+    request: BudgetPlan,
+    pricing: Pricing,
+    catalog: Catalog,
+    costs: FloatArray,
+    options: list[tuple[str, ServingPrecision]],
+    training: _TrainingOption,
+) -> PlanResult:
+    """The cheapest plan whose predicted loss is the target."""
+    fit = law_fit(request.law)
+    target = float(request.target_loss or 0.0)
+    e, a, b, alpha, beta = fit._terms()
+    best_serving = costs.min(axis=1)
+    if target <= e:
+        raise PlannerInputError(
+            f"A target loss of {target:g} cannot be reached: the {fit.law.label} fit's "
+            f"irreducible loss is {e:g}",
+            fix=f"choose a target above {e:g}",
+        )
+    floor = (a / (target - e)) ** (1 / alpha)
+    grid = np.geomspace(floor * 1.0001, SIZES[-1], SEARCH_POINTS)
+    gap_left = target - e - a * grid**-alpha
+    tokens = (b / gap_left) ** (1 / beta)
+    monthly = training.usd_per_nd_month * grid * tokens + _step(grid, best_serving)
+    index = int(np.argmin(monthly))
+    if not math.isfinite(monthly[index]):
+        raise PlannerInputError(
+            f"No candidate hardware serves a model large enough for loss {target:g}",
+            fix="choose a higher target loss or larger GPUs",
+        )
+    n, d = float(grid[index]), float(tokens[index])
+    scenario, economics = _priced(request, n, d, costs, options, training, pricing, catalog)
+    return PlanResult(
+        status=PlanStatus.OPTIMAL,
+        message=(
+            f"The cheapest plan that reaches loss {target:g}: a {n / 1e9:.3g}B model on "
+            f"{d / 1e9:,.0f}B tokens, {usd(economics.monthly_cost_usd)} a month."
+        ),
+        params=n,
+        tokens=d,
+        loss=float(fit.loss(n, d)),
+        monthly_cost_usd=economics.monthly_cost_usd,
+        budget_usd_per_month=None,
+        gap=0.0,
+        min_budget_usd=None,
+        scenario=scenario,
+        economics=economics,
+        serving_options=_options_table(costs, options, n),
+    )
+
+
+def _options_table(
+    costs: FloatArray, options: list[tuple[str, ServingPrecision]], params: float
+) -> tuple[dict[str, Any], ...]:
+    """Each serving option's monthly cost at the plan's size (the costed size above it)."""
+    index = min(int(np.searchsorted(SIZES, params * (1 - 1e-12))), SIZES.size - 1)
+    rows = []
+    for column, (gpu, precision) in enumerate(options):
+        value = float(costs[index, column])
+        rows.append(
+            {
+                "gpu": gpu,
+                "precision": str(precision),
+                "usd_per_month": value if math.isfinite(value) else None,
+                "size_costed": float(SIZES[index]),
+            }
+        )
+    rows.sort(key=lambda row: (row["usd_per_month"] is None, row["usd_per_month"] or 0.0))
+    return tuple(rows)
+
+
+# --------------------------------------------------------------------------- after
+
+
+def frontier(request: BudgetPlan, result: PlanResult, *, points: int = 9) -> list[dict[str, float]]:
+    """Predicted loss against monthly budget around the plan's (from 1/4 to 4 times it),
+    each a full plan; the last row is "the next $1,000 a month"."""
+    base = result.budget_usd_per_month or result.monthly_cost_usd
+    rows = []
+    for budget in [*np.geomspace(base / 4, base * 4, points).tolist(), base + 1000.0]:
+        planned = plan_to_budget(replace(request, budget_usd_per_month=budget, target_loss=None))
+        rows.append(
+            {
+                "budget_usd_per_month": budget,
+                "monthly_cost_usd": planned.monthly_cost_usd,
+                "loss": planned.loss if planned.status is not PlanStatus.INFEASIBLE else math.nan,
+                "params": planned.params,
+            }
+        )
+    return rows
+
+
+def apply_plan(scenario: Scenario, result: PlanResult) -> Scenario:
+    """``scenario`` with the plan's training job, endpoint and commitments: replacing items
+    of the same names, keeping everything else."""
+    training = (*(job for job in scenario.training if job.name != _JOB), result.job)
+    serving = (*(e for e in scenario.serving if e.name != _ENDPOINT), result.endpoint)
+    return replace(
+        scenario,
+        training=training,
+        serving=serving,
+        commitments=result.scenario.commitments,
+        budget_plan=result.scenario.budget_plan,
+    )
