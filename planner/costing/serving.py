@@ -952,6 +952,23 @@ class ServingFlopPrice:
     basis: str
 
 
+def replica_gpus(params: float, precision: ServingPrecision, gpu: str, catalog: Catalog) -> int:
+    """The fewest GPUs (a power of two, at most 64) whose usable memory holds the weights
+    of ``params`` parameters at ``precision``: the tensor-parallel split a replica needs.
+
+    >>> replica_gpus(70e9, ServingPrecision.FP16, "H100", load_catalog())
+    2
+    """
+    need = params * _BYTES_PER_PARAM[precision.value]
+    memory = catalog.gpus[gpu].memory_gb if gpu in catalog.gpus else None
+    per_replica = 1
+    if memory:
+        usable = memory * 1e9 * ASSUMPTIONS["usable_memory"].value
+        while per_replica < 64 and need > per_replica * usable:
+            per_replica *= 2
+    return per_replica
+
+
 def serving_flop_price(
     params: float,
     gpu: str,
@@ -994,14 +1011,9 @@ def serving_flop_price(
         output_tokens=output_tokens,
         compute_utilisation=compute_utilisation,
     )
-    need = params * _BYTES_PER_PARAM[precision.value]
-    memory = catalog.gpus[gpu].memory_gb if gpu in catalog.gpus else None
-    per_replica = 1
-    if memory:  # the fewest GPUs whose memory holds the weights, as a replica would use
-        usable = memory * 1e9 * ASSUMPTIONS["usable_memory"].value
-        while per_replica < 64 and need > per_replica * usable:
-            per_replica *= 2
-    name = serving_instance(gpu, catalog, gpus_per_replica=per_replica)
+    name = serving_instance(
+        gpu, catalog, gpus_per_replica=replica_gpus(params, precision, gpu, catalog)
+    )
     plan = Endpoint(
         instance_type=name,
         model=model,

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -69,7 +70,7 @@ from planner.core.errors import PlannerInputError
 from planner.core.formatting import usd
 from planner.core.units import DAYS_PER_MONTH
 from planner.costing.economics import UnitEconomics, evaluate
-from planner.costing.serving import price_endpoint, serving_instance
+from planner.costing.serving import price_endpoint, replica_gpus, serving_instance
 from planner.costing.training import estimate_run, resolve_gpu
 from planner.models.sizing import compute_optimal_tokens, law_fit
 from planner.scenario import Scenario
@@ -100,6 +101,7 @@ FloatArray = npt.NDArray[np.float64]
 
 SIZES = np.geomspace(5e7, 1e12, 23)  # where serving is costed exactly
 SEARCH_POINTS = 400
+REFINE_POINTS = 8  # sizes costed exactly between the neighbours of the first answer
 LOSS_TOLERANCE = 1e-3
 _MAX_BATCH = 256
 _JOB = "planned model"
@@ -219,11 +221,7 @@ def planned_endpoint(
 ) -> Endpoint:
     """The endpoint that serves a model of ``params`` on ``gpu`` at ``precision``."""
     monthly_growth = (1.0 + request.growth_per_year) ** (1 / 12) - 1.0
-    bytes_per = {"fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}[precision.value]
-    memory = catalog.gpus[gpu].memory_gb or 0.0
-    per_replica = 1
-    while per_replica < 8 and params * bytes_per > per_replica * memory * 1e9 * 0.9:
-        per_replica *= 2
+    per_replica = replica_gpus(params, precision, gpu, catalog)
     return Endpoint(
         name=_ENDPOINT,
         traffic=Traffic(
@@ -249,21 +247,125 @@ def planned_endpoint(
     )
 
 
-def _serving_table(
-    request: BudgetPlan, pricing: Pricing, catalog: Catalog
-) -> tuple[FloatArray, list[tuple[str, ServingPrecision]]]:
-    """``cost[i, o]``: the monthly serving cost of size ``SIZES[i]`` on option ``o`` (inf
-    where it cannot serve), and the options."""
-    options = [(gpu, precision) for gpu in request.gpus for precision in request.precisions]
-    cost = np.full((SIZES.size, len(options)), math.inf)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Table:
+    """Monthly serving cost ``costs[i, o]`` of a model of ``sizes[i]`` parameters on option
+    ``options[o]`` (a GPU and a precision); inf where it cannot serve."""
+
+    sizes: FloatArray
+    costs: FloatArray
+    options: tuple[tuple[str, ServingPrecision], ...]
+
+    @property
+    def best(self) -> FloatArray:
+        best: FloatArray = self.costs.min(axis=1)
+        return best
+
+    def above(self, params: FloatArray) -> FloatArray:
+        """The cheapest cost at the next costed size up: never below the true cost, which
+        grows with the size."""
+        index = np.searchsorted(self.sizes, params * (1 - 1e-12), side="left")
+        out = np.full(params.shape, math.inf)
+        inside = index < self.sizes.size
+        out[inside] = self.best[index[inside]]
+        return out
+
+    def below(self, params: FloatArray) -> FloatArray:
+        """The cheapest cost at the costed size below: never above the true cost."""
+        index = np.searchsorted(self.sizes, params * (1 + 1e-12), side="right") - 1
+        best = self.best
+        return np.where(index >= 0, best[np.clip(index, 0, self.sizes.size - 1)], 0.0)
+
+    def choice(self, params: float) -> tuple[str, ServingPrecision]:
+        """The cheapest option at the costed size at or above ``params``."""
+        index = min(int(np.searchsorted(self.sizes, params * (1 - 1e-12))), self.sizes.size - 1)
+        return self.options[int(np.argmin(self.costs[index]))]
+
+    def rows(self, params: float) -> tuple[dict[str, Any], ...]:
+        """Each option's monthly cost at the costed size at or above ``params``."""
+        index = min(int(np.searchsorted(self.sizes, params * (1 - 1e-12))), self.sizes.size - 1)
+        rows = [
+            {
+                "gpu": gpu,
+                "precision": str(precision),
+                "usd_per_month": float(cost) if math.isfinite(cost) else None,
+                "size_costed": float(self.sizes[index]),
+            }
+            for (gpu, precision), cost in zip(self.options, self.costs[index], strict=True)
+        ]
+        rows.sort(key=lambda row: (row["usd_per_month"] is None, row["usd_per_month"] or 0.0))
+        return tuple(rows)
+
+
+def _cost_sizes(
+    request: BudgetPlan,
+    sizes: FloatArray,
+    options: Sequence[tuple[str, ServingPrecision]],
+    pricing: Pricing,
+    catalog: Catalog,
+) -> FloatArray:
+    cost = np.full((sizes.size, len(options)), math.inf)
     for o, (gpu, precision) in enumerate(options):
-        for i, params in enumerate(SIZES):
+        for i, params in enumerate(sizes):
             try:
                 endpoint = planned_endpoint(request, float(params), gpu, precision, catalog)
                 cost[i, o] = price_endpoint(endpoint, pricing, catalog).monthly_cost_usd
             except PlannerInputError:
                 break  # larger models do not fit either
-    return cost, options
+    return cost
+
+
+def _serving_table(request: BudgetPlan, pricing: Pricing, catalog: Catalog) -> _Table:
+    options = tuple((gpu, precision) for gpu in request.gpus for precision in request.precisions)
+    return _Table(
+        sizes=SIZES, costs=_cost_sizes(request, SIZES, options, pricing, catalog), options=options
+    )
+
+
+def _refined(
+    table: _Table, request: BudgetPlan, around: float, pricing: Pricing, catalog: Catalog
+) -> _Table:
+    """The table with ``REFINE_POINTS`` more sizes between the costed sizes either side of
+    ``around``, for the options within twice the best there (the others cannot win)."""
+    index = int(np.searchsorted(table.sizes, around))
+    low = table.sizes[max(index - 1, 0)]
+    high = table.sizes[min(index + 1, table.sizes.size - 1)]
+    extra = np.geomspace(low, high, REFINE_POINTS + 2)[1:-1]
+    rows = table.costs[max(index - 1, 0) : index + 2]
+    near = rows.min(axis=0)  # inf for an option that cannot serve these sizes
+    cheapest = float(near.min())
+    keep = [o for o, value in enumerate(near) if math.isfinite(value) and value <= 2 * cheapest]
+    costs = np.full((extra.size, len(table.options)), math.inf)
+    chosen = [table.options[o] for o in keep]
+    costs[:, keep] = _cost_sizes(request, extra, chosen, pricing, catalog)
+    sizes = np.concatenate([table.sizes, extra])
+    order = np.argsort(sizes, kind="stable")
+    return _Table(
+        sizes=sizes[order], costs=np.vstack([table.costs, costs])[order], options=table.options
+    )
+
+
+_TABLES: dict[tuple[Any, ...], tuple[_Table, _TrainingOption]] = {}
+_TABLES_KEPT = 16
+
+
+def _tables(
+    request: BudgetPlan, pricing: Pricing, catalog: Catalog
+) -> tuple[_Table, _TrainingOption]:
+    """The serving table and the cheapest training option, which do not depend on the
+    budget: computed once for a frontier of budgets (a bounded cache)."""
+    key = (replace(request, budget_usd_per_month=1.0, target_loss=None), pricing, id(catalog))
+    found = _TABLES.get(key)
+    if found is None:
+        options = _training_options(request, pricing, catalog)
+        found = (
+            _serving_table(request, pricing, catalog),
+            min(options, key=lambda option: option.usd_per_nd_month),
+        )
+        if len(_TABLES) >= _TABLES_KEPT:
+            _TABLES.pop(next(iter(_TABLES)))
+        _TABLES[key] = found
+    return found
 
 
 def _training_job(
@@ -337,50 +439,30 @@ def _loss(request: BudgetPlan, params: FloatArray, tokens: FloatArray) -> FloatA
 
 
 def _search(
-    request: BudgetPlan, budget: float, serving_step: FloatArray, tau: float
+    request: BudgetPlan, budget: float, serving: Callable[[FloatArray], FloatArray], tau: float
 ) -> tuple[float, float, float]:
-    """The size with the lowest loss on the budget line, using ``serving_step(N)``:
-    (N, D, loss)."""
+    """The size with the lowest loss on the budget line when serving a model of N costs
+    ``serving(N)``: (N, D, loss), or NaNs and inf when nothing fits."""
     grid = np.geomspace(SIZES[0], SIZES[-1], SEARCH_POINTS)
-    serving = _step(grid, serving_step)
-    tokens = (budget - serving) / (tau * grid)
-    loss = _loss(request, grid, tokens)
+    loss = _loss(request, grid, (budget - serving(grid)) / (tau * grid))
     best = int(np.argmin(loss))
     if not math.isfinite(loss[best]):
         return math.nan, math.nan, math.inf
     from scipy import optimize
 
-    low = math.log(grid[max(best - 1, 0)])
-    high = math.log(grid[min(best + 1, grid.size - 1)])
-
     def at(x: float) -> float:
         n = np.array([math.exp(x)])
-        d = (budget - _step(n, serving_step)) / (tau * n)
-        return float(_loss(request, n, d)[0])
+        return float(_loss(request, n, (budget - serving(n)) / (tau * n))[0])
 
     found = optimize.minimize_scalar(
-        at, bounds=(low, high), method="bounded", options={"xatol": 1e-4}
+        at,
+        bounds=(math.log(grid[max(best - 1, 0)]), math.log(grid[min(best + 1, grid.size - 1)])),
+        method="bounded",
+        options={"xatol": 1e-4},
     )
     n = math.exp(found.x) if found.fun <= loss[best] else float(grid[best])
-    d = float((budget - _step(np.array([n]), serving_step)[0]) / (tau * n))
+    d = float((budget - serving(np.array([n]))[0]) / (tau * n))
     return n, d, min(float(found.fun), float(loss[best]))
-
-
-def _step(params: FloatArray, values: FloatArray) -> FloatArray:
-    """The serving cost at each size: the value at the next costed size up (never less
-    than the true cost, which grows with the size)."""
-    index = np.searchsorted(SIZES, params * (1 - 1e-12), side="left")
-    out = np.full(params.shape, math.inf)
-    inside = index < SIZES.size
-    out[inside] = values[index[inside]]
-    return out
-
-
-def _floor(params: FloatArray, values: FloatArray) -> FloatArray:
-    """The step below: a lower bound of the serving cost at each size."""
-    index = np.searchsorted(SIZES, params * (1 + 1e-12), side="right") - 1
-    out = np.where(index >= 0, values[np.clip(index, 0, SIZES.size - 1)], 0.0)
-    return out
 
 
 def plan_to_budget(
@@ -394,47 +476,46 @@ def plan_to_budget(
     Raises
     ------
     PlannerInputError
-        From :func:`check_request`.
+        From :func:`check_request`, or when no candidate can serve at all.
     """
     catalog = catalog or load_catalog()
     pricing = pricing or Pricing()
     check_request(request, catalog)
-    costs, options = _serving_table(request, pricing, catalog)
-    best_serving = costs.min(axis=1)
-    if not np.isfinite(best_serving).any():
+    table, training = _tables(request, pricing, catalog)
+    if not np.isfinite(table.best).any():
         raise PlannerInputError(
             "No candidate GPU can serve even a 50M-parameter model under the latency targets",
             fix="relax the latency targets or add larger GPUs",
         )
-    training = _training_options(request, pricing, catalog)
-    cheapest = min(training, key=lambda option: option.usd_per_nd_month)
-    tau = cheapest.usd_per_nd_month
     if request.target_loss is not None:
-        return _for_target(request, pricing, catalog, costs, options, cheapest)
+        return _for_target(request, pricing, catalog, table, training)
     budget = float(request.budget_usd_per_month or 0.0)
     fit = law_fit(request.law)
+    tau = training.usd_per_nd_month
+    n, _, _ = _search(request, budget, table.above, tau)
+    if not math.isfinite(n) or n < fit.min_params:
+        return _infeasible(request, pricing, catalog, table, training)
+    # Cost serving exactly between the sizes either side of the answer, and search again.
+    table = _refined(table, request, n, pricing, catalog)
     saving = 0.0
-    notes: list[str] = []
-    result: tuple[Scenario, UnitEconomics] | None = None
-    n = d = math.nan
+    priced: tuple[Scenario, UnitEconomics] | None = None
     for _ in range(3):  # the portfolio's saving lets the budget buy more: feed it back
-        n, d, _loss_found = _search(request, budget + saving, best_serving, tau)
+        n, d, _ = _search(request, budget + saving, table.above, tau)
         if not math.isfinite(n) or n < fit.min_params:
             break
-        scenario, economics = _priced(request, n, d, costs, options, cheapest, pricing, catalog)
-        result = (scenario, economics)
-        portfolio = economics.commitments
+        priced = _priced(request, n, d, table, training, pricing, catalog)
+        portfolio = priced[1].commitments
         new_saving = portfolio.first_year_saving_usd_per_month if portfolio is not None else 0.0
-        if abs(new_saving - saving) <= 0.01 * max(budget, 1.0) * 1e-3:
+        if abs(new_saving - saving) <= 1e-4 * budget:
             break
         saving = new_saving
-    if result is None or not math.isfinite(n) or n < fit.min_params:
-        return _infeasible(request, pricing, catalog, costs, options, cheapest, best_serving)
-    scenario, economics = _fit_budget(request, result, budget, pricing, catalog)
+    if priced is None:
+        return _infeasible(request, pricing, catalog, table, training)
+    scenario, economics = _fit_budget(priced, budget, catalog)
     job = scenario.training[0]
     n, d = float(job.params or n), float(job.tokens or d)
     loss = float(fit.loss(n, d))
-    _, _, bound = _search(request, budget + saving, _floor_values(best_serving), tau)
+    _, _, bound = _search(request, budget + saving, table.below, tau)
     gap = max(0.0, (loss - bound) / loss) if math.isfinite(bound) else 0.0
     status = PlanStatus.OPTIMAL if gap <= LOSS_TOLERANCE else PlanStatus.FEASIBLE
     monthly = economics.monthly_cost_usd
@@ -443,6 +524,7 @@ def plan_to_budget(
         f"{d / 1e9:,.0f}B tokens (loss {loss:.4f}), {usd(monthly)} a month."
         + ("" if status is PlanStatus.OPTIMAL else f" Within {gap:.2%} of the loss bound.")
     )
+    notes = []
     extrapolation = fit.extrapolation(n, d)
     if extrapolation:
         notes.append(f"Outside the scaling law's fitted range: {extrapolation}.")
@@ -458,37 +540,22 @@ def plan_to_budget(
         min_budget_usd=None,
         scenario=scenario,
         economics=economics,
-        serving_options=_options_table(costs, options, n),
+        serving_options=table.rows(n),
         notes=tuple(notes),
     )
-
-
-def _floor_values(best_serving: FloatArray) -> FloatArray:
-    # The bound prices each size at the costed size below it: shift the table down by one.
-    shifted = np.empty_like(best_serving)
-    shifted[0] = 0.0
-    shifted[1:] = best_serving[:-1]
-    return shifted
-
-
-def _serving_choice(
-    costs: FloatArray, options: list[tuple[str, ServingPrecision]], params: float
-) -> tuple[str, ServingPrecision]:
-    index = min(int(np.searchsorted(SIZES, params * (1 - 1e-12))), SIZES.size - 1)
-    return options[int(np.argmin(costs[index]))]
 
 
 def _priced(
     request: BudgetPlan,
     params: float,
     tokens: float,
-    costs: FloatArray,
-    options: list[tuple[str, ServingPrecision]],
+    table: _Table,
     training: _TrainingOption,
     pricing: Pricing,
     catalog: Catalog,
 ) -> tuple[Scenario, UnitEconomics]:
-    gpu, precision = _serving_choice(costs, options, params)
+    """The plan as a scenario, and its one priced model."""
+    gpu, precision = table.choice(params)
     endpoint = planned_endpoint(request, params, gpu, precision, catalog)
     limit = request.max_training_days * 24
     hours = training.single_instance_hours_per_nd * params * tokens
@@ -515,69 +582,60 @@ def _priced(
 
 
 def _fit_budget(
-    request: BudgetPlan,
-    priced: tuple[Scenario, UnitEconomics],
-    budget: float,
-    pricing: Pricing,
-    catalog: Catalog,
+    priced: tuple[Scenario, UnitEconomics], budget: float, catalog: Catalog
 ) -> tuple[Scenario, UnitEconomics]:
-    """Fewer tokens (bisection) until the exact plan fits the budget; more if it has room."""
+    """The plan with its tokens moved (secant steps; the cost is close to linear in them)
+    until it costs between 99.9% and 100% of the budget, or the most tokens found within it."""
     scenario, economics = priced
-    if economics.monthly_cost_usd <= budget and economics.monthly_cost_usd >= budget * 0.995:
-        return scenario, economics
     job = scenario.training[0]
-    tokens = float(job.tokens or 0.0)
 
     def with_tokens(value: float) -> tuple[Scenario, UnitEconomics]:
         changed = replace(scenario, training=(replace(job, tokens=value),))
         return changed, evaluate(changed, catalog)
 
-    # The cost is close to linear in the tokens (training is): secant steps to the budget,
-    # then a small step down until it fits.
-    points = [(tokens, economics.monthly_cost_usd)]
-    best = priced if economics.monthly_cost_usd <= budget else None
-    current = tokens * 0.9
+    tokens = float(job.tokens or 0.0)
+    cost = economics.monthly_cost_usd
+    best = priced if cost <= budget else None
+    if best is not None and cost >= budget * 0.999:
+        return priced
+    previous = (tokens, cost)
+    current = tokens * (0.9 if cost > budget else 1.1)
     for _ in range(6):
         candidate = with_tokens(current)
         cost = candidate[1].monthly_cost_usd
         if cost <= budget and (best is None or current > float(best[0].training[0].tokens or 0)):
             best = candidate
-        if cost <= budget and cost >= budget * 0.999:
-            break
-        (t0, c0), (t1, c1) = points[-1], (current, cost)
-        points.append((t1, c1))
-        slope = (c1 - c0) / (t1 - t0) if t1 != t0 else 0.0
-        step = (budget * 0.9995 - c1) / slope if slope > 0 else -0.5 * t1
-        current = max(t1 + step, t1 * 0.05)
-    if best is None:
-        best = with_tokens(tokens * 0.01)
-    return best
+            if cost >= budget * 0.999:
+                break
+        slope = (cost - previous[1]) / (current - previous[0]) if current != previous[0] else 0.0
+        previous = (current, cost)
+        step = (budget * 0.9995 - cost) / slope if slope > 0 else -0.5 * current
+        current = max(current + step, current * 0.05)
+    return best if best is not None else with_tokens(tokens * 0.01)
 
 
 def _infeasible(
     request: BudgetPlan,
     pricing: Pricing,
     catalog: Catalog,
-    costs: FloatArray,
-    options: list[tuple[str, ServingPrecision]],
+    table: _Table,
     training: _TrainingOption,
-    best_serving: FloatArray,
 ) -> PlanResult:
     """No plan fits: the smallest budget whose model is the law's smallest fitted size."""
     fit = law_fit(request.law)
     n = fit.min_params
     d = compute_optimal_tokens(n, request.law)
-    scenario, economics = _priced(request, n, d, costs, options, training, pricing, catalog)
+    scenario, economics = _priced(request, n, d, table, training, pricing, catalog)
     minimum = economics.monthly_cost_usd
     budget = request.budget_usd_per_month
+    serving_floor = float(table.above(np.array([n]))[0])
     return PlanResult(
         status=PlanStatus.INFEASIBLE,
         message=(
-            f"No plan fits {usd(budget)} a month: serving the traffic alone on the cheapest "
-            f"hardware costs {usd(float(best_serving[np.isfinite(best_serving)][0]))} a month "
-            f"for the smallest model, and the smallest sensible plan (a {n / 1e9:.2g}B model, "
-            f"the smallest the {fit.law.label} law was fitted on) costs {usd(minimum)}. "
-            f"The smallest budget that works is {usd(minimum)}."
+            f"No plan fits {usd(budget)} a month. Serving the traffic with a "
+            f"{n / 1e9:.2g}B model (the smallest the {fit.law.label} law was fitted on) costs "
+            f"about {usd(serving_floor)} a month on the cheapest hardware, and training and "
+            f"serving it costs {usd(minimum)}: the smallest budget that works."
         ),
         params=n,
         tokens=d,
@@ -588,7 +646,7 @@ def _infeasible(
         min_budget_usd=minimum,
         scenario=scenario,
         economics=economics,
-        serving_options=_options_table(costs, options, n),
+        serving_options=table.rows(n),
     )
 
 
@@ -596,15 +654,13 @@ def _for_target(
     request: BudgetPlan,
     pricing: Pricing,
     catalog: Catalog,
-    costs: FloatArray,
-    options: list[tuple[str, ServingPrecision]],
+    table: _Table,
     training: _TrainingOption,
 ) -> PlanResult:
     """The cheapest plan whose predicted loss is the target."""
     fit = law_fit(request.law)
     target = float(request.target_loss or 0.0)
     e, a, b, alpha, beta = fit._terms()
-    best_serving = costs.min(axis=1)
     if target <= e:
         raise PlannerInputError(
             f"A target loss of {target:g} cannot be reached: the {fit.law.label} fit's "
@@ -612,18 +668,23 @@ def _for_target(
             fix=f"choose a target above {e:g}",
         )
     floor = (a / (target - e)) ** (1 / alpha)
-    grid = np.geomspace(floor * 1.0001, SIZES[-1], SEARCH_POINTS)
-    gap_left = target - e - a * grid**-alpha
-    tokens = (b / gap_left) ** (1 / beta)
-    monthly = training.usd_per_nd_month * grid * tokens + _step(grid, best_serving)
-    index = int(np.argmin(monthly))
-    if not math.isfinite(monthly[index]):
+
+    def cheapest(table: _Table) -> tuple[float, float, float]:
+        grid = np.geomspace(floor * 1.0001, max(SIZES[-1], floor * 2), SEARCH_POINTS)
+        tokens = (b / (target - e - a * grid**-alpha)) ** (1 / beta)
+        monthly = training.usd_per_nd_month * grid * tokens + table.above(grid)
+        index = int(np.argmin(monthly))
+        return float(grid[index]), float(tokens[index]), float(monthly[index])
+
+    n, d, monthly = cheapest(table)
+    if not math.isfinite(monthly):
         raise PlannerInputError(
             f"No candidate hardware serves a model large enough for loss {target:g}",
             fix="choose a higher target loss or larger GPUs",
         )
-    n, d = float(grid[index]), float(tokens[index])
-    scenario, economics = _priced(request, n, d, costs, options, training, pricing, catalog)
+    table = _refined(table, request, n, pricing, catalog)
+    n, d, _ = cheapest(table)
+    scenario, economics = _priced(request, n, d, table, training, pricing, catalog)
     return PlanResult(
         status=PlanStatus.OPTIMAL,
         message=(
@@ -639,28 +700,8 @@ def _for_target(
         min_budget_usd=None,
         scenario=scenario,
         economics=economics,
-        serving_options=_options_table(costs, options, n),
+        serving_options=table.rows(n),
     )
-
-
-def _options_table(
-    costs: FloatArray, options: list[tuple[str, ServingPrecision]], params: float
-) -> tuple[dict[str, Any], ...]:
-    """Each serving option's monthly cost at the plan's size (the costed size above it)."""
-    index = min(int(np.searchsorted(SIZES, params * (1 - 1e-12))), SIZES.size - 1)
-    rows = []
-    for column, (gpu, precision) in enumerate(options):
-        value = float(costs[index, column])
-        rows.append(
-            {
-                "gpu": gpu,
-                "precision": str(precision),
-                "usd_per_month": value if math.isfinite(value) else None,
-                "size_costed": float(SIZES[index]),
-            }
-        )
-    rows.sort(key=lambda row: (row["usd_per_month"] is None, row["usd_per_month"] or 0.0))
-    return tuple(rows)
 
 
 # --------------------------------------------------------------------------- after
