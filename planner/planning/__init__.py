@@ -216,12 +216,37 @@ def check_request(request: BudgetPlan, catalog: Catalog) -> None:
 # --------------------------------------------------------------------------- the parts
 
 
-def planned_endpoint(
-    request: BudgetPlan, params: float, gpu: str, precision: ServingPrecision, catalog: Catalog
-) -> Endpoint:
-    """The endpoint that serves a model of ``params`` on ``gpu`` at ``precision``."""
-    monthly_growth = (1.0 + request.growth_per_year) ** (1 / 12) - 1.0
+def serving_candidates(
+    params: float, gpu: str, precision: ServingPrecision, catalog: Catalog
+) -> tuple[str, ...]:
+    """The instance types worth trying for a model of ``params`` on ``gpu``: the one with
+    the lowest price per GPU (for a large fleet) and the smallest that holds a replica (for
+    a small one), among those whose GPU count a replica's split divides."""
     per_replica = replica_gpus(params, precision, gpu, catalog)
+    cheapest = serving_instance(gpu, catalog, gpus_per_replica=per_replica)
+    holding = [
+        inst
+        for inst in catalog.instances.values()
+        if inst.gpu_model == gpu
+        and inst.gpu_count % per_replica == 0
+        and inst.on_demand_usd_per_hour is not None
+    ]
+    smallest = min(holding, key=lambda inst: (inst.on_demand_usd_per_hour or 0.0, inst.name))
+    return tuple(dict.fromkeys((cheapest, smallest.name)))
+
+
+def planned_endpoint(
+    request: BudgetPlan,
+    params: float,
+    gpu: str,
+    precision: ServingPrecision,
+    catalog: Catalog,
+    instance_type: str | None = None,
+) -> Endpoint:
+    """The endpoint that serves a model of ``params`` on ``gpu`` at ``precision``, on
+    ``instance_type`` (default: the one with the lowest price per GPU)."""
+    monthly_growth = (1.0 + request.growth_per_year) ** (1 / 12) - 1.0
+    instance = instance_type or serving_candidates(params, gpu, precision, catalog)[0]
     return Endpoint(
         name=_ENDPOINT,
         traffic=Traffic(
@@ -238,7 +263,7 @@ def planned_endpoint(
             input_tokens=request.input_tokens,
             output_tokens=request.output_tokens,
         ),
-        instance_type=serving_instance(gpu, catalog, gpus_per_replica=per_replica),
+        instance_type=instance,
         max_batch=_MAX_BATCH,
         ttft_target_ms=request.ttft_target_ms,
         tpot_target_ms=request.tpot_target_ms,
@@ -254,7 +279,9 @@ class _Table:
 
     sizes: FloatArray
     costs: FloatArray
+    instances: npt.NDArray[np.object_]  # the instance type behind each cost
     options: tuple[tuple[str, ServingPrecision], ...]
+    complete: npt.NDArray[np.bool_]  # sizes costed for every option (not a refinement's)
 
     @property
     def best(self) -> FloatArray:
@@ -276,22 +303,29 @@ class _Table:
         best = self.best
         return np.where(index >= 0, best[np.clip(index, 0, self.sizes.size - 1)], 0.0)
 
-    def choice(self, params: float) -> tuple[str, ServingPrecision]:
-        """The cheapest option at the costed size at or above ``params``."""
+    def choice(self, params: float) -> tuple[str, ServingPrecision, str]:
+        """The cheapest option at the costed size at or above ``params``, with its instance."""
         index = min(int(np.searchsorted(self.sizes, params * (1 - 1e-12))), self.sizes.size - 1)
-        return self.options[int(np.argmin(self.costs[index]))]
+        column = int(np.argmin(self.costs[index]))
+        gpu, precision = self.options[column]
+        return gpu, precision, str(self.instances[index, column])
 
     def rows(self, params: float) -> tuple[dict[str, Any], ...]:
-        """Each option's monthly cost at the costed size at or above ``params``."""
-        index = min(int(np.searchsorted(self.sizes, params * (1 - 1e-12))), self.sizes.size - 1)
+        """Each option's monthly cost at the first size at or above ``params`` that was
+        costed for every option (``None``: it cannot serve that size)."""
+        full = np.flatnonzero(self.complete & (self.sizes >= params * (1 - 1e-12)))
+        index = int(full[0]) if full.size else int(np.flatnonzero(self.complete)[-1])
         rows = [
             {
                 "gpu": gpu,
                 "precision": str(precision),
+                "instance_type": str(instance) if math.isfinite(cost) else None,
                 "usd_per_month": float(cost) if math.isfinite(cost) else None,
                 "size_costed": float(self.sizes[index]),
             }
-            for (gpu, precision), cost in zip(self.options, self.costs[index], strict=True)
+            for (gpu, precision), cost, instance in zip(
+                self.options, self.costs[index], self.instances[index], strict=True
+            )
         ]
         rows.sort(key=lambda row: (row["usd_per_month"] is None, row["usd_per_month"] or 0.0))
         return tuple(rows)
@@ -303,22 +337,34 @@ def _cost_sizes(
     options: Sequence[tuple[str, ServingPrecision]],
     pricing: Pricing,
     catalog: Catalog,
-) -> FloatArray:
+) -> tuple[FloatArray, npt.NDArray[np.object_]]:
     cost = np.full((sizes.size, len(options)), math.inf)
+    chosen = np.full((sizes.size, len(options)), "", dtype=object)
     for o, (gpu, precision) in enumerate(options):
         for i, params in enumerate(sizes):
             try:
-                endpoint = planned_endpoint(request, float(params), gpu, precision, catalog)
-                cost[i, o] = price_endpoint(endpoint, pricing, catalog).monthly_cost_usd
+                candidates = serving_candidates(float(params), gpu, precision, catalog)
+                for instance in candidates:
+                    endpoint = planned_endpoint(
+                        request, float(params), gpu, precision, catalog, instance
+                    )
+                    monthly = price_endpoint(endpoint, pricing, catalog).monthly_cost_usd
+                    if monthly < cost[i, o]:
+                        cost[i, o], chosen[i, o] = monthly, instance
             except PlannerInputError:
                 break  # larger models do not fit either
-    return cost
+    return cost, chosen
 
 
 def _serving_table(request: BudgetPlan, pricing: Pricing, catalog: Catalog) -> _Table:
     options = tuple((gpu, precision) for gpu in request.gpus for precision in request.precisions)
+    costs, instances = _cost_sizes(request, SIZES, options, pricing, catalog)
     return _Table(
-        sizes=SIZES, costs=_cost_sizes(request, SIZES, options, pricing, catalog), options=options
+        sizes=SIZES,
+        costs=costs,
+        instances=instances,
+        options=options,
+        complete=np.ones(SIZES.size, dtype=bool),
     )
 
 
@@ -336,12 +382,17 @@ def _refined(
     cheapest = float(near.min())
     keep = [o for o, value in enumerate(near) if math.isfinite(value) and value <= 2 * cheapest]
     costs = np.full((extra.size, len(table.options)), math.inf)
+    instances = np.full((extra.size, len(table.options)), "", dtype=object)
     chosen = [table.options[o] for o in keep]
-    costs[:, keep] = _cost_sizes(request, extra, chosen, pricing, catalog)
+    costs[:, keep], instances[:, keep] = _cost_sizes(request, extra, chosen, pricing, catalog)
     sizes = np.concatenate([table.sizes, extra])
     order = np.argsort(sizes, kind="stable")
     return _Table(
-        sizes=sizes[order], costs=np.vstack([table.costs, costs])[order], options=table.options
+        sizes=sizes[order],
+        costs=np.vstack([table.costs, costs])[order],
+        instances=np.vstack([table.instances, instances])[order],
+        options=table.options,
+        complete=np.concatenate([table.complete, np.zeros(extra.size, dtype=bool)])[order],
     )
 
 
@@ -555,8 +606,8 @@ def _priced(
     catalog: Catalog,
 ) -> tuple[Scenario, UnitEconomics]:
     """The plan as a scenario, and its one priced model."""
-    gpu, precision = table.choice(params)
-    endpoint = planned_endpoint(request, params, gpu, precision, catalog)
+    gpu, precision, instance = table.choice(params)
+    endpoint = planned_endpoint(request, params, gpu, precision, catalog, instance)
     limit = request.max_training_days * 24
     hours = training.single_instance_hours_per_nd * params * tokens
     count = min(MAX_INSTANCES, max(1, math.ceil(hours / limit)))

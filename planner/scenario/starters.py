@@ -45,6 +45,7 @@ class Landing(enum.StrEnum):
     ATTRIBUTION = "attribution"
     RECOVERY = "recovery"
     BUILD_VS_BUY = "build_vs_buy"
+    PLAN = "plan"
 
 
 class Building(enum.StrEnum):
@@ -104,6 +105,7 @@ _LESSON_PAGES = {
     "finops_3x_over_budget": Landing.RECOVERY,
     "inference_8c_to_2c": Landing.SERVING,
     "training_50k_to_18k": Landing.TRAINING,
+    "chatbot_40k_budget": Landing.PLAN,
 }
 
 
