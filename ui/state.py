@@ -30,7 +30,8 @@ _SELECTED = "selected"
 # A billing export uploaded on the Attribution page (a planner.finops.billing.Bill). It stays
 # for the session, across pages, and is never part of the link.
 _BILLING_UPLOAD = "billing_upload"
-# Whether the session opened from a link: then it lands on the Overview, else on the start.
+# Whether the session opened from a link and has not run yet: a link to the root then lands
+# on the Overview, not on the start.
 _FROM_LINK = "from_link"
 # The scenario before the last edit, for the Overview's "this change" beside its total.
 _PREVIOUS = "previous_scenario"
@@ -80,9 +81,11 @@ def revision() -> int:
     return value
 
 
-def opened_from_link() -> bool:
-    """Whether this session started from a share link (it then opens on the Overview)."""
+def take_link_landing() -> bool:
+    """Whether this run is the first of a session that started from a share link (a link to
+    the root then opens on the Overview); false on every later run."""
     from_link: bool = st.session_state[_FROM_LINK]
+    st.session_state[_FROM_LINK] = False
     return from_link
 
 
