@@ -166,6 +166,7 @@ def _right_sizing_tab(choice: Choice) -> None:
         frame,
         hide_index=True,
         width="stretch",
+        placeholder=page.NOT_APPLICABLE,
         column_config={
             "instance_type": "Instance type",
             "provider": "Provider",

@@ -24,6 +24,14 @@ from ui import sidebar, state
 ERROR_ICON = ":material/error:"
 LINK_ICON = ":material/link_off:"
 
+# What a results table shows in a cell without a value, instead of Streamlit's "None": a
+# figure that does not apply there (a total has no Shapley saving, an instance that cannot
+# serve has no rate).
+NOT_APPLICABLE = "—"
+# What an input table shows in an empty cell: an unset value, whose caption says what it
+# falls back to ("empty max seats means no limit").
+UNSET = ""
+
 _T = TypeVar("_T")
 # What an input module returns: the scenario the inputs describe and ``None``, or ``None``
 # and why there is none; ``(None, None)`` while a form is not submitted.
