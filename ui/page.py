@@ -49,10 +49,11 @@ def start(*, notice_icon: str = LINK_ICON, uploads_land_on: str | None = None) -
     landing = state.take_landing()
     if landing is not None:
         st.switch_page(page_path(landing))
+    # Notices quote what came in (a link's value, a file's name and content): plain text.
     for notice in state.take_notices():
-        st.error(notice, icon=notice_icon)
+        st.error(plain_text(notice), icon=notice_icon)
     for note in state.take_info():
-        st.info(note, icon=":material/upgrade:")
+        st.info(plain_text(note), icon=":material/upgrade:")
     return state.scenario()
 
 
@@ -157,7 +158,7 @@ def record_edit(base: Scenario, edit: Edit, *, problems: DeltaGenerator) -> Scen
     """
     edited, problem = edit
     if problem:
-        problems.error(problem, icon=ERROR_ICON)
+        problems.error(plain_text(problem), icon=ERROR_ICON)
         return base
     if edited is not None and edited != base:
         state.update(edited)
@@ -188,7 +189,7 @@ def computed(where: Any, compute: Callable[..., _T], *args: Any) -> _T | None:
     try:
         return compute(*args)
     except PlannerInputError as error:
-        where.error(str(error), icon=ERROR_ICON)
+        where.error(plain_text(str(error)), icon=ERROR_ICON)
         return None
 
 

@@ -197,7 +197,8 @@ def _traffic_inputs(plan: Endpoint, traffic: dict[str, Any]) -> None:
     number(right, traffic, _WEEKS, key)
     if plan.traffic.demand_csv is not None:
         keep = st.checkbox(
-            f"Use the hourly demand CSV '{plan.traffic.demand_csv}' instead of the shape",
+            f"Use the hourly demand CSV '{page.plain_text(plan.traffic.demand_csv)}' instead "
+            "of the shape",
             value=True,
             key=key("use_csv"),
         )
@@ -302,7 +303,7 @@ def _hardware_inputs(plan: Endpoint, data: dict[str, Any]) -> None:
             "batch 1)"
             for c in plan.custom_instances
         )
-        st.caption(f"Custom instances, edited in the YAML file: {listed}.")
+        st.caption(f"Custom instances, edited in the YAML file: {page.plain_text(listed)}.")
     names = serving.instance_choices(plan, cache.catalog())
     left, mid, right = st.columns(3)
     data["instance_type"] = left.selectbox(
