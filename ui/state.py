@@ -8,7 +8,7 @@ the scenario on screen. A bad link never replaces what the user has: it becomes 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -39,6 +39,8 @@ _PREVIOUS = "previous_scenario"
 _NOUN = "request_noun"
 # The page to show once the sidebar has loaded a gallery case (a callback cannot switch page).
 _LANDING = "landing"
+# The scenario last encoded for a link and its token, so an unchanged one is not encoded again.
+_ENCODED = "encoded_scenario"
 
 
 def default_scenario() -> Scenario:
@@ -159,9 +161,23 @@ def select(kind: str, name: str) -> None:
     st.session_state[_SELECTED][kind] = name
 
 
+def _token() -> str:
+    """The share token of the scenario on screen.
+
+    Most runs change nothing (a click in a chart, a page change), so a scenario is encoded
+    once, not on every run by both the sidebar's link and the address bar.
+    """
+    current = scenario()
+    encoded: tuple[Scenario, str] | None = st.session_state.get(_ENCODED)
+    if encoded is None or encoded[0] is not current:
+        encoded = (current, share.encode(current))
+        st.session_state[_ENCODED] = encoded
+    return encoded[1]
+
+
 def sync_url() -> None:
-    """Write the current scenario into the address bar, if it changed."""
-    token = share.encode(scenario())
+    """Write the current scenario into the address bar, only if it changed."""
+    token = _token()
     if st.query_params.get(share.QUERY_KEY) != token:
         st.query_params.from_dict({share.QUERY_KEY: token})
 
@@ -174,7 +190,7 @@ def page_url() -> str:
 
 def share_link() -> str:
     """The link a colleague opens to see this exact scenario on this page."""
-    return share.link(scenario(), page_url())
+    return urlsplit(page_url())._replace(query=urlencode({share.QUERY_KEY: _token()})).geturl()
 
 
 def billing_upload() -> Any:
