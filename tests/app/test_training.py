@@ -12,7 +12,7 @@ from planner.costing.training import evaluate_plan
 from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
 from planner.io.share import decode, encode
 from planner.scenario import Scenario
-from tests.app.conftest import open_app
+from tests.app.conftest import as_read, open_app
 from ui.page import plain_text
 
 PAGE = "app_pages/training.py"
@@ -24,7 +24,7 @@ def metric(at, label: str) -> str:
 
 
 def errors(at) -> list[str]:
-    return [e.value for e in at.error]
+    return [as_read(e.value) for e in at.error]
 
 
 @pytest.fixture
