@@ -160,7 +160,8 @@ def _right_sizing_tab(choice: Choice) -> None:
     providers = serving.right_sizing_providers(
         plan, choice.pricing, cache.catalog(), every=everywhere
     )
-    frame = cache.serving_right_sizing(plan, choice.pricing, providers)
+    with st.spinner("Right-sizing: pricing each instance type that can serve the model…"):
+        frame = cache.serving_right_sizing(plan, choice.pricing, providers)
     st.caption(page.plain_text(serving.right_sizing_note(plan)))
     st.dataframe(
         frame,

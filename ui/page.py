@@ -8,6 +8,7 @@ valid edit (or shows why it was refused) and hands the place back.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -183,11 +184,18 @@ def results_above_inputs(
     return scenario, results
 
 
-def computed(where: Any, compute: Callable[..., _T], *args: Any) -> _T | None:
+def computed(
+    where: Any, compute: Callable[..., _T], *args: Any, stage: str | None = None
+) -> _T | None:
     """``compute(*args)``, or ``None`` after showing in ``where`` (``st`` or a container)
-    why it has no answer."""
+    why it has no answer. A slow ``compute`` names its ``stage`` in a spinner meanwhile
+    (Streamlit shows it only if the answer is not there within half a second)."""
     try:
-        return compute(*args)
+        if stage is None:
+            return compute(*args)
+        inside = where if isinstance(where, DeltaGenerator) else contextlib.nullcontext()
+        with inside, st.spinner(stage):
+            return compute(*args)
     except PlannerInputError as error:
         where.error(plain_text(str(error)), icon=ERROR_ICON)
         return None
