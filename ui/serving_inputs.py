@@ -18,13 +18,41 @@ from planner.catalog import ModelArchitecture, PriceTier, load_model_architectur
 from planner.core.errors import PlannerInputError
 from planner.costing import serving
 from planner.io.demand import MAX_CSV_BYTES, check_csv_size, parse_demand_csv
-from planner.models.architectures import kv_bytes_per_token, total_params
+from planner.models.architectures import KvPrecision, kv_bytes_per_token, total_params
 from planner.scenario import Scenario, scenario_to_mapping
-from planner.scenario.serving import Endpoint, ModelKind
+from planner.scenario.serving import (
+    DailyShape,
+    Endpoint,
+    ModelKind,
+    ServingPrecision,
+    WeeklyShape,
+)
 from ui import cache, inputs, page, state
 from ui.widgets import Number, choice, number, numbers, percent
 
 _SAME = "(as the plan)"
+
+# Each choice in words; the link and the YAML file keep the stored value ("int8").
+PRECISION_WORDS = {
+    ServingPrecision.FP16: "16-bit, unquantized (FP16)",
+    ServingPrecision.FP8: "8-bit float (FP8)",
+    ServingPrecision.INT8: "8-bit integer (INT8)",
+    ServingPrecision.INT4: "4-bit integer (INT4)",
+}
+KV_PRECISION_WORDS = {
+    KvPrecision.FP16: "16-bit (FP16)",
+    KvPrecision.FP8: "8-bit (FP8): half the memory",
+}
+DAILY_WORDS = {
+    DailyShape.FLAT: "Flat: the same every hour",
+    DailyShape.BUSINESS_HOURS: "Business hours",
+    DailyShape.EVENING_PEAK: "Evening peak",
+}
+WEEKLY_WORDS = {
+    WeeklyShape.FLAT: "Flat: every day alike",
+    WeeklyShape.WEEKDAYS: "Busier on weekdays",
+    WeeklyShape.WEEKENDS: "Busier at weekends",
+}
 
 _REQUESTS = Number(
     "requests_per_day",
@@ -171,9 +199,15 @@ def edited_endpoint(scenario: Scenario, index: int) -> page.Edit:
 def _traffic_inputs(plan: Endpoint, traffic: dict[str, Any]) -> None:
     left, mid, right = st.columns(3)
     number(left, traffic, _REQUESTS, key)
-    traffic["daily_shape"] = choice(mid, "Daily shape", plan.traffic.daily_shape, key("daily"))
+    traffic["daily_shape"] = choice(
+        mid, "Daily shape", plan.traffic.daily_shape, key("daily"), format_func=DAILY_WORDS.get
+    )
     traffic["weekly_shape"] = choice(
-        right, "Weekly shape", plan.traffic.weekly_shape, key("weekly")
+        right,
+        "Weekly shape",
+        plan.traffic.weekly_shape,
+        key("weekly"),
+        format_func=WEEKLY_WORDS.get,
     )
     left, mid, right = st.columns(3)
     p2a = left.number_input(
@@ -216,7 +250,13 @@ def _model_inputs(plan: Endpoint, model: dict[str, Any]) -> None:
         horizontal=True,
         key=key("kind"),
     )
-    model["precision"] = choice(mid, "Precision (plan)", plan.model.precision, key("precision"))
+    model["precision"] = choice(
+        mid,
+        "Precision (plan)",
+        plan.model.precision,
+        key("precision"),
+        format_func=PRECISION_WORDS.get,
+    )
     if model["kind"] == "llm":
         _llm_inputs(plan, model, right)
         return
@@ -262,7 +302,13 @@ def _llm_inputs(plan: Endpoint, model: dict[str, Any], where: Any) -> None:
         help="A preset's shape (layers, KV heads, experts) sizes its memory and KV cache.",
     )
     left, right = st.columns(2)
-    model["kv_precision"] = choice(left, "KV cache precision", plan.model.kv_precision, key("kvp"))
+    model["kv_precision"] = choice(
+        left,
+        "KV cache precision",
+        plan.model.kv_precision,
+        key("kvp"),
+        format_func=KV_PRECISION_WORDS.get,
+    )
     numbers(model, _TOKENS, key)
     if chosen != _OWN_MODEL:
         model.update(preset=chosen, parameters_billion=None, kv_cache_mb_per_token=None)
@@ -344,7 +390,13 @@ def _baseline_inputs(plan: Endpoint, base: dict[str, Any]) -> None:
         key=key("b_instance"),
     )
     base["instance_type"] = None if picked == _SAME else picked
-    base["precision"] = choice(mid, "Precision", plan.baseline.precision, key("b_precision"))
+    base["precision"] = choice(
+        mid,
+        "Precision",
+        plan.baseline.precision,
+        key("b_precision"),
+        format_func=PRECISION_WORDS.get,
+    )
     number(right, base, _BASELINE_BATCH, key)
     left, mid, right = st.columns(3)
     base["cache_hit_rate"] = percent(
