@@ -35,8 +35,6 @@ _BILLING_UPLOAD = "billing_upload"
 _FROM_LINK = "from_link"
 # The scenario before the last edit, for the Overview's "this change" beside its total.
 _PREVIOUS = "previous_scenario"
-# What one request is to the user ("conversation" for a chatbot started on the start page).
-_NOUN = "request_noun"
 # The page to show once the sidebar has loaded a gallery case (a callback cannot switch page).
 _LANDING = "landing"
 # The scenario last encoded for a link and its token, so an unchanged one is not encoded again.
@@ -58,7 +56,6 @@ def start_session() -> None:
     st.session_state[_INFO] = []
     st.session_state[_SELECTED] = {}
     st.session_state[_PREVIOUS] = None
-    st.session_state[_NOUN] = "request"
     st.session_state[_LANDING] = None
     token = st.query_params.get(share.QUERY_KEY)
     st.session_state[_FROM_LINK] = bool(token)
@@ -91,13 +88,12 @@ def take_link_landing() -> bool:
     return from_link
 
 
-def load(new: Scenario, *, noun: str = "request") -> None:
+def load(new: Scenario) -> None:
     """Replace the scenario wholesale (start page, gallery, upload): inputs restart from it,
-    and there is no change to show yet. ``noun`` is what one request is to the user."""
+    and there is no change to show yet."""
     st.session_state[_SCENARIO] = new
     st.session_state[_REVISION] = revision() + 1
     st.session_state[_PREVIOUS] = None
-    st.session_state[_NOUN] = noun
 
 
 def update(new: Scenario) -> None:
@@ -113,9 +109,9 @@ def previous() -> Scenario | None:
 
 
 def request_noun() -> str:
-    """What one request is to the user: "request", or "conversation" for a chatbot."""
-    noun: str = st.session_state[_NOUN]
-    return noun
+    """What one request is to the user: "request", or "conversation" for a chatbot. The
+    scenario records it, so a link and a file keep it."""
+    return str(scenario().business.request_unit)
 
 
 def land_on(page_stem: str) -> None:
