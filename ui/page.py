@@ -33,6 +33,12 @@ NOT_APPLICABLE = "—"
 # falls back to ("empty max seats means no limit").
 UNSET = ""
 
+# The results of a page whose inputs are refused: the figures there are of the last valid
+# inputs, so they are greyed out (the key names the container for the style below).
+RESULTS_KEY = "page_results"
+STALE = "The figures below are for the last valid inputs, not for what is entered now."
+_GREYED = f"<style>.st-key-{RESULTS_KEY} {{ opacity: 0.4; filter: grayscale(1); }}</style>"
+
 _T = TypeVar("_T")
 # What an input module returns: the scenario the inputs describe and ``None``, or ``None``
 # and why there is none; ``(None, None)`` while a form is not submitted.
@@ -172,15 +178,26 @@ def results_above_inputs(
 ) -> tuple[Scenario, DeltaGenerator]:
     """The scenario's header, a place for the results, then the inputs under ``heading``.
 
+    A refused edit is explained under ``heading``, beside the fields, and the results, which
+    are still those of the last valid inputs, are greyed out and said to be stale.
+
     Returns the scenario in force after the inputs and the place for its results.
     """
     header = st.container()
-    results = st.container()
+    results = st.container(key=RESULTS_KEY)
     st.subheader(heading)
     st.caption(caption)
-    scenario = record_edit(base, inputs(base), problems=header)
+    problems = st.container()
+    edit = inputs(base)
+    scenario = record_edit(base, edit, problems=problems)
     with header:
         about(scenario)
+        if edit[1]:
+            st.warning(
+                f"{STALE} Fix the problem under {heading} and they update.",
+                icon=":material/history:",
+            )
+            st.html(_GREYED)
     return scenario, results
 
 
