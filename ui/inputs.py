@@ -378,9 +378,12 @@ def edited_assumptions(base: Scenario) -> page.Edit:
     return edited_scenario(assumption_tabs(base, str(state.revision())))
 
 
-def edited_scenario(data: dict[str, Any]) -> page.Edit:
-    """The scenario the inputs describe, or why there is none."""
+def edited_scenario(
+    data: dict[str, Any], shown: Mapping[str, page.Shown] | None = None
+) -> page.Edit:
+    """The scenario the inputs describe, or why there is none: each bad field named as the
+    inputs ``shown`` show it, by its label and in its unit."""
     try:
         return scenario_from_mapping(data), None
     except PlannerInputError as error:
-        return None, str(error)
+        return None, page.in_user_terms(str(error), shown or {})

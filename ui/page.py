@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -156,6 +158,89 @@ def plain_text(text: str) -> str:
     """
     text = _MARKDOWN_ACTIVE.sub(lambda m: "\\" + m.group(0), text)
     return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """How an input shows a field of the schema: its label, and how many stored units make
+    one of the widget's (``1e9`` for a count typed in billions, ``0.01`` for a percent)."""
+
+    label: str
+    per_unit: float = 1.0
+
+
+# One bad field in the schema's message: `path ("item") = value: rule`.
+_PROBLEM = re.compile(
+    r'^(?P<path>[A-Za-z_][\w.\[\]]*)(?: \(".*?"\))? = (?P<value>.*?): (?P<rule>.*)$'
+)
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])")
+# Pydantic's phrasing, said as a person would.
+_RULES = (
+    ("Input should be ", "must be "),
+    ("String should have at least 1 character", "must not be empty"),
+    ("Value error, ", ""),
+)
+
+
+def in_user_terms(message: str, shown: Mapping[str, Shown]) -> str:
+    """The schema's message with each field it names as the inputs show it: by its label,
+    and its value and limits in the widget's unit.
+
+    ``shown`` is keyed by the field's path without indices, from its end (``"params"``, or
+    ``"baseline.params"`` where the baseline's field has its own label). A field not in it
+    keeps its path.
+
+    >>> fields = {"params": Shown("Parameters, billions", 1e9), "name": Shown("Job name")}
+    >>> print(in_user_terms(
+    ...     'Invalid scenario: training[0].params ("job") = 1000000000000000.0: Input should '
+    ...     'be less than or equal to 100000000000000; training[0].name ("") = "": String '
+    ...     "should have at least 1 character. To fix: correct the field named above.", fields))
+    Parameters, billions = 1,000,000: must be less than or equal to 100,000; Job name: must \
+not be empty. To fix: correct the field named above.
+    """
+    body = message.removeprefix("Invalid scenario: ")
+    body, to_fix, fix = body.partition(". To fix: ")
+    said = []
+    for problem in body.split("; "):
+        match = _PROBLEM.match(problem)
+        field = _shown_as(match["path"], shown) if match else None
+        if match is None or field is None:
+            said.append(problem)
+            continue
+        rule = match["rule"]
+        for pydantic, person in _RULES:
+            rule = rule.replace(pydantic, person)
+        if field.per_unit != 1:
+            rule = _NUMBER.sub(partial(_number_in_unit, per_unit=field.per_unit), rule)
+        value = match["value"]
+        if value in {'""', "''"}:
+            said.append(f"{field.label}: {rule}")
+        else:
+            said.append(f"{field.label} = {_in_unit(value, field.per_unit)}: {rule}")
+    return "; ".join(said) + to_fix + fix
+
+
+def _shown_as(path: str, shown: Mapping[str, Shown]) -> Shown | None:
+    parts = re.sub(r"\[\d+\]", "", path).split(".")
+    for start in range(len(parts)):
+        field = shown.get(".".join(parts[start:]))
+        if field is not None:
+            return field
+    return None
+
+
+def _number_in_unit(match: re.Match[str], *, per_unit: float) -> str:
+    return _in_unit(match.group(0), per_unit)
+
+
+def _in_unit(value: str, per_unit: float) -> str:
+    try:
+        number = float(value) / per_unit
+    except ValueError:
+        return value
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{number:,.0f}"
+    return f"{number:,.6g}"
 
 
 def record_edit(base: Scenario, edit: Edit, *, problems: DeltaGenerator) -> Scenario:

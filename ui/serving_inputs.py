@@ -131,6 +131,32 @@ _BUDGET = Number(
     {"min_value": 0.0, "step": 1000.0},
     optional=True,
 )
+_PERCENT = 0.01
+# How the inputs show each field, so a refused value is named by its label, in its unit.
+_SHOWN = {
+    spec.name: page.Shown(spec.label)
+    for spec in (
+        _REQUESTS,
+        _WEEKS,
+        _PARAMETERS,
+        *_TOKENS,
+        _LATENCY,
+        _MEASURED_REQUESTS,
+        _BATCH,
+        _TARGET,
+        *_TOKEN_TARGETS,
+        _MIN_REPLICAS,
+        _LAG,
+        _BUDGET,
+    )
+} | {
+    "name": page.Shown("Endpoint name"),
+    "baseline.max_batch": page.Shown("Baseline largest batch"),
+    "cache_hit_rate": page.Shown("Response-cache hit rate, %", _PERCENT),
+    "baseline.cache_hit_rate": page.Shown("Baseline cache hit rate, %", _PERCENT),
+    "headroom": page.Shown("Headroom, %", _PERCENT),
+    "spot_max_share": page.Shown("Spot cap, % of required capacity", _PERCENT),
+}
 
 
 def key(name: str) -> str:
@@ -193,7 +219,7 @@ def edited_endpoint(scenario: Scenario, index: int) -> page.Edit:
         help="It replaces the traffic shape. It stays in this session only: a share link "
         "records its file name, not its contents.",
     )
-    return inputs.edited_scenario(data)
+    return inputs.edited_scenario(data, _SHOWN)
 
 
 def _traffic_inputs(plan: Endpoint, traffic: dict[str, Any]) -> None:
