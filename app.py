@@ -18,18 +18,15 @@ PAGE_ICON = Path(__file__).parent / "assets" / "page_icon.svg"
 st.set_page_config(page_title="ML cost planner", page_icon=PAGE_ICON, layout="wide")
 
 state.start_session()
-# A link opens its scenario on the Overview; a session without one starts by asking what the
-# user is building. Fixed for the session, so the address "/" means one page throughout.
-from_link = state.opened_from_link()
+# Start is always the default page, so every page keeps its own address whichever way the
+# session began: were the Overview the default of a link session, it would be served at "/"
+# only, and a link to "/overview" would show Streamlit's "Page not found" before it.
+start = st.Page("app_pages/start.py", title="Start", icon=":material/flag:", default=True)
+overview = st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:")
 page = st.navigation(
     [
-        st.Page("app_pages/start.py", title="Start", icon=":material/flag:", default=not from_link),
-        st.Page(
-            "app_pages/overview.py",
-            title="Overview",
-            icon=":material/dashboard:",
-            default=from_link,
-        ),
+        start,
+        overview,
         st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
         st.Page("app_pages/serving.py", title="Serving", icon=":material/dns:"),
         st.Page("app_pages/attribution.py", title="Attribution", icon=":material/pie_chart:"),
@@ -39,5 +36,9 @@ page = st.navigation(
         st.Page("app_pages/sensitivity.py", title="Sensitivity", icon=":material/tune:"),
     ]
 )
+# A link to "/" opens its scenario on the Overview, not on the questions of the start: once,
+# on the session's first run, keeping the link's query.
+if state.take_link_landing() and page is start:
+    st.switch_page(overview, query_params=st.query_params.to_dict())
 page.run()
 state.sync_url()

@@ -103,8 +103,15 @@ with results:
             width="stretch",
         )
     try:
-        tornado = whatif_cache.tornado(scenario, Output.TCO_DIFFERENCE)
-        switches = whatif_cache.switching_values(scenario)
+        with (
+            right,
+            st.spinner(
+                "Tornado: pricing build and buy with each assumption at its low and its high…"
+            ),
+        ):
+            tornado = whatif_cache.tornado(scenario, Output.TCO_DIFFERENCE)
+        with right, st.spinner("Switching values: searching each assumption's range…"):
+            switches = whatif_cache.switching_values(scenario)
     except PlannerInputError as error:
         right.error(page.plain_text(str(error)), icon=":material/error:")
     else:

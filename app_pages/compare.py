@@ -152,7 +152,8 @@ if empty and (_CURRENT in chosen or len(empty) > 1):
     )
 else:
     try:
-        comparison = whatif_cache.compare(tuple(_entry(key) for key in chosen))
+        with st.spinner(f"Comparing {len(chosen)} variants: pricing each whole system…"):
+            comparison = whatif_cache.compare(tuple(_entry(key) for key in chosen))
     except PlannerInputError as error:
         st.error(page.plain_text(str(error)), icon=":material/error:")
 if comparison is not None:

@@ -37,7 +37,14 @@ scenario, results = page.results_above_inputs(
 system = cache.system_demand(scenario, state.serving_demand_upload())
 for notice in system.notices:
     results.warning(page.plain_text(notice), icon=":material/upload_file:")
-economics = page.computed(results, cache.economics_of, system.scenario, system.demands)
+economics = page.computed(
+    results,
+    cache.economics_of,
+    system.scenario,
+    system.demands,
+    stage="Pricing the system: each endpoint hour by hour with its reserved, on-demand and "
+    "spot mix, each training run, storage and tooling…",
+)
 if economics is None:
     st.stop()
 
@@ -58,7 +65,13 @@ with results:
         else:
             st.altair_chart(charts.breakdown_chart(lines), width="stretch")
     with right:
-        projection = page.computed(st, cache.projection, system.scenario, system.demands)
+        projection = page.computed(
+            st,
+            cache.projection,
+            system.scenario,
+            system.demands,
+            stage="Projecting the cost month by month…",
+        )
         if projection is not None:
             st.altair_chart(charts.projection_chart(projection), width="stretch")
 

@@ -281,6 +281,7 @@ with st.expander("Levers: savings, effort, lead time and risk", expanded=False):
         },
         hide_index=True,
         width="stretch",
+        placeholder=page.UNSET,
         key=f"_rec_levers_{key}",
     )
 

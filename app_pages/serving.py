@@ -63,7 +63,7 @@ def _levers_tab(result: serving.ServingResult) -> None:
             "saving_per_request_usd": _NUMBER("Saving per request", format="$%.7f"),
         },
     )
-    st.markdown(serving.overlap_note(result))
+    st.markdown(page.plain_text(serving.overlap_note(result)))
     if result.interactions.empty:
         return
     st.markdown("**Interactions between pairs of levers** (together − alone − alone)")
@@ -125,9 +125,9 @@ def _mix_tab(result: serving.ServingResult, choice: Choice) -> None:
 
 def _mix_plan(plan: MixPlan, skipped: tuple[str, ...], name: str) -> None:
     if plan.status is MixStatus.INFEASIBLE:
-        st.warning(plan.message, icon=":material/savings:")
+        st.warning(page.plain_text(plan.message), icon=":material/savings:")
     page.figures(serving.mix_headline(plan))
-    st.caption(serving.mix_note(plan))
+    st.caption(page.plain_text(serving.mix_note(plan)))
     shown = _week_window(serving.mix_hours_frame(plan), f"week_mix_{name}")
     st.altair_chart(
         serving_charts.capacity_chart(shown, "Demand against capacity, by tier"), width="stretch"
@@ -151,7 +151,7 @@ def _mix_plan(plan: MixPlan, skipped: tuple[str, ...], name: str) -> None:
     if skipped:
         with st.expander(f"{len(skipped)} instance types left out: they cannot serve the model"):
             for reason in skipped:
-                st.markdown(f"- {reason}")
+                st.markdown(f"- {page.plain_text(reason)}")
 
 
 def _right_sizing_tab(choice: Choice) -> None:
@@ -160,12 +160,14 @@ def _right_sizing_tab(choice: Choice) -> None:
     providers = serving.right_sizing_providers(
         plan, choice.pricing, cache.catalog(), every=everywhere
     )
-    frame = cache.serving_right_sizing(plan, choice.pricing, providers)
-    st.caption(serving.right_sizing_note(plan))
+    with st.spinner("Right-sizing: pricing each instance type that can serve the model…"):
+        frame = cache.serving_right_sizing(plan, choice.pricing, providers)
+    st.caption(page.plain_text(serving.right_sizing_note(plan)))
     st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
+        placeholder=page.NOT_APPLICABLE,
         column_config={
             "instance_type": "Instance type",
             "provider": "Provider",
@@ -191,11 +193,13 @@ class Choice:
 
 def _results(scenario: Scenario, choice: Choice, result: serving.ServingResult) -> None:
     page.figures(serving.headline(result), per_row=3)
-    st.caption(serving.summary_note(result))
+    # The planner's sentences quote the scenario's names (endpoint, instance, stated figure,
+    # demand file), which whoever made the link wrote: each is shown as plain text.
+    st.caption(page.plain_text(serving.summary_note(result)))
     for note in result.notes:
-        st.info(note, icon=":material/info:")
+        st.info(page.plain_text(note), icon=":material/info:")
     for check in serving.stated_notes(scenario.stated, result):
-        st.warning(f"**Published figure**: {check}", icon=":material/fact_check:")
+        st.warning(f"**Published figure**: {page.plain_text(check)}", icon=":material/fact_check:")
     tabs = st.tabs(["Levers", "Hour by hour", "Instance mix", "Right-sizing", "How it is computed"])
     with tabs[0]:
         _levers_tab(result)
@@ -207,8 +211,17 @@ def _results(scenario: Scenario, choice: Choice, result: serving.ServingResult) 
         _right_sizing_tab(choice)
     with tabs[4]:
         for line in serving.basis_lines(result):
-            st.markdown(line)
+            st.markdown(_bold_label(line))
         st.dataframe(serving.assumptions_frame(), hide_index=True, width="stretch")
+
+
+def _bold_label(line: str) -> str:
+    """A line of :func:`planner.costing.serving.basis_lines` ("**Plan**: ...") with its label
+    kept bold and the rest, which names the instance, as plain text."""
+    label, bold, rest = line.partition("**: ")
+    if not bold:
+        return page.plain_text(line)
+    return f"{label}**: {page.plain_text(rest)}"
 
 
 def _with_endpoint(scenario: Scenario) -> Scenario:
@@ -244,7 +257,7 @@ else:
     if index < len(scenario.serving):
         priced = demand_choice(scenario.serving[index], state.serving_demand_upload(), GALLERY_DIR)
         if priced.notice:
-            results.warning(priced.notice, icon=":material/upload_file:")
+            results.warning(page.plain_text(priced.notice), icon=":material/upload_file:")
         choice = Choice(
             endpoint=priced.endpoint, pricing=scenario.pricing, demand=priced.csv_demand
         )

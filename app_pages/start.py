@@ -19,5 +19,5 @@ if building is not None:
     if problem:
         st.error(problem, icon=page.ERROR_ICON)
     elif started is not None:
-        state.load(started, noun=building.request_noun)
+        state.load(started)
         st.switch_page(page.page_path(building.page))

@@ -36,10 +36,10 @@ def _levers_tab(report: training.TrainingReport) -> None:
         "to the baseline. Spot costs are expectations at the best checkpoint interval."
     )
     st.dataframe(
-        # Blank, not "None", where a figure does not apply (a total has no Shapley saving).
-        report.waterfall.fillna(value=float("nan")).infer_objects(),
+        report.waterfall,
         hide_index=True,
         width="stretch",
+        placeholder=page.NOT_APPLICABLE,
         column_config={
             "step": st.column_config.TextColumn("Step", width="large"),
             "lever": None,
@@ -60,6 +60,7 @@ def _spot_tab(report: training.TrainingReport) -> None:
         report.comparison,
         hide_index=True,
         width="stretch",
+        placeholder=page.NOT_APPLICABLE,
         column_config={
             "pricing": None,
             "label": "Pricing",

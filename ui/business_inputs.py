@@ -17,7 +17,7 @@ from planner.catalog import load_catalog
 from planner.core.errors import PlannerInputError
 from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
 from planner.scenario.business_case import BusinessCase, ChangeValue, Distribution
-from ui import widgets
+from ui import page, widgets
 from ui.widgets import Number, plain
 
 _NO_INSTANCE = "(my own monthly price)"
@@ -130,6 +130,7 @@ def build_vs_buy_form(base: Scenario, key: str) -> tuple[Scenario | None, str | 
             num_rows="dynamic",
             hide_index=True,
             width="stretch",
+            placeholder=page.UNSET,
             key=f"_bvb_plans_{key}",
         )
         saas["plans"] = [
@@ -197,6 +198,7 @@ def ranges_table(scenario: Scenario, parameters: tuple[whatif.Parameter, ...], k
         },
         hide_index=True,
         width="stretch",
+        placeholder=page.UNSET,
         key=key,
     )
 

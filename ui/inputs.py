@@ -18,7 +18,7 @@ import streamlit as st
 from planner.catalog import PriceTier
 from planner.core.errors import PlannerInputError
 from planner.core.units import TrafficPeriod, per_day, per_period
-from planner.scenario import Scenario, scenario_from_mapping, scenario_to_mapping
+from planner.scenario import RequestUnit, Scenario, scenario_from_mapping, scenario_to_mapping
 from planner.scenario.serving import ModelKind, ServedModel
 from planner.scenario.stated import StatedUnit
 from ui import cache, page, state, widgets
@@ -249,6 +249,15 @@ def _business(business: dict[str, Any], key: str) -> dict[str, Any]:
             step=6,
             key=f"_months_{key}",
         )
+        units = [str(unit) for unit in RequestUnit]
+        business["request_unit"] = st.selectbox(
+            "Unit costs are per",
+            options=units,
+            index=units.index(business["request_unit"]),
+            key=f"_unit_{key}",
+            help="What one request is to your users: a chatbot's figures read per "
+            "conversation. Every request is priced alike.",
+        )
     business["monthly_traffic_growth"] = growth / 100
     business["projection_months"] = months
     return business
@@ -369,9 +378,12 @@ def edited_assumptions(base: Scenario) -> page.Edit:
     return edited_scenario(assumption_tabs(base, str(state.revision())))
 
 
-def edited_scenario(data: dict[str, Any]) -> page.Edit:
-    """The scenario the inputs describe, or why there is none."""
+def edited_scenario(
+    data: dict[str, Any], shown: Mapping[str, page.Shown] | None = None
+) -> page.Edit:
+    """The scenario the inputs describe, or why there is none: each bad field named as the
+    inputs ``shown`` show it, by its label and in its unit."""
     try:
         return scenario_from_mapping(data), None
     except PlannerInputError as error:
-        return None, str(error)
+        return None, page.in_user_terms(str(error), shown or {})

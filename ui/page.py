@@ -8,8 +8,11 @@ valid edit (or shows why it was refused) and hands the place back.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -23,6 +26,20 @@ from ui import sidebar, state
 
 ERROR_ICON = ":material/error:"
 LINK_ICON = ":material/link_off:"
+
+# What a results table shows in a cell without a value, instead of Streamlit's "None": a
+# figure that does not apply there (a total has no Shapley saving, an instance that cannot
+# serve has no rate).
+NOT_APPLICABLE = "—"
+# What an input table shows in an empty cell: an unset value, whose caption says what it
+# falls back to ("empty max seats means no limit").
+UNSET = ""
+
+# The results of a page whose inputs are refused: the figures there are of the last valid
+# inputs, so they are greyed out (the key names the container for the style below).
+RESULTS_KEY = "page_results"
+STALE = "The figures below are for the last valid inputs, not for what is entered now."
+_GREYED = f"<style>.st-key-{RESULTS_KEY} {{ opacity: 0.4; filter: grayscale(1); }}</style>"
 
 _T = TypeVar("_T")
 # What an input module returns: the scenario the inputs describe and ``None``, or ``None``
@@ -41,10 +58,11 @@ def start(*, notice_icon: str = LINK_ICON, uploads_land_on: str | None = None) -
     landing = state.take_landing()
     if landing is not None:
         st.switch_page(page_path(landing))
+    # Notices quote what came in (a link's value, a file's name and content): plain text.
     for notice in state.take_notices():
-        st.error(notice, icon=notice_icon)
+        st.error(plain_text(notice), icon=notice_icon)
     for note in state.take_info():
-        st.info(note, icon=":material/upgrade:")
+        st.info(plain_text(note), icon=":material/upgrade:")
     return state.scenario()
 
 
@@ -142,6 +160,89 @@ def plain_text(text: str) -> str:
     return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """How an input shows a field of the schema: its label, and how many stored units make
+    one of the widget's (``1e9`` for a count typed in billions, ``0.01`` for a percent)."""
+
+    label: str
+    per_unit: float = 1.0
+
+
+# One bad field in the schema's message: `path ("item") = value: rule`.
+_PROBLEM = re.compile(
+    r'^(?P<path>[A-Za-z_][\w.\[\]]*)(?: \(".*?"\))? = (?P<value>.*?): (?P<rule>.*)$'
+)
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])")
+# Pydantic's phrasing, said as a person would.
+_RULES = (
+    ("Input should be ", "must be "),
+    ("String should have at least 1 character", "must not be empty"),
+    ("Value error, ", ""),
+)
+
+
+def in_user_terms(message: str, shown: Mapping[str, Shown]) -> str:
+    """The schema's message with each field it names as the inputs show it: by its label,
+    and its value and limits in the widget's unit.
+
+    ``shown`` is keyed by the field's path without indices, from its end (``"params"``, or
+    ``"baseline.params"`` where the baseline's field has its own label). A field not in it
+    keeps its path.
+
+    >>> fields = {"params": Shown("Parameters, billions", 1e9), "name": Shown("Job name")}
+    >>> print(in_user_terms(
+    ...     'Invalid scenario: training[0].params ("job") = 1000000000000000.0: Input should '
+    ...     'be less than or equal to 100000000000000; training[0].name ("") = "": String '
+    ...     "should have at least 1 character. To fix: correct the field named above.", fields))
+    Parameters, billions = 1,000,000: must be less than or equal to 100,000; Job name: must \
+not be empty. To fix: correct the field named above.
+    """
+    body = message.removeprefix("Invalid scenario: ")
+    body, to_fix, fix = body.partition(". To fix: ")
+    said = []
+    for problem in body.split("; "):
+        match = _PROBLEM.match(problem)
+        field = _shown_as(match["path"], shown) if match else None
+        if match is None or field is None:
+            said.append(problem)
+            continue
+        rule = match["rule"]
+        for pydantic, person in _RULES:
+            rule = rule.replace(pydantic, person)
+        if field.per_unit != 1:
+            rule = _NUMBER.sub(partial(_number_in_unit, per_unit=field.per_unit), rule)
+        value = match["value"]
+        if value in {'""', "''"}:
+            said.append(f"{field.label}: {rule}")
+        else:
+            said.append(f"{field.label} = {_in_unit(value, field.per_unit)}: {rule}")
+    return "; ".join(said) + to_fix + fix
+
+
+def _shown_as(path: str, shown: Mapping[str, Shown]) -> Shown | None:
+    parts = re.sub(r"\[\d+\]", "", path).split(".")
+    for start in range(len(parts)):
+        field = shown.get(".".join(parts[start:]))
+        if field is not None:
+            return field
+    return None
+
+
+def _number_in_unit(match: re.Match[str], *, per_unit: float) -> str:
+    return _in_unit(match.group(0), per_unit)
+
+
+def _in_unit(value: str, per_unit: float) -> str:
+    try:
+        number = float(value) / per_unit
+    except ValueError:
+        return value
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{number:,.0f}"
+    return f"{number:,.6g}"
+
+
 def record_edit(base: Scenario, edit: Edit, *, problems: DeltaGenerator) -> Scenario:
     """Record a valid edit of ``base``, or show in ``problems`` why it was refused.
 
@@ -149,7 +250,7 @@ def record_edit(base: Scenario, edit: Edit, *, problems: DeltaGenerator) -> Scen
     """
     edited, problem = edit
     if problem:
-        problems.error(problem, icon=ERROR_ICON)
+        problems.error(plain_text(problem), icon=ERROR_ICON)
         return base
     if edited is not None and edited != base:
         state.update(edited)
@@ -162,25 +263,43 @@ def results_above_inputs(
 ) -> tuple[Scenario, DeltaGenerator]:
     """The scenario's header, a place for the results, then the inputs under ``heading``.
 
+    A refused edit is explained under ``heading``, beside the fields, and the results, which
+    are still those of the last valid inputs, are greyed out and said to be stale.
+
     Returns the scenario in force after the inputs and the place for its results.
     """
     header = st.container()
-    results = st.container()
+    results = st.container(key=RESULTS_KEY)
     st.subheader(heading)
     st.caption(caption)
-    scenario = record_edit(base, inputs(base), problems=header)
+    problems = st.container()
+    edit = inputs(base)
+    scenario = record_edit(base, edit, problems=problems)
     with header:
         about(scenario)
+        if edit[1]:
+            st.warning(
+                f"{STALE} Fix the problem under {heading} and they update.",
+                icon=":material/history:",
+            )
+            st.html(_GREYED)
     return scenario, results
 
 
-def computed(where: Any, compute: Callable[..., _T], *args: Any) -> _T | None:
+def computed(
+    where: Any, compute: Callable[..., _T], *args: Any, stage: str | None = None
+) -> _T | None:
     """``compute(*args)``, or ``None`` after showing in ``where`` (``st`` or a container)
-    why it has no answer."""
+    why it has no answer. A slow ``compute`` names its ``stage`` in a spinner meanwhile
+    (Streamlit shows it only if the answer is not there within half a second)."""
     try:
-        return compute(*args)
+        if stage is None:
+            return compute(*args)
+        inside = where if isinstance(where, DeltaGenerator) else contextlib.nullcontext()
+        with inside, st.spinner(stage):
+            return compute(*args)
     except PlannerInputError as error:
-        where.error(str(error), icon=ERROR_ICON)
+        where.error(plain_text(str(error)), icon=ERROR_ICON)
         return None
 
 

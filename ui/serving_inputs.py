@@ -18,13 +18,41 @@ from planner.catalog import ModelArchitecture, PriceTier, load_model_architectur
 from planner.core.errors import PlannerInputError
 from planner.costing import serving
 from planner.io.demand import MAX_CSV_BYTES, check_csv_size, parse_demand_csv
-from planner.models.architectures import kv_bytes_per_token, total_params
+from planner.models.architectures import KvPrecision, kv_bytes_per_token, total_params
 from planner.scenario import Scenario, scenario_to_mapping
-from planner.scenario.serving import Endpoint, ModelKind
+from planner.scenario.serving import (
+    DailyShape,
+    Endpoint,
+    ModelKind,
+    ServingPrecision,
+    WeeklyShape,
+)
 from ui import cache, inputs, page, state
 from ui.widgets import Number, choice, number, numbers, percent
 
 _SAME = "(as the plan)"
+
+# Each choice in words; the link and the YAML file keep the stored value ("int8").
+PRECISION_WORDS = {
+    ServingPrecision.FP16: "16-bit, unquantized (FP16)",
+    ServingPrecision.FP8: "8-bit float (FP8)",
+    ServingPrecision.INT8: "8-bit integer (INT8)",
+    ServingPrecision.INT4: "4-bit integer (INT4)",
+}
+KV_PRECISION_WORDS = {
+    KvPrecision.FP16: "16-bit (FP16)",
+    KvPrecision.FP8: "8-bit (FP8): half the memory",
+}
+DAILY_WORDS = {
+    DailyShape.FLAT: "Flat: the same every hour",
+    DailyShape.BUSINESS_HOURS: "Business hours",
+    DailyShape.EVENING_PEAK: "Evening peak",
+}
+WEEKLY_WORDS = {
+    WeeklyShape.FLAT: "Flat: every day alike",
+    WeeklyShape.WEEKDAYS: "Busier on weekdays",
+    WeeklyShape.WEEKENDS: "Busier at weekends",
+}
 
 _REQUESTS = Number(
     "requests_per_day",
@@ -103,6 +131,32 @@ _BUDGET = Number(
     {"min_value": 0.0, "step": 1000.0},
     optional=True,
 )
+_PERCENT = 0.01
+# How the inputs show each field, so a refused value is named by its label, in its unit.
+_SHOWN = {
+    spec.name: page.Shown(spec.label)
+    for spec in (
+        _REQUESTS,
+        _WEEKS,
+        _PARAMETERS,
+        *_TOKENS,
+        _LATENCY,
+        _MEASURED_REQUESTS,
+        _BATCH,
+        _TARGET,
+        *_TOKEN_TARGETS,
+        _MIN_REPLICAS,
+        _LAG,
+        _BUDGET,
+    )
+} | {
+    "name": page.Shown("Endpoint name"),
+    "baseline.max_batch": page.Shown("Baseline largest batch"),
+    "cache_hit_rate": page.Shown("Response-cache hit rate, %", _PERCENT),
+    "baseline.cache_hit_rate": page.Shown("Baseline cache hit rate, %", _PERCENT),
+    "headroom": page.Shown("Headroom, %", _PERCENT),
+    "spot_max_share": page.Shown("Spot cap, % of required capacity", _PERCENT),
+}
 
 
 def key(name: str) -> str:
@@ -165,15 +219,21 @@ def edited_endpoint(scenario: Scenario, index: int) -> page.Edit:
         help="It replaces the traffic shape. It stays in this session only: a share link "
         "records its file name, not its contents.",
     )
-    return inputs.edited_scenario(data)
+    return inputs.edited_scenario(data, _SHOWN)
 
 
 def _traffic_inputs(plan: Endpoint, traffic: dict[str, Any]) -> None:
     left, mid, right = st.columns(3)
     number(left, traffic, _REQUESTS, key)
-    traffic["daily_shape"] = choice(mid, "Daily shape", plan.traffic.daily_shape, key("daily"))
+    traffic["daily_shape"] = choice(
+        mid, "Daily shape", plan.traffic.daily_shape, key("daily"), format_func=DAILY_WORDS.get
+    )
     traffic["weekly_shape"] = choice(
-        right, "Weekly shape", plan.traffic.weekly_shape, key("weekly")
+        right,
+        "Weekly shape",
+        plan.traffic.weekly_shape,
+        key("weekly"),
+        format_func=WEEKLY_WORDS.get,
     )
     left, mid, right = st.columns(3)
     p2a = left.number_input(
@@ -197,7 +257,8 @@ def _traffic_inputs(plan: Endpoint, traffic: dict[str, Any]) -> None:
     number(right, traffic, _WEEKS, key)
     if plan.traffic.demand_csv is not None:
         keep = st.checkbox(
-            f"Use the hourly demand CSV '{plan.traffic.demand_csv}' instead of the shape",
+            f"Use the hourly demand CSV '{page.plain_text(plan.traffic.demand_csv)}' instead "
+            "of the shape",
             value=True,
             key=key("use_csv"),
         )
@@ -215,7 +276,13 @@ def _model_inputs(plan: Endpoint, model: dict[str, Any]) -> None:
         horizontal=True,
         key=key("kind"),
     )
-    model["precision"] = choice(mid, "Precision (plan)", plan.model.precision, key("precision"))
+    model["precision"] = choice(
+        mid,
+        "Precision (plan)",
+        plan.model.precision,
+        key("precision"),
+        format_func=PRECISION_WORDS.get,
+    )
     if model["kind"] == "llm":
         _llm_inputs(plan, model, right)
         return
@@ -261,7 +328,13 @@ def _llm_inputs(plan: Endpoint, model: dict[str, Any], where: Any) -> None:
         help="A preset's shape (layers, KV heads, experts) sizes its memory and KV cache.",
     )
     left, right = st.columns(2)
-    model["kv_precision"] = choice(left, "KV cache precision", plan.model.kv_precision, key("kvp"))
+    model["kv_precision"] = choice(
+        left,
+        "KV cache precision",
+        plan.model.kv_precision,
+        key("kvp"),
+        format_func=KV_PRECISION_WORDS.get,
+    )
     numbers(model, _TOKENS, key)
     if chosen != _OWN_MODEL:
         model.update(preset=chosen, parameters_billion=None, kv_cache_mb_per_token=None)
@@ -302,7 +375,7 @@ def _hardware_inputs(plan: Endpoint, data: dict[str, Any]) -> None:
             "batch 1)"
             for c in plan.custom_instances
         )
-        st.caption(f"Custom instances, edited in the YAML file: {listed}.")
+        st.caption(f"Custom instances, edited in the YAML file: {page.plain_text(listed)}.")
     names = serving.instance_choices(plan, cache.catalog())
     left, mid, right = st.columns(3)
     data["instance_type"] = left.selectbox(
@@ -343,7 +416,13 @@ def _baseline_inputs(plan: Endpoint, base: dict[str, Any]) -> None:
         key=key("b_instance"),
     )
     base["instance_type"] = None if picked == _SAME else picked
-    base["precision"] = choice(mid, "Precision", plan.baseline.precision, key("b_precision"))
+    base["precision"] = choice(
+        mid,
+        "Precision",
+        plan.baseline.precision,
+        key("b_precision"),
+        format_func=PRECISION_WORDS.get,
+    )
     number(right, base, _BASELINE_BATCH, key)
     left, mid, right = st.columns(3)
     base["cache_hit_rate"] = percent(

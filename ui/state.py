@@ -8,7 +8,7 @@ the scenario on screen. A bad link never replaces what the user has: it becomes 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -30,14 +30,15 @@ _SELECTED = "selected"
 # A billing export uploaded on the Attribution page (a planner.finops.billing.Bill). It stays
 # for the session, across pages, and is never part of the link.
 _BILLING_UPLOAD = "billing_upload"
-# Whether the session opened from a link: then it lands on the Overview, else on the start.
+# Whether the session opened from a link and has not run yet: a link to the root then lands
+# on the Overview, not on the start.
 _FROM_LINK = "from_link"
 # The scenario before the last edit, for the Overview's "this change" beside its total.
 _PREVIOUS = "previous_scenario"
-# What one request is to the user ("conversation" for a chatbot started on the start page).
-_NOUN = "request_noun"
 # The page to show once the sidebar has loaded a gallery case (a callback cannot switch page).
 _LANDING = "landing"
+# The scenario last encoded for a link and its token, so an unchanged one is not encoded again.
+_ENCODED = "encoded_scenario"
 
 
 def default_scenario() -> Scenario:
@@ -55,7 +56,6 @@ def start_session() -> None:
     st.session_state[_INFO] = []
     st.session_state[_SELECTED] = {}
     st.session_state[_PREVIOUS] = None
-    st.session_state[_NOUN] = "request"
     st.session_state[_LANDING] = None
     token = st.query_params.get(share.QUERY_KEY)
     st.session_state[_FROM_LINK] = bool(token)
@@ -80,19 +80,20 @@ def revision() -> int:
     return value
 
 
-def opened_from_link() -> bool:
-    """Whether this session started from a share link (it then opens on the Overview)."""
+def take_link_landing() -> bool:
+    """Whether this run is the first of a session that started from a share link (a link to
+    the root then opens on the Overview); false on every later run."""
     from_link: bool = st.session_state[_FROM_LINK]
+    st.session_state[_FROM_LINK] = False
     return from_link
 
 
-def load(new: Scenario, *, noun: str = "request") -> None:
+def load(new: Scenario) -> None:
     """Replace the scenario wholesale (start page, gallery, upload): inputs restart from it,
-    and there is no change to show yet. ``noun`` is what one request is to the user."""
+    and there is no change to show yet."""
     st.session_state[_SCENARIO] = new
     st.session_state[_REVISION] = revision() + 1
     st.session_state[_PREVIOUS] = None
-    st.session_state[_NOUN] = noun
 
 
 def update(new: Scenario) -> None:
@@ -108,9 +109,9 @@ def previous() -> Scenario | None:
 
 
 def request_noun() -> str:
-    """What one request is to the user: "request", or "conversation" for a chatbot."""
-    noun: str = st.session_state[_NOUN]
-    return noun
+    """What one request is to the user: "request", or "conversation" for a chatbot. The
+    scenario records it, so a link and a file keep it."""
+    return str(scenario().business.request_unit)
 
 
 def land_on(page_stem: str) -> None:
@@ -156,9 +157,23 @@ def select(kind: str, name: str) -> None:
     st.session_state[_SELECTED][kind] = name
 
 
+def _token() -> str:
+    """The share token of the scenario on screen.
+
+    Most runs change nothing (a click in a chart, a page change), so a scenario is encoded
+    once, not on every run by both the sidebar's link and the address bar.
+    """
+    current = scenario()
+    encoded: tuple[Scenario, str] | None = st.session_state.get(_ENCODED)
+    if encoded is None or encoded[0] is not current:
+        encoded = (current, share.encode(current))
+        st.session_state[_ENCODED] = encoded
+    return encoded[1]
+
+
 def sync_url() -> None:
-    """Write the current scenario into the address bar, if it changed."""
-    token = share.encode(scenario())
+    """Write the current scenario into the address bar, only if it changed."""
+    token = _token()
     if st.query_params.get(share.QUERY_KEY) != token:
         st.query_params.from_dict({share.QUERY_KEY: token})
 
@@ -171,7 +186,7 @@ def page_url() -> str:
 
 def share_link() -> str:
     """The link a colleague opens to see this exact scenario on this page."""
-    return share.link(scenario(), page_url())
+    return urlsplit(page_url())._replace(query=urlencode({share.QUERY_KEY: _token()})).geturl()
 
 
 def billing_upload() -> Any:

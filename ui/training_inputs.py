@@ -88,6 +88,7 @@ _SIMULATION = (
     ),
     Number("seed", "Random seed", "seed", {"min_value": 0, "step": 1}),
 )
+_BILLION = 1e9
 _SCHEDULE = (
     Number(
         "models_per_month",
@@ -108,6 +109,31 @@ _SCHEDULE = (
         {"step": 0.1, "format": "%.2f"},
     ),
 )
+# How the inputs show each field, so a refused value is named by its label, in its unit.
+_SHOWN = {
+    spec.name: page.Shown(spec.label)
+    for spec in (
+        _COUNT,
+        _MFU,
+        _SEQ_LEN,
+        _NODE_MTBF,
+        *_SCALING,
+        _DEADLINE,
+        *_RESTARTS,
+        *_SIMULATION,
+        *_SCHEDULE,
+    )
+} | {
+    "name": page.Shown("Job name"),
+    "hours_per_run": page.Shown("Hours per run, uninterrupted"),
+    "params": page.Shown("Parameters, billions", _BILLION),
+    "tokens": page.Shown("Training tokens, billions", _BILLION),
+    "inference_tokens": page.Shown("Lifetime inference tokens per model, billions", _BILLION),
+    "baseline.params": page.Shown("Baseline parameters, billions", _BILLION),
+    "baseline.tokens": page.Shown("Baseline tokens, billions", _BILLION),
+    "target_loss": page.Shown("Target loss"),
+    "budget_usd": page.Shown("Budget for one final run, USD"),
+}
 
 
 def key(name: str) -> str:
@@ -139,7 +165,7 @@ def edited_job(scenario: Scenario, index: int) -> page.Edit:
     if section.get("hours_per_run") is not None and baseline:
         # Stated hours have no model size to right-size: the baseline keeps its other levers.
         baseline["params"] = baseline["tokens"] = None
-    return inputs.edited_scenario(data)
+    return inputs.edited_scenario(data, _SHOWN)
 
 
 def _model_inputs(plan: TrainingJob, data: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from planner.catalog import Pricing, load_catalog
 from planner.cli.common import pick, read_scenario
 from planner.core.errors import PlannerInputError
-from planner.core.formatting import usd
+from planner.core.formatting import seconds, usd
 from planner.costing.serving import (
     ServingResult,
     alternative_mix_problem,
@@ -246,7 +246,7 @@ def _print_mix(plan: MixPlan, skipped: tuple[str, ...], out: TextIO) -> None:
     out.write(
         f"total {usd(plan.total_cost_usd)} over {plan.hours:,} h; lower bound "
         f"{usd(plan.lower_bound_usd)} (LP {usd(plan.lp_bound_usd)}); gap {plan.gap:.3%}; "
-        f"{plan.solve_seconds:.2f} s\n\n"
+        f"solved in {seconds(plan.solve_seconds)}\n\n"
     )
     out.write("cost by tier\n")
     for tier, cost in plan.cost_by_tier_usd.items():

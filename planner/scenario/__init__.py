@@ -26,6 +26,7 @@ a step to ``_MIGRATIONS`` that upgrades the older mapping and says what it chang
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Mapping
@@ -89,12 +90,20 @@ class ToolingItem:
     share: Fraction = 1.0
 
 
+class RequestUnit(enum.StrEnum):
+    """What one request is to the product's users: the unit costs are "per conversation" for
+    a chatbot. It names the figures only; every request is priced alike."""
+
+    REQUEST = "request"
+    CONVERSATION = "conversation"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Business:
     """Business figures for unit costs, margin and the projection.
 
     ``requests_per_day`` is the product's own request count. Leave it out and the planner
-    adds up the endpoints' traffic.
+    adds up the endpoints' traffic. ``request_unit`` is what the unit costs are per.
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
@@ -103,6 +112,7 @@ class Business:
     price_per_request_usd: NonNegative | None = None
     monthly_traffic_growth: Annotated[float, Field(ge=-0.5, le=1, allow_inf_nan=False)] = 0.0
     projection_months: Annotated[int, Field(ge=12, le=36)] = 24
+    request_unit: RequestUnit = RequestUnit.REQUEST
 
 
 def _unique_names(items: tuple[Any, ...], what: str) -> None:

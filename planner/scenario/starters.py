@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from planner.catalog import Catalog, InstanceType, model_architecture
 from planner.core.units import TrafficPeriod, per_day
-from planner.scenario import Scenario, validated
+from planner.scenario import Business, RequestUnit, Scenario, validated
 from planner.scenario.finops import FinOps
 from planner.scenario.serving import (
     DailyShape,
@@ -70,15 +70,6 @@ class Building(enum.StrEnum):
     def page(self) -> Landing:
         """The page that answers the user's questions about it."""
         return _BUILDING_PAGES[self]
-
-    @property
-    def request_noun(self) -> str:
-        """What one of the scenario's requests is to the user.
-
-        >>> Building.CHATBOT.request_noun, Building.CLASSIC.request_noun
-        ('conversation', 'request')
-        """
-        return "conversation" if self is Building.CHATBOT else "request"
 
 
 _BUILDING_LABELS = {
@@ -174,6 +165,8 @@ def chatbot(answers: ChatbotAnswers) -> Scenario:
                 "the Serving page."
             ),
             serving=(endpoint,),
+            # The unit costs read "per conversation", in the link and the YAML file too.
+            business=Business(request_unit=RequestUnit.CONVERSATION),
         )
     )
 

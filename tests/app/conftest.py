@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
 from typing import Any
 
@@ -22,6 +23,15 @@ def encode_mapping(data: dict[str, Any]) -> str:
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     packed = base64.urlsafe_b64encode(zlib.compress(raw, 9)).rstrip(b"=").decode("ascii")
     return f"{CODEC_VERSION}.{packed}"
+
+
+def as_read(markdown: str) -> str:
+    r"""What a reader sees of Markdown that ui.page.plain_text escaped: the text as written.
+
+    >>> as_read(r"training\[0\].mfu = 1.5, at least \$3")
+    'training[0].mfu = 1.5, at least $3'
+    """
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def open_app(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:

@@ -7,10 +7,10 @@ from planner.costing.economics import evaluate
 from planner.io.scenario_files import gallery
 from planner.io.share import encode
 from planner.scenario.starters import lesson_page
-from tests.app.conftest import encode_mapping, open_app
+from tests.app.conftest import as_read, encode_mapping, open_app
 from tests.conftest import ROOT
 from tests.unit.test_one_model import as_version_1_knew_it
-from ui.page import plain_text
+from ui.page import STALE, plain_text
 
 V1_FIXTURES = ROOT / "tests" / "fixtures" / "v1"
 ENTRIES = gallery()
@@ -122,8 +122,13 @@ def test_negative_storage_is_explained_and_the_scenario_kept(overview):
     }
     app.run()
     assert not app.exception
-    assert any("storage[0].gb" in e.value and "-5" in e.value for e in app.error)
+    assert any("storage[0].gb" in as_read(e.value) and "-5" in e.value for e in app.error)
     assert metric(app, "Monthly cost") == before
+    # The figures still shown are marked stale, and the problem sits beside the fields.
+    assert any(w.value.startswith(STALE) for w in app.warning)
+    order = [getattr(node, "type", "") + ":" + str(getattr(node, "value", "")) for node in app.main]
+    heading = order.index("subheader:Assumptions")
+    assert all(order.index(f"error:{e.value}") > heading for e in app.error)
 
 
 def test_the_overview_lists_each_job_and_endpoint_and_links_to_its_page(overview):

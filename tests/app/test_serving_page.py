@@ -12,9 +12,11 @@ from planner.costing.serving import evaluate_serving
 from planner.io.demand import parse_demand_csv
 from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
 from planner.io.share import decode, encode
+from planner.models.architectures import KvPrecision
 from planner.scenario import Scenario
-from planner.scenario.serving import FleetMix
+from planner.scenario.serving import DailyShape, FleetMix, ServingPrecision, WeeklyShape
 from tests.app.conftest import open_app
+from ui import serving_inputs
 
 PAGE = "app_pages/serving.py"
 CASE = read_scenario(GALLERY_DIR / "inference_8c_to_2c.yaml")
@@ -214,3 +216,28 @@ def test_a_tpot_target_entered_on_the_page_bounds_the_batch():
     tpot = float(metric(at, "TTFT / TPOT").split(" / ")[1].removesuffix(" ms"))
     assert tpot <= 18.0
     assert float(before.split(" / ")[1].removesuffix(" ms")) > 18.0
+
+
+@pytest.mark.parametrize(
+    ("words", "kind"),
+    [
+        (serving_inputs.PRECISION_WORDS, ServingPrecision),
+        (serving_inputs.KV_PRECISION_WORDS, KvPrecision),
+        (serving_inputs.DAILY_WORDS, DailyShape),
+        (serving_inputs.WEEKLY_WORDS, WeeklyShape),
+    ],
+)
+def test_every_choice_has_words(words, kind):
+    assert set(words) == set(kind)
+
+
+def test_choices_read_as_words_and_the_link_keeps_the_value(case):
+    precision = case.selectbox(key="_sv_precision_0")
+    assert precision.options == list(serving_inputs.PRECISION_WORDS.values())
+    daily = case.selectbox(key="_sv_daily_0")
+    assert "business_hours" not in daily.options
+    precision.select("int8")
+    apply(case)
+    assert not case.exception
+    shared = decode(case.query_params["s"]).scenario
+    assert shared.serving[0].model.precision is ServingPrecision.INT8

@@ -51,6 +51,10 @@ def test_the_chatbot_answers_land_on_the_overview_per_conversation(app):
     assert metric(at, "Per conversation") == usd_short(expected.per_request_usd)
     assert metric(at, "Per 1,000 conversations") == usd_short(expected.per_1k_requests_usd)
     assert at.query_params["s"], "the link carries the new scenario"
+    # A colleague who opens the link reads the same unit.
+    opened = open_app({"s": at.query_params["s"]}, page="app_pages/overview.py")
+    assert not opened.exception
+    assert metric(opened, "Per conversation") == usd_short(expected.per_request_usd)
 
 
 @pytest.mark.parametrize("building", [Building.CLASSIC, Building.RECOMMENDER])

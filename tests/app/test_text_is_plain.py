@@ -166,30 +166,11 @@ def test_leaks_are_found():
     assert not leaks(iter([("markdown", plain_text(PAYLOAD))]))
 
 
-# Pages that belong to other engineers, where the leak is theirs to fix (reported to them).
-_LEAKS_ELSEWHERE = {
-    "app_pages/serving.py": (
-        "app_pages/serving.py and ui/serving_inputs.py show the endpoint, instance, stated-figure "
-        "and demand file names unescaped (plan/baseline lines, published figure, CSV checkbox, "
-        "custom instances caption, demand notice)"
-    ),
-}
-
-
 def _pages() -> list[Any]:
     """Every page in app.py's navigation, so a page added later is checked too."""
     paths = re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "app.py").read_text())
     assert len(paths) >= 8
-    return [
-        pytest.param(
-            path,
-            id=Path(path).stem,
-            marks=[pytest.mark.xfail(strict=True, reason=_LEAKS_ELSEWHERE[path])]
-            if path in _LEAKS_ELSEWHERE
-            else [],
-        )
-        for path in paths
-    ]
+    return [pytest.param(path, id=Path(path).stem) for path in paths]
 
 
 @pytest.mark.parametrize("path", _pages())
@@ -210,12 +191,6 @@ def test_both_reports_show_scenario_text_escaped(hostile):
     assert "<img" not in to_html(report)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/page.py start() shows the link's problem with st.error unescaped, and the "
-    "schema's message quotes the bad value as written (page.start is not a helper of this "
-    "change; computed() and record_edit() show errors the same way)",
-)
 def test_a_bad_links_message_shows_its_quoted_value_escaped():
     too_long = {"title": PAYLOAD * 3}  # over the title's 200 characters, so refused
     at = open_app({"s": encode_mapping(too_long)})

@@ -12,7 +12,7 @@ from planner.costing.training import evaluate_plan
 from planner.io.scenario_files import GALLERY_DIR, gallery, read_scenario
 from planner.io.share import decode, encode
 from planner.scenario import Scenario
-from tests.app.conftest import open_app
+from tests.app.conftest import as_read, open_app
 from ui.page import plain_text
 
 PAGE = "app_pages/training.py"
@@ -24,7 +24,7 @@ def metric(at, label: str) -> str:
 
 
 def errors(at) -> list[str]:
-    return [e.value for e in at.error]
+    return [as_read(e.value) for e in at.error]
 
 
 @pytest.fixture
@@ -59,7 +59,9 @@ def test_mfu_above_one_is_explained_and_the_plan_kept(case):
     before = metric(case, "Cost per run")
     case.number_input(key="_tp_mfu_0").set_value(1.5).run()
     assert not case.exception
-    assert any("training[0].mfu" in e and "1.5" in e and "at most 1" in e for e in errors(case))
+    # Named by its label, as the page shows it, not by its path in the schema.
+    label = "MFU (model FLOPs utilisation) = 1.5"
+    assert any(e.startswith(label) and "at most 1" in e for e in errors(case)), errors(case)
     assert metric(case, "Cost per run") == before
     assert case.session_state["scenario"].training[0].mfu == 0.4
 
@@ -181,3 +183,13 @@ def test_the_lever_table_shows_each_levers_shapley_saving(case):
     expected = report.waterfall.set_index("lever")["saving_usd_per_month"]
     for lever in ("pricing", "precision", "size", "experiments"):
         assert levers[lever] == pytest.approx(expected[lever], rel=1e-12)
+
+
+def test_a_refused_size_is_named_by_its_label_in_billions(case):
+    case.radio(key="_tp_mode_0").set_value("given").run()
+    case.number_input(key="_tp_params_0").set_value(1_000_000.0).run()  # 1e15 parameters
+    assert not case.exception
+    message = next(e for e in errors(case) if "Parameters, billions" in e)
+    assert message.startswith("Parameters, billions = 1,000,000: must be less than or equal")
+    assert "100,000" in message
+    assert "1000000000000000" not in message

@@ -9,6 +9,8 @@ Used by tests/e2e/test_concurrent_sessions.py and bench/bench_load.py.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import websockets
@@ -25,8 +27,24 @@ def stream_url(base_url: str) -> str:
     return "ws" + base_url.removeprefix("http").rstrip("/") + "/_stcore/stream"
 
 
-def connect(base_url: str) -> websockets.connect:
-    return websockets.connect(stream_url(base_url), subprotocols=["streamlit"], max_size=None)
+@dataclass
+class Session:
+    """One browser tab: its socket and the page it shows.
+
+    A browser asks each rerun for the page it is on, so a page the script switched to (a link
+    to the root lands on the Overview) is the page of the next run too.
+    """
+
+    socket: websockets.ClientConnection
+    page_script_hash: str = ""
+
+
+@asynccontextmanager
+async def connect(base_url: str) -> AsyncIterator[Session]:
+    async with websockets.connect(
+        stream_url(base_url), subprotocols=["streamlit"], max_size=None
+    ) as socket:
+        yield Session(socket)
 
 
 @dataclass
@@ -38,17 +56,22 @@ class Seen:
     exceptions: list[str] = field(default_factory=list)
 
 
-async def script_run(socket: websockets.ClientConnection, query_string: str) -> Seen:
-    """Ask for a run, as the browser does, and collect what it draws until it finishes."""
+async def script_run(session: Session, query_string: str) -> Seen:
+    """Ask for a run of the session's page, as the browser does, and collect what it draws
+    until it finishes, following a switch to another page."""
     back = BackMsg()
     back.rerun_script.query_string = query_string
-    await socket.send(back.SerializeToString())
+    back.rerun_script.page_script_hash = session.page_script_hash
+    await session.socket.send(back.SerializeToString())
     seen = Seen()
     while True:
         message = ForwardMsg()
-        message.ParseFromString(await socket.recv())
+        message.ParseFromString(await session.socket.recv())
         kind = message.WhichOneof("type")
-        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+        if kind == "navigation":
+            # Each run names the page it runs; after a switch, that is the page switched to.
+            session.page_script_hash = message.navigation.page_script_hash
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             what = element.WhichOneof("type")
             if what == "heading":

@@ -72,7 +72,7 @@ def test_the_chatbot_task_from_an_empty_session(server, page):
     page.wait_for_selector(READY, timeout=60_000)
     page.get_by_role("tab", name="Model").click()
     page.get_by_label("Precision (plan)").click()
-    page.get_by_role("option", name="int8", exact=True).click()
+    page.get_by_role("option", name="8-bit integer (INT8)", exact=True).click()
     page.get_by_role("button", name="Apply").click()
     page.wait_for_selector(READY, timeout=60_000)
     endpoint = CHAT.serving[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -328,3 +329,10 @@ def test_the_flag_form_needs_its_lengths_and_the_file_form_refuses_flags(capsys)
     assert "not both" in capsys.readouterr().err
     assert run("serve")[0] == 2
     assert "needs a scenario file or --model" in capsys.readouterr().err
+
+
+def test_mix_prints_its_solve_time_in_a_unit_that_keeps_its_digits():
+    # A solve of a few milliseconds read "0.00 s" with a fixed two decimals.
+    status, text = run("mix", str(CASE))
+    assert status == 0
+    assert re.search(r"solved in [1-9][0-9.]* (µs|ms|s|min|h)\n", text), text
