@@ -51,14 +51,20 @@ def usd(value: float | None) -> str:
 
 
 def change_vs_baseline(value: float | None, base: float | None) -> str | None:
-    """The relative change from ``base`` to ``value`` in words; ``None`` without a base.
+    """The relative change from ``base`` to ``value`` in words; ``None`` without a base or
+    without a change that shows at whole percent (a "+0%" arrow says nothing).
 
     >>> change_vs_baseline(25.0, 100.0), change_vs_baseline(3.0, 2.0), change_vs_baseline(1.0, 0.0)
     ('-75% vs baseline', '+50% vs baseline', None)
+    >>> change_vs_baseline(100.2, 100.0) is None
+    True
     """
     if value is None or base is None or base == 0:
         return None
-    return f"{(value - base) / base:+.0%} vs baseline"
+    change = (value - base) / base
+    if abs(change) < 0.005:
+        return None
+    return f"{change:+.0%} vs baseline"
 
 
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))

@@ -102,7 +102,7 @@ from planner.catalog import (
     spot_rate_default,
 )
 from planner.core.errors import PlannerInputError
-from planner.core.formatting import Figure, change_vs_baseline, usd
+from planner.core.formatting import Figure, change_vs_baseline, seconds, usd
 from planner.core.units import HOURS_PER_MONTH, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from planner.models.architectures import kv_bytes_per_token as architecture_kv_bytes
 from planner.models.commitments import (
@@ -2296,7 +2296,7 @@ def mix_note(plan: MixPlan) -> str:
     )
     return (
         f"Status {plan.status} ({plan.message}) · cost by tier: {tiers or 'nothing'} · "
-        f"solved in {plan.solve_seconds:.2f} s over {plan.hours:,} hours."
+        f"solved in {seconds(plan.solve_seconds)} over {plan.hours:,} hours."
     )
 
 
