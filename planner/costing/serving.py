@@ -1272,7 +1272,7 @@ def _mix_for(
             (held.get(CommitmentKind.RESERVED_1Y, 0), held.get(CommitmentKind.RESERVED_3Y, 0)),
         )
     return MixProblem(
-        demand=tuple(float(n) * capacity for n in instances),
+        demand=tuple((instances * capacity).tolist()),
         options=(_option(hw, capacity, plan),),
         headroom=0.0,
         spot_max_share=mix.spot_max_share,

@@ -255,7 +255,7 @@ def planned_endpoint(
             weekly_shape=WeeklyShape.FLAT,
             peak_to_average=request.peak_to_average,
             monthly_growth=min(max(monthly_growth, -0.5), 1.0),
-            horizon_weeks=1,
+            horizon_weeks=request.horizon_weeks,
         ),
         model=ServedModel(
             parameters_billion=params / 1e9,

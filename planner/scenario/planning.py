@@ -35,7 +35,8 @@ class BudgetPlan:
 
     Traffic: ``requests_per_month`` of ``input_tokens`` in and ``output_tokens`` out, flat
     through the day unless ``peak_to_average`` is given, growing ``growth_per_year`` with
-    ``growth_uncertainty_per_year`` the spread of its yearly log. The model is retrained
+    ``growth_uncertainty_per_year`` the spread of its yearly log; the serving fleet is priced
+    hour by hour over its first ``horizon_weeks`` (the commitments over their term). The model is retrained
     ``retrains_per_year`` times (each lives until the next), each run within
     ``max_training_days``. Candidates: ``gpus`` for training and serving, ``precisions`` for
     serving, ``training_tiers`` (on-demand, spot) and ``serving_tiers`` for the hours, and
@@ -51,6 +52,7 @@ class BudgetPlan:
     peak_to_average: Annotated[float, Field(ge=1, le=50, allow_inf_nan=False)] | None = None
     growth_per_year: Annotated[float, Field(ge=-0.9, le=10, allow_inf_nan=False)] = 0.0
     growth_uncertainty_per_year: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] = 0.0
+    horizon_weeks: Annotated[int, Field(ge=1, le=52)] = 4
     retrains_per_year: Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)] = 4.0
     max_training_days: Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)] = 30.0
     law: ScalingLaw = ScalingLaw.EPOCH

@@ -207,3 +207,30 @@ def test_plan_cli_bad_flags_get_a_message(argv: list[str], expected: str, capsys
     out = io.StringIO()
     assert main(argv, out) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_the_40k_chatbot_gallery_case_states_the_models_answer() -> None:
+    """scenarios/chatbot_40k_budget.yaml: its description's figures are the plan's."""
+    from planner.io.scenario_files import read_scenario
+    from planner.planning import frontier
+
+    scenario = read_scenario("scenarios/chatbot_40k_budget.yaml")
+    assert scenario.budget_plan is not None
+    plan = plan_to_budget(scenario.budget_plan, scenario.pricing)
+    text = " ".join(scenario.description.split())
+    data = plan.summary()
+    assert plan.status is PlanStatus.OPTIMAL
+    assert f"a {plan.params / 1e9:.1f}B-parameter model trained on {plan.tokens / 1e9:.0f}B" in text
+    assert f"(predicted loss {plan.loss:.3f}" in text
+    assert f"in {data['training']['wall_clock_hours']:.0f} hours" in text
+    assert f"{data['training']['instances']} × 8 A100-40GB" in text
+    assert f"The total is ${plan.monthly_cost_usd:,.0f} a month" in text
+    (line,) = data["commitments"]
+    assert f"savings plan of ${line['usd_per_hour']:.2f}/h" in text
+    assert f"{line['utilisation']:.0%} used" in text
+    assert f"saves ${data['commitment_saving_usd_per_month']:,.0f} a month" in text
+    assert plan.monthly_cost_usd <= 40_000
+    rows = frontier(scenario.budget_plan, plan, points=2)
+    assert f"loss {plan.loss:.4f} to {rows[-1]['loss']:.4f}" in text
+    serving_share = data["serving"]["usd_per_month"] / plan.monthly_cost_usd
+    assert serving_share < 0.04
