@@ -112,8 +112,9 @@ def bench_plan(grid: int) -> None:
         f"plan: {seconds:.2f} s cold, {warm:.2f} s warm (target < 2 s); status {plan.status}, "
         f"loss {plan.loss:.4f}, ${plan.monthly_cost_usd:,.0f}/month of ${40_000:,}"
     )
+    options = len(_tables(no_commitments, Scenario().pricing, load_catalog())[0].options)
     print(
-        f"brute force ({grid} sizes x {len(_tables(no_commitments, Scenario().pricing, load_catalog())[0].options)} "
+        f"brute force ({grid} sizes x {options} "
         f"options, no commitments, {costed:,} plans costed): {brute_seconds:.1f} s, best loss "
         f"{best:.4f}; time ratio {brute_seconds / seconds:.1f}x; loss plan - grid "
         f"{(plan.loss or math.inf) - best:+.4f}"

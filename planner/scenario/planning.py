@@ -35,9 +35,9 @@ class BudgetPlan:
 
     Traffic: ``requests_per_month`` of ``input_tokens`` in and ``output_tokens`` out, flat
     through the day unless ``peak_to_average`` is given, growing ``growth_per_year`` with
-    ``growth_uncertainty_per_year`` the spread of its yearly log; the serving fleet is priced
-    hour by hour over its first ``horizon_weeks`` (the commitments over their term). The model is retrained
-    ``retrains_per_year`` times (each lives until the next), each run within
+    ``growth_uncertainty_per_year`` the spread of its yearly log; the serving fleet is
+    priced hour by hour over its first ``horizon_weeks`` (the commitments over their term).
+    The model is retrained ``retrains_per_year`` times (each lives until the next), each run within
     ``max_training_days``. Candidates: ``gpus`` for training and serving, ``precisions`` for
     serving, ``training_tiers`` (on-demand, spot) and ``serving_tiers`` for the hours, and
     ``commitments`` for the portfolio bought over them, with its ``stranded_limit``.

@@ -112,8 +112,13 @@ def test_an_unknown_job_names_the_ones_there_are(capsys):
 # --------------------------------------------------------------------------- (b) version 1
 
 
+# Cases written after version 2, asking what version 1 could not (a budget plan).
+_VERSION_2_ONLY = {"chatbot_40k_budget.yaml"}
+
+
 def test_every_gallery_file_has_a_version_1_fixture():
-    assert [p.name for p in V1_FILES] == [p.name for p in GALLERY_FILES]
+    gallery = [p.name for p in GALLERY_FILES if p.name not in _VERSION_2_ONLY]
+    assert [p.name for p in V1_FILES] == gallery
 
 
 def test_the_gallery_itself_is_version_2_and_loads_without_notes():
