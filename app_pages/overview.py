@@ -57,7 +57,15 @@ with results:
     left, right = st.columns(2)
     lines = economics.lines_frame()
     with left:
-        if lines.empty:
+        if lines.empty and scenario.budget_plan is not None:
+            st.info(
+                "This scenario asks a budget question: open Plan to a budget to see the model, "
+                "hardware and commitments it buys, then apply the plan to price it here."
+            )
+            st.page_link(
+                page.page_path("plan"), label="Plan to a budget", icon=":material/savings:"
+            )
+        elif lines.empty:
             st.info(
                 "No costs yet: add an endpoint (Serving page), a training job (Training "
                 "page), or storage and tooling below."
@@ -74,6 +82,11 @@ with results:
         )
         if projection is not None:
             st.altair_chart(charts.projection_chart(projection), width="stretch")
+
+    if economics.commitments is not None:
+        with st.expander("Commitment portfolio: what it buys and what it obliges", expanded=True):
+            for sentence in economics.commitments.lines():
+                st.text(sentence)
 
     with st.expander("Where each number comes from", expanded=False):
         st.dataframe(

@@ -100,11 +100,18 @@ def _hours_tab(result: serving.ServingResult) -> None:
 def _mix_tab(result: serving.ServingResult, choice: Choice) -> None:
     fleet = result.optimised.fleet
     st.caption(
-        "How the endpoint's plan buys its capacity, the figure the Overview counts: reserved "
-        "(1 y / 3 y) counts fixed over the horizon, on-demand and spot hour by hour, in the "
-        "tiers the endpoint allows (Inputs → Instance mix). Bound and gap prove how close it "
-        "is to the best possible."
+        "How the endpoint's plan buys its capacity, the figure the Overview counts: "
+        "reservations are bought for their whole term (1 or 3 years) from the traffic's "
+        "forecast and paid every hour of it; on-demand and spot fill the hours above them, in "
+        "the tiers the endpoint allows (Inputs → Instance mix). Bound and gap prove how close "
+        "the hours are to the best possible."
     )
+    term = result.optimised.term
+    if term is not None:
+        with st.container(border=True):
+            st.markdown(f"**Commitments over their {term.years}-year term**")
+            for sentence in term.lines():
+                st.text(sentence)
     if fleet is not None:
         _mix_plan(fleet, (), "plan")
     st.markdown("**Alternative: one mix over several instance types**")
