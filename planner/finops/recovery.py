@@ -614,6 +614,9 @@ def recovery_pools(
 # --------------------------------------------------------------------------- the plan
 
 
+_COMMITMENT_MONTHS = 12  # the library's commitments lever is a 1-year commitment
+
+
 def resolve_levers(
     plan: RecoveryPlan, pools: MonthlyPools, library: Sequence[LeverSpec]
 ) -> tuple[tuple[Lever, ...], list[str]]:
@@ -657,6 +660,19 @@ def resolve_levers(
             basis += (
                 f"; {applies:.0%} of serving is on demand and not yet covered, after the "
                 "unused commitment"
+            )
+        if spec.key is LeverKey.COMMITMENTS and fraction > 0 and spec.saving_fraction > 0:
+            # A commitment is paid every hour of its term: say what it obliges, not only
+            # what it saves. Its discount is the scenario's fraction, else the library's.
+            discount = (
+                setting.saving_fraction
+                if setting is not None and setting.saving_fraction is not None
+                else spec.saving_fraction
+            )
+            committed = pool_usd * fraction * (1 - discount) / discount
+            basis += (
+                f"; obligation about {usd(committed * _COMMITMENT_MONTHS)} over "
+                f"{_COMMITMENT_MONTHS} months ({usd(committed)}/month, paid used or not)"
             )
         levers.append(
             Lever(

@@ -360,3 +360,20 @@ def test_assumption_checks_flag_impossible_lever_claims_and_the_budget_gap():
     assert flagged
     assert flagged[0].severity is Severity.WARNING
     assert "$95,000 per quarter" in flagged[0].message
+
+
+def test_the_commitments_lever_states_what_it_obliges():
+    """Issue 11: a commitment is paid every hour of its term. The lever that saves 37% of
+    $10,000 of serving a month commits $6,300 a month for 12 months, and says so."""
+    plan = stated()
+    pools = MonthlyPools(
+        usd_per_month={PoolName.SERVING: 10_000.0},
+        training_on_demand_share=1.0,
+        basis="stated",
+    )
+    levers, _ = resolve_levers(plan, pools, lever_library())
+    (commit,) = [lever for lever in levers if lever.key is LeverKey.COMMITMENTS]
+    assert commit.saving_usd_per_month == pytest.approx(3_700.0)
+    assert "obligation about $75,600 over 12 months ($6,300/month, paid used or not)" in (
+        commit.basis
+    )
