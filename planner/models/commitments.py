@@ -93,6 +93,9 @@ MAX_POOLS = 12
 MILP_PATHS = 16
 MILP_POINTS = 16
 EVAL_POINTS = 48
+# Points of demand costed at once (pools x paths x months x points), each array 8 bytes a
+# point: memory is bounded by the work, not by each input alone.
+MAX_POINTS = 6_000_000
 _EPS = 1e-9
 
 
@@ -382,6 +385,14 @@ least one pool of instances in use.
         raise PlannerInputError(
             f"{forecast.paths} demand paths; give 1 to {MAX_DEMAND_PATHS:,}",
             fix=f"use at most {MAX_DEMAND_PATHS:,} paths",
+        )
+    points = len(problem.pools) * forecast.paths * _years(problem) * MONTHS_PER_YEAR * EVAL_POINTS
+    if points > MAX_POINTS:
+        most = MAX_POINTS // (len(problem.pools) * _years(problem) * MONTHS_PER_YEAR * EVAL_POINTS)
+        raise PlannerInputError(
+            f"{forecast.paths:,} demand paths over {len(problem.pools)} instance types are "
+            f"{points:,} points to cost; the planner costs at most {MAX_POINTS:,}",
+            fix=f"use at most {most:,} paths, or fewer instance types",
         )
     for label, value in (
         ("1-y savings-plan discount", problem.savings_plan_1y_discount),

@@ -252,3 +252,17 @@ def test_pooling_never_costs_more_than_committing_to_each_pool_alone() -> None:
         for pool in (SERVING, training)
     )
     assert together.expected_cost_usd <= alone * (1 + 1e-9)
+
+
+def test_the_work_is_bounded_by_paths_times_types_not_each_alone() -> None:
+    """5,000 paths over 12 instance types would be 124 million points (about 1 GB an array):
+    refused, with the number of paths that fits."""
+    pools = tuple(replace_name(SERVING, f"type-{i}") for i in range(12))
+    with pytest.raises(PlannerInputError, match="use at most 289 paths"):
+        plan_commitments(PortfolioProblem(pools=pools, forecast=Forecast(paths=5_000)))
+
+
+def replace_name(pool: Pool, name: str) -> Pool:
+    from dataclasses import replace
+
+    return replace(pool, name=name)
