@@ -8,6 +8,7 @@ it; :func:`planner.planning.plan_to_budget` answers it, as ``python -m planner p
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from planner.core.errors import PlannerInputError
@@ -19,7 +20,14 @@ from planner.views import plan_charts
 from ui import cache, page, plan_inputs, state
 
 _NUMBER = st.column_config.NumberColumn
-_FACTS = {"what": st.column_config.TextColumn(" "), "value": st.column_config.TextColumn(" ")}
+
+
+def _facts(frame: pd.DataFrame) -> None:
+    st.markdown(
+        "\n".join(
+            f"- **{row.what}:** {page.plain_text(str(row.value))}" for row in frame.itertuples()
+        )
+    )
 
 
 def _apply(result: PlanResult) -> None:
@@ -73,8 +81,10 @@ def _frontier(result: PlanResult, rows: tuple[dict[str, float], ...]) -> None:
     )
     words = plan_charts.next_thousand(rows, result.loss)
     st.caption(
-        "Each point is a full plan for its budget, from a quarter to four times this one. "
-        "Red: this plan. Green: $1,000 a month more. " + (words or "")
+        page.plain_text(
+            "Each point is a full plan for its budget, from a quarter to four times this one. "
+            "The red diamond is this plan. " + (words or "")
+        )
     )
 
 
@@ -99,8 +109,7 @@ def _commitments(result: PlanResult) -> None:
                 "use": _NUMBER("Expected use", format="percent"),
             },
         )
-    for line in portfolio.lines():
-        st.markdown(f"- {page.plain_text(line)}")
+    st.markdown("\n".join(f"- {page.plain_text(line)}" for line in portfolio.lines()))
 
 
 def _results(scenario: Scenario, result: PlanResult, rows: tuple[dict[str, float], ...]) -> None:
@@ -114,23 +123,14 @@ def _results(scenario: Scenario, result: PlanResult, rows: tuple[dict[str, float
     training, serving = st.columns(2)
     with training:
         st.subheader("Training")
-        st.dataframe(
-            plan_charts.training_frame(result),
-            hide_index=True,
-            width="stretch",
-            column_config=_FACTS,
-        )
+        _facts(plan_charts.training_frame(result))
         spot = result.economics.training[0].spot
         if spot is not None:
-            st.caption(page.plain_text(spot_note(spot)))
+            with st.expander("How spot and checkpointing are priced"):
+                st.caption(page.plain_text(spot_note(spot)))
     with serving:
         st.subheader("Serving")
-        st.dataframe(
-            plan_charts.serving_frame(result),
-            hide_index=True,
-            width="stretch",
-            column_config=_FACTS,
-        )
+        _facts(plan_charts.serving_frame(result))
     _frontier(result, rows)
     st.subheader("Commitments")
     _commitments(result)

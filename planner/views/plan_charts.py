@@ -7,7 +7,7 @@ return. The tables read :meth:`planner.planning.PlanResult.summary`, the documen
 >>> rows = [{"budget_usd_per_month": b, "monthly_cost_usd": b, "loss": 3.0 - b / 1e5,
 ...          "params": 1e9} for b in (1e4, 2e4, 4e4, 4.1e4)]
 >>> [layer["mark"]["type"] for layer in frontier_chart(rows, 4e4, 2.6).to_dict()["layer"]]
-['line', 'circle', 'point', 'point']
+['line', 'circle', 'point']
 >>> next_thousand(rows, 2.6)
 'The next $1,000 a month buys: loss 2.6000 → 2.5900 (a 1B model).'
 """
@@ -26,7 +26,6 @@ from planner.planning import PlanResult, PlanStatus
 
 _LINE = "#4c78a8"
 _CHOSEN = "#e45756"
-_NEXT = "#54a24b"
 _STATUS_WORDS = {
     PlanStatus.OPTIMAL: "Optimal",
     PlanStatus.FEASIBLE: "Feasible",
@@ -57,8 +56,8 @@ def headline(result: PlanResult) -> list[Figure]:
         falling = left >= 0
     return [
         Figure(
-            label="Model size",
-            value=f"{billions(result.params)} parameters",
+            label="Model size, parameters",
+            value=billions(result.params),
             help=f"Trained on {result.tokens / 1e9:,.0f}B tokens.",
         ),
         Figure(
@@ -101,9 +100,23 @@ def training_frame(result: PlanResult) -> pd.DataFrame:
             ("Cost a run", usd(run["cost_per_run_usd"])),
             ("Runs a month", f"{run['runs_per_month']:.3g}"),
             ("Training a month", usd(run["usd_per_month"])),
+            *_checkpointing(result),
         ],
         columns=["what", "value"],
     )
+
+
+def _checkpointing(result: PlanResult) -> list[tuple[str, str]]:
+    spot = result.economics.training[0].spot
+    if spot is None:
+        return []
+    return [
+        (
+            "Checkpointing",
+            f"every {spot.interval_hours:,.2f} h of work; expected overhead "
+            f"{spot.expected_overhead_fraction:.1%}",
+        )
+    ]
 
 
 def serving_frame(result: PlanResult) -> pd.DataFrame:
@@ -192,7 +205,7 @@ def frontier_chart(
     rows: Sequence[dict[str, float]], monthly_cost_usd: float, loss: float
 ) -> alt.LayerChart:
     """Predicted loss against monthly cost, each point a full plan for its budget; the
-    chosen plan a red diamond, the plan for $1,000 a month more a green one."""
+    chosen plan a red diamond."""
     frame = frontier_frame(rows)
     tooltip = [
         alt.Tooltip("budget_usd_per_month:Q", title="Budget", format="$,.0f"),
@@ -202,7 +215,7 @@ def frontier_chart(
     ]
     x = alt.X(
         "monthly_cost_usd:Q",
-        scale=alt.Scale(type="log"),
+        scale=alt.Scale(type="log", nice=False, padding=12),
         title="Monthly cost (USD)",
         axis=alt.Axis(format="$,.0f"),
     )
@@ -210,11 +223,6 @@ def frontier_chart(
     base = alt.Chart(frame, title="The best plan at each monthly budget")
     line = base.mark_line(color=_LINE).encode(x=x, y=y)
     dots = base.mark_circle(size=50, color=_LINE).encode(x=x, y=y, tooltip=tooltip)
-    after = (
-        alt.Chart(frame[frame["next_1000"]])
-        .mark_point(size=160, filled=True, color=_NEXT, shape="diamond")
-        .encode(x=x, y=y, tooltip=tooltip)
-    )
     chosen = (
         alt.Chart(pd.DataFrame([{"monthly_cost_usd": monthly_cost_usd, "loss": loss}]))
         .mark_point(size=220, filled=True, color=_CHOSEN, shape="diamond")
@@ -227,7 +235,7 @@ def frontier_chart(
             ],
         )
     )
-    chart: alt.LayerChart = (line + dots + after + chosen).properties(height=320)
+    chart: alt.LayerChart = (line + dots + chosen).properties(height=320)
     return chart
 
 

@@ -71,9 +71,9 @@ def test_the_page_gives_the_clis_plan_within_the_budget(chatbot):
     assert shown == usd(expected.monthly_cost_usd)
     assert dollars(shown) <= 40_000.0
     assert metric(chatbot, "Predicted loss") == f"{expected.loss:.4f}"
-    assert metric(chatbot, "Model size") == f"{billions(expected.params)} parameters"
+    assert metric(chatbot, "Model size, parameters") == billions(expected.params)
     assert len(chatbot.get("vega_lite_chart")) == 1
-    assert any("The next $1,000 a month buys: loss" in c.value for c in chatbot.caption)
+    assert any("The next \\$1,000 a month buys: loss" in c.value for c in chatbot.caption)
 
 
 def test_the_question_is_in_the_share_link(chatbot):
