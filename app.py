@@ -29,6 +29,7 @@ page = st.navigation(
         overview,
         st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
         st.Page("app_pages/serving.py", title="Serving", icon=":material/dns:"),
+        st.Page("app_pages/plan.py", title="Plan to a budget", icon=":material/savings:"),
         st.Page("app_pages/attribution.py", title="Attribution", icon=":material/pie_chart:"),
         st.Page("app_pages/recovery.py", title="Budget recovery", icon=":material/trending_down:"),
         st.Page("app_pages/build_vs_buy.py", title="Build vs buy", icon=":material/balance:"),

@@ -13,12 +13,14 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Generic, ParamSpec, TypeVar
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -32,8 +34,10 @@ from planner.finops.recovery import MonthlyPools, pools_from_bill
 from planner.io.demand import DemandCsv, demand_choice
 from planner.io.scenario_files import GALLERY_DIR, GalleryEntry, gallery
 from planner.models import fleet
+from planner.planning import PlanResult, PlanStatus, frontier, plan_to_budget
 from planner.scenario import Scenario
 from planner.scenario.finops import AttributionSettings, CostView, SampleSpec
+from planner.scenario.planning import BudgetPlan
 from planner.scenario.serving import Endpoint
 from planner.scenario.training import TrainingJob
 
@@ -185,6 +189,44 @@ def serving_right_sizing(
     endpoint: Endpoint, pricing: Pricing, providers: tuple[str, ...] | None
 ) -> pd.DataFrame:
     return serving.right_sizing_frame(endpoint, pricing, catalog(), providers=providers)
+
+
+# Plan to a budget: the plan and the frontier around it, cached by the request and the pricing.
+
+_FRONTIER_POINTS = 9  # planning.frontier's default
+
+
+@bounded(16, spinner="Planning: the model, its training and serving, the commitments…")
+def budget_plan(
+    request: BudgetPlan, pricing: Pricing
+) -> tuple[PlanResult, tuple[dict[str, float], ...]]:
+    """The plan and its frontier (none when nothing fits).
+
+    ``planning.frontier`` prices its plans at list prices (it takes no pricing), so for a
+    scenario with its own prices the same budgets are planned here with them.
+    """
+    result = plan_to_budget(request, pricing, catalog())
+    if result.status is PlanStatus.INFEASIBLE:
+        return result, ()
+    if pricing == Pricing():
+        return result, tuple(frontier(request, result, points=_FRONTIER_POINTS))
+    base = result.budget_usd_per_month or result.monthly_cost_usd
+    budgets = [*np.geomspace(base / 4, base * 4, _FRONTIER_POINTS).tolist(), base + 1000.0]
+    rows = []
+    for budget in budgets:
+        planned = plan_to_budget(
+            replace(request, budget_usd_per_month=budget, target_loss=None), pricing, catalog()
+        )
+        fits = planned.status is not PlanStatus.INFEASIBLE
+        rows.append(
+            {
+                "budget_usd_per_month": budget,
+                "monthly_cost_usd": planned.monthly_cost_usd,
+                "loss": planned.loss if fits and planned.loss is not None else math.nan,
+                "params": planned.params,
+            }
+        )
+    return result, tuple(rows)
 
 
 # The hourly CSV demand of each endpoint that names one, as a hashable cache key.
