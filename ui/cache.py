@@ -13,14 +13,12 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Generic, ParamSpec, TypeVar
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -193,40 +191,16 @@ def serving_right_sizing(
 
 # Plan to a budget: the plan and the frontier around it, cached by the request and the pricing.
 
-_FRONTIER_POINTS = 9  # planning.frontier's default
-
 
 @bounded(16, spinner="Planning: the model, its training and serving, the commitments…")
 def budget_plan(
     request: BudgetPlan, pricing: Pricing
 ) -> tuple[PlanResult, tuple[dict[str, float], ...]]:
-    """The plan and its frontier (none when nothing fits).
-
-    ``planning.frontier`` prices its plans at list prices (it takes no pricing), so for a
-    scenario with its own prices the same budgets are planned here with them.
-    """
+    """The plan and its frontier (none when nothing fits)."""
     result = plan_to_budget(request, pricing, catalog())
     if result.status is PlanStatus.INFEASIBLE:
         return result, ()
-    if pricing == Pricing():
-        return result, tuple(frontier(request, result, points=_FRONTIER_POINTS))
-    base = result.budget_usd_per_month or result.monthly_cost_usd
-    budgets = [*np.geomspace(base / 4, base * 4, _FRONTIER_POINTS).tolist(), base + 1000.0]
-    rows = []
-    for budget in budgets:
-        planned = plan_to_budget(
-            replace(request, budget_usd_per_month=budget, target_loss=None), pricing, catalog()
-        )
-        fits = planned.status is not PlanStatus.INFEASIBLE
-        rows.append(
-            {
-                "budget_usd_per_month": budget,
-                "monthly_cost_usd": planned.monthly_cost_usd,
-                "loss": planned.loss if fits and planned.loss is not None else math.nan,
-                "params": planned.params,
-            }
-        )
-    return result, tuple(rows)
+    return result, tuple(frontier(request, result, pricing=pricing, catalog=catalog()))
 
 
 # The hourly CSV demand of each endpoint that names one, as a hashable cache key.

@@ -72,7 +72,7 @@ from planner.core.units import DAYS_PER_MONTH
 from planner.costing.economics import UnitEconomics, evaluate
 from planner.costing.serving import price_endpoint, replica_gpus, serving_instance
 from planner.costing.training import estimate_run, resolve_gpu
-from planner.models.sizing import compute_optimal_tokens, law_fit
+from planner.models.sizing import law_fit
 from planner.scenario import Scenario
 from planner.scenario.commitments import CommitmentPolicy
 from planner.scenario.planning import BudgetPlan
@@ -134,6 +134,7 @@ class PlanResult:
     scenario: Scenario
     economics: UnitEconomics
     serving_options: tuple[dict[str, Any], ...]
+    serving_gpu: str
     notes: tuple[str, ...] = ()
 
     @property
@@ -172,6 +173,7 @@ class PlanResult:
                 "usd_per_month": run.cost_per_month_usd,
             },
             "serving": {
+                "gpu": self.serving_gpu,
                 "instance_types": types,
                 "precision": str(served.endpoint.model.precision),
                 "peak_instances": served.peak_instances,
@@ -592,6 +594,7 @@ def plan_to_budget(
         scenario=scenario,
         economics=economics,
         serving_options=table.rows(n),
+        serving_gpu=table.choice(n)[0],
         notes=tuple(notes),
     )
 
@@ -672,32 +675,48 @@ def _infeasible(
     table: _Table,
     training: _TrainingOption,
 ) -> PlanResult:
-    """No plan fits: the smallest budget whose model is the law's smallest fitted size."""
+    """No plan fits: the smallest budget whose best model is the law's smallest fitted
+    size (bisection on the same search, without the commitments' saving, so the plan at
+    that budget exists), and that plan."""
     fit = law_fit(request.law)
-    n = fit.min_params
-    d = compute_optimal_tokens(n, request.law)
-    scenario, economics = _priced(request, n, d, table, training, pricing, catalog)
-    minimum = economics.monthly_cost_usd
+    tau = training.usd_per_nd_month
+
+    def works(budget: float) -> bool:
+        n, _, _ = _search(request, budget, table.above, tau)
+        return math.isfinite(n) and n >= fit.min_params
+
+    low = float(request.budget_usd_per_month or 1.0)
+    high = max(low, 1.0) * 2
+    while not works(high):
+        low, high = high, high * 2
+        if high > 1e12:
+            raise PlannerInputError(
+                "No budget up to $1 trillion a month trains and serves a sensible model for "
+                "this traffic on these GPUs",
+                fix="add GPUs, relax the latency targets, or lower the traffic",
+            )
+    for _ in range(40):
+        middle = math.sqrt(low * high)
+        if works(middle):
+            high = middle
+        else:
+            low = middle
+    minimum = math.ceil(high * (1 + 1e-9) * 100) / 100
+    smallest = plan_to_budget(replace(request, budget_usd_per_month=minimum), pricing, catalog)
     budget = request.budget_usd_per_month
-    serving_floor = float(table.above(np.array([n]))[0])
-    return PlanResult(
+    serving = float(table.above(np.array([fit.min_params]))[0])
+    return replace(
+        smallest,
         status=PlanStatus.INFEASIBLE,
         message=(
-            f"No plan fits {usd(budget)} a month. Serving the traffic with a "
-            f"{n / 1e9:.2g}B model (the smallest the {fit.law.label} law was fitted on) costs "
-            f"about {usd(serving_floor)} a month on the cheapest hardware, and training and "
-            f"serving it costs {usd(minimum)}: the smallest budget that works."
+            f"No plan fits {usd(budget)} a month: serving this traffic costs about "
+            f"{usd(serving)} a month even with a {fit.min_params / 1e9:.2g}B model (the "
+            f"smallest the {fit.law.label} law was fitted on), before training it. The "
+            f"smallest budget that works is {usd(minimum)} a month; its plan is shown."
         ),
-        params=n,
-        tokens=d,
-        loss=float(fit.loss(n, d)),
-        monthly_cost_usd=minimum,
         budget_usd_per_month=budget,
         gap=math.nan,
         min_budget_usd=minimum,
-        scenario=scenario,
-        economics=economics,
-        serving_options=table.rows(n),
     )
 
 
@@ -752,24 +771,36 @@ def _for_target(
         scenario=scenario,
         economics=economics,
         serving_options=table.rows(n),
+        serving_gpu=table.choice(n)[0],
     )
 
 
 # --------------------------------------------------------------------------- after
 
 
-def frontier(request: BudgetPlan, result: PlanResult, *, points: int = 9) -> list[dict[str, float]]:
+def frontier(
+    request: BudgetPlan,
+    result: PlanResult,
+    *,
+    pricing: Pricing | None = None,
+    catalog: Catalog | None = None,
+    points: int = 9,
+) -> list[dict[str, float]]:
     """Predicted loss against monthly budget around the plan's (from 1/4 to 4 times it),
-    each a full plan; the last row is "the next $1,000 a month"."""
+    each a full plan at ``pricing``; the last row is "the next $1,000 a month". A budget
+    nothing fits has a NaN loss."""
     base = result.budget_usd_per_month or result.monthly_cost_usd
     rows = []
     for budget in [*np.geomspace(base / 4, base * 4, points).tolist(), base + 1000.0]:
-        planned = plan_to_budget(replace(request, budget_usd_per_month=budget, target_loss=None))
+        planned = plan_to_budget(
+            replace(request, budget_usd_per_month=budget, target_loss=None), pricing, catalog
+        )
+        fits = planned.status is not PlanStatus.INFEASIBLE and planned.loss is not None
         rows.append(
             {
                 "budget_usd_per_month": budget,
                 "monthly_cost_usd": planned.monthly_cost_usd,
-                "loss": planned.loss if planned.status is not PlanStatus.INFEASIBLE else math.nan,
+                "loss": float(planned.loss) if fits and planned.loss is not None else math.nan,
                 "params": planned.params,
             }
         )
