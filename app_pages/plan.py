@@ -62,6 +62,7 @@ def _options(result: PlanResult) -> None:
         column_config={
             "gpu": "GPU",
             "precision": "Precision",
+            "instance_type": "Instance",
             "usd_per_month": _NUMBER("Serving, USD/month", format="dollar"),
             "size_costed": _NUMBER("Model size costed", format="%.3g"),
             "chosen": st.column_config.CheckboxColumn("The plan's"),

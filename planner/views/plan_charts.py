@@ -175,17 +175,15 @@ def commitments_frame(result: PlanResult) -> pd.DataFrame:
 
 
 def options_frame(result: PlanResult) -> pd.DataFrame:
-    """Each serving option's monthly cost (blank where it cannot serve), the chosen one
-    marked."""
+    """Each serving option's monthly cost and instance (blank where it cannot serve), the
+    plan's own marked."""
     served = result.endpoint
-    chosen_precision = str(served.model.precision)
     frame = pd.DataFrame(
-        list(result.serving_options), columns=["gpu", "precision", "usd_per_month", "size_costed"]
+        list(result.serving_options),
+        columns=["gpu", "precision", "instance_type", "usd_per_month", "size_costed"],
     )
-    best = frame["usd_per_month"].dropna()
-    cheapest = float(best.iloc[0]) if not best.empty else math.nan
-    frame["chosen"] = (frame["precision"] == chosen_precision) & (
-        frame["usd_per_month"] == cheapest
+    frame["chosen"] = (frame["gpu"] == result.serving_gpu) & (
+        frame["precision"] == str(served.model.precision)
     )
     return frame
 
