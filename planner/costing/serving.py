@@ -96,6 +96,7 @@ from planner.catalog import (
     Catalog,
     CommitmentKind,
     GpuSpec,
+    InstanceType,
     PriceTier,
     Pricing,
     load_catalog,
@@ -833,6 +834,18 @@ class TokenPrice:
     basis: str
 
 
+def replica_hosts(gpu: str, catalog: Catalog, *, gpus_per_replica: int = 1) -> list[InstanceType]:
+    """The catalog's on-demand instance types with ``gpu`` whose GPU count
+    ``gpus_per_replica`` divides: those a replica of that split can run on."""
+    return [
+        inst
+        for inst in catalog.instances.values()
+        if inst.gpu_model == gpu
+        and inst.gpu_count % gpus_per_replica == 0
+        and inst.on_demand_usd_per_hour is not None
+    ]
+
+
 def serving_instance(gpu: str, catalog: Catalog, *, gpus_per_replica: int = 1) -> str:
     """The catalog's instance type with ``gpu`` whose on-demand price per GPU is lowest,
     among those whose GPU count ``gpus_per_replica`` divides.
@@ -851,13 +864,7 @@ def serving_instance(gpu: str, catalog: Catalog, *, gpus_per_replica: int = 1) -
         raise PlannerInputError(
             f"GPU {gpu!r} is not in the catalog (gpus.csv)", fix=f"use one of {known}"
         )
-    fits = [
-        inst
-        for inst in catalog.instances.values()
-        if inst.gpu_model == gpu
-        and inst.gpu_count % gpus_per_replica == 0
-        and inst.on_demand_usd_per_hour is not None
-    ]
+    fits = replica_hosts(gpu, catalog, gpus_per_replica=gpus_per_replica)
     if not fits:
         raise PlannerInputError(
             f"no instance type in the catalog has {gpu} GPUs in a multiple of "

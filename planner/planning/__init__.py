@@ -70,7 +70,12 @@ from planner.core.errors import PlannerInputError
 from planner.core.formatting import usd
 from planner.core.units import DAYS_PER_MONTH
 from planner.costing.economics import UnitEconomics, evaluate
-from planner.costing.serving import price_endpoint, replica_gpus, serving_instance
+from planner.costing.serving import (
+    price_endpoint,
+    replica_gpus,
+    replica_hosts,
+    serving_instance,
+)
 from planner.costing.training import estimate_run, resolve_gpu
 from planner.models.sizing import law_fit
 from planner.scenario import Scenario
@@ -226,13 +231,7 @@ def serving_candidates(
     a small one), among those whose GPU count a replica's split divides."""
     per_replica = replica_gpus(params, precision, gpu, catalog)
     cheapest = serving_instance(gpu, catalog, gpus_per_replica=per_replica)
-    holding = [
-        inst
-        for inst in catalog.instances.values()
-        if inst.gpu_model == gpu
-        and inst.gpu_count % per_replica == 0
-        and inst.on_demand_usd_per_hour is not None
-    ]
+    holding = replica_hosts(gpu, catalog, gpus_per_replica=per_replica)
     smallest = min(holding, key=lambda inst: (inst.on_demand_usd_per_hour or 0.0, inst.name))
     return tuple(dict.fromkeys((cheapest, smallest.name)))
 
