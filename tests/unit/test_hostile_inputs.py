@@ -510,6 +510,10 @@ CLI_BASE: dict[str, list[str]] = {
         "--mfu",
         "0.4",
     ],
+    "plan": [
+        *("--budget-usd-per-month", "40000", "--requests-per-month", "2e6"),
+        *("--gpus", "L4", "--tiers", "on_demand"),
+    ],
 }
 # Infinity means something for these flags; the CLI accepts it on purpose.
 INFINITY_ALLOWED = {("checkpoint", "--mtbf-hours", "inf")}  # never interrupted
@@ -535,7 +539,10 @@ def test_the_numeric_flags_are_found():
 def without(argv: list[str], flag: str, command: str) -> list[str]:
     """The base arguments minus ``flag`` and any flag it excludes (size's budgets)."""
     budgets = {"--compute-flops", "--budget-usd", "--target-loss"}
+    goals = {"--budget-usd-per-month", "--target-loss"}
     drop = budgets if command == "size" and flag in budgets else {flag}
+    if command == "plan" and flag in goals:
+        drop = goals
     kept, skip = [], False
     for arg in argv:
         if skip:
