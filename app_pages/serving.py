@@ -199,7 +199,7 @@ class Choice:
 
 
 def _results(scenario: Scenario, choice: Choice, result: serving.ServingResult) -> None:
-    page.figures(serving.headline(result), per_row=3)
+    page.figures(serving.headline(result, noun=state.request_noun()), per_row=3)
     # The planner's sentences quote the scenario's names (endpoint, instance, stated figure,
     # demand file), which whoever made the link wrote: each is shown as plain text.
     st.caption(page.plain_text(serving.summary_note(result)))

@@ -2158,9 +2158,10 @@ def instance_choices(plan: Endpoint, catalog: Catalog) -> list[str]:
     return names
 
 
-def headline(result: ServingResult) -> tuple[Figure, ...]:
+def headline(result: ServingResult, *, noun: str = "request") -> tuple[Figure, ...]:
     """The plan's monthly and unit costs against the baseline's, then its tokens (for a
-    roofline LLM, input and output priced apart, and its TTFT and TPOT), fleet and traffic."""
+    roofline LLM, input and output priced apart, and its TTFT and TPOT), fleet and traffic.
+    ``noun`` is what a unit cost is per ("conversation" for a chatbot)."""
     base, plan = result.baseline, result.optimised
     tokens: tuple[Figure, ...] = ()
     tp = plan.throughput
@@ -2189,12 +2190,12 @@ def headline(result: ServingResult) -> tuple[Figure, ...]:
             delta=change_vs_baseline(plan.monthly_cost_usd, base.monthly_cost_usd),
         ),
         Figure(
-            label="Per request",
+            label=f"Per {noun}",
             value=usd(plan.per_request_usd),
             delta=change_vs_baseline(plan.per_request_usd, base.per_request_usd),
         ),
         Figure(
-            label="Per 1K requests",
+            label=f"Per 1K {noun}s",
             value=usd(plan.per_1k_requests_usd),
             delta=change_vs_baseline(plan.per_1k_requests_usd, base.per_1k_requests_usd),
         ),
@@ -2205,7 +2206,7 @@ def headline(result: ServingResult) -> tuple[Figure, ...]:
             value=f"{int(plan.instances.max(initial=0))} / {plan.instances.mean():.1f}",
         ),
         Figure(
-            label="Requests per month",
+            label=f"{noun.capitalize()}s per month",
             value=f"{result.requests_per_month / 1e6:,.1f}M",
             help="Incoming, cache hits included: every unit cost divides by these.",
         ),
