@@ -163,14 +163,16 @@ def bench_portfolio(paths: int, naive_paths: int) -> None:
         demand, prices, relax=False, stranded_limit=None, risk_paths=np.zeros(naive_paths, bool)
     )
     naive_seconds = time.perf_counter() - started
+    # The naive model has no risk limit: compare the same problem without one.
+    free = portfolio_model.plan_commitments(replace(problem, stranded_limit=None))
     ours = float(
-        portfolio_model._cost(_as_portfolio(plan, problem, years), demand, prices).cost_usd.mean()
+        portfolio_model._cost(_as_portfolio(free, problem, years), demand, prices).cost_usd.mean()
     )
     naive_cost = float(portfolio_model._cost(naive, demand, prices).cost_usd.mean())
     print(
         f"naive MILP on {naive_paths:,} paths: {naive_seconds:.1f} s (objective "
         f"${objective:,.0f}, costed ${naive_cost:,.0f}); ours on the same paths "
-        f"${ours:,.0f} ({ours / naive_cost - 1:+.2%}, with its risk limit); time ratio "
+        f"${ours:,.0f} ({ours / naive_cost - 1:+.2%}, both without the risk limit); time ratio "
         f"naive/ours {naive_seconds / seconds:.1f}x"
     )
 
