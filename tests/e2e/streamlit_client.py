@@ -38,10 +38,14 @@ class Seen:
     exceptions: list[str] = field(default_factory=list)
 
 
-async def script_run(socket: websockets.ClientConnection, query_string: str) -> Seen:
-    """Ask for a run, as the browser does, and collect what it draws until it finishes."""
+async def script_run(
+    socket: websockets.ClientConnection, query_string: str, page_name: str = ""
+) -> Seen:
+    """Ask for a run, as the browser does, and collect what it draws until it finishes.
+    ``page_name`` is a page's URL path, as a browser at ``/sensitivity`` sends it."""
     back = BackMsg()
     back.rerun_script.query_string = query_string
+    back.rerun_script.page_name = page_name
     await socket.send(back.SerializeToString())
     seen = Seen()
     while True:
