@@ -20,6 +20,7 @@ of each load first (which also starts the pool). These 2-core machines are noisy
 Chromium's renderers share the cores with the server, so the ratio is the figure to compare.
 
     python -m bench.bench_load --sessions 20 --skip-browser   # websocket clients only
+    python -m bench.bench_load --rounds 2   # each server twice, in alternating order
 """
 
 from __future__ import annotations
@@ -211,6 +212,13 @@ def main() -> None:
     parser.add_argument(
         "--skip-browser", action="store_true", help="websocket clients only (no Chromium)"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the servers, in reverse order every other round, and pool the times "
+        "(default 1): the machine's other load then weighs on each server alike",
+    )
     args = parser.parse_args()
     if args.sessions < 2:
         parser.error("--sessions must be 2 or more")
@@ -228,18 +236,23 @@ def main() -> None:
         baseline_dir = Path(tmp)
         (baseline_dir / "baseline_app.py").write_text(BASELINE_APP)
         shutil.copytree(ROOT / ".streamlit", baseline_dir / ".streamlit")
-        runs = {
-            name: measure(
-                baseline_dir / "baseline_app.py" if name == "baseline" else ROOT / "app.py",
-                baseline_dir if name == "baseline" else ROOT,
-                {"PLANNER_POOL": "0" if name == "pool off" else "1"},
-                loads,
-                browser,
-                ours=name != "baseline",
-            )
-            for name in SERVERS
-        }
-    print(f"{args.sessions} sessions at once against one server, {os.cpu_count()} cores")
+        runs: dict[str, dict[tuple[str, str], list[float]]] = {name: {} for name in SERVERS}
+        for round_ in range(args.rounds):
+            for name in SERVERS if round_ % 2 == 0 else SERVERS[::-1]:
+                times = measure(
+                    baseline_dir / "baseline_app.py" if name == "baseline" else ROOT / "app.py",
+                    baseline_dir if name == "baseline" else ROOT,
+                    {"PLANNER_POOL": "0" if name == "pool off" else "1"},
+                    loads,
+                    browser,
+                    ours=name != "baseline",
+                )
+                for key, values in times.items():
+                    runs[name].setdefault(key, []).extend(values)
+    print(
+        f"{args.sessions} sessions at once against one server, {os.cpu_count()} cores, "
+        f"{args.rounds} round(s)"
+    )
     for load in loads:
         for kind in ("browser", "websocket") if browser else ("websocket",):
             what = "page render in a browser" if kind == "browser" else "server run (websocket)"
