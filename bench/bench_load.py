@@ -51,32 +51,35 @@ METRIC = "[data-testid='stMetricValue']"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def variants(count: int) -> list[Scenario]:
+def variants(count: int, tag: str = "") -> list[Scenario]:
     """Light: the blank scenario, each with its own tooling cost."""
     blank = read_scenario(GALLERY_DIR / "blank.yaml")
     return [
         replace(
             blank,
-            title=f"Load {i:02d}",
+            title=f"Load {tag}{i:02d}",
             tooling=(ToolingItem(name="platform", usd_per_month=1000 + 37 * i),),
         )
         for i in range(count)
     ]
 
 
-def heavy_variants(count: int) -> list[Scenario]:
+def heavy_variants(count: int, tag: str = "") -> list[Scenario]:
     """Heavy: lesson 01, each with its own title, so no session finds another's results."""
     lesson = read_scenario(GALLERY_DIR / "recommendation_cost_per_request.yaml")
-    return [replace(lesson, title=f"Load {i:02d}") for i in range(count)]
+    return [replace(lesson, title=f"Load {tag}{i:02d}") for i in range(count)]
 
 
 @dataclass(frozen=True)
 class Load:
-    """What each session opens: a page (its URL path; "" for the default) and its links."""
+    """What each session opens: a page (its URL path; "" for the default) and its links,
+    one set for the browsers and another for the websocket clients, so that neither finds
+    the other's results in the server's caches."""
 
     name: str
     page: str
     scenarios: list[Scenario]
+    websocket: list[Scenario]
     warm: Scenario
 
 
@@ -201,7 +204,7 @@ def measure(
             if browser:
                 times[load.name, "browser"] = asyncio.run(browser_renders(server.base, load, page))
             times[load.name, "websocket"] = asyncio.run(
-                server_runs(server.base, load.scenarios, page)
+                server_runs(server.base, load.websocket, page)
             )
     return times
 
@@ -223,12 +226,19 @@ def main() -> None:
     if args.sessions < 2:
         parser.error("--sessions must be 2 or more")
     loads = [
-        Load("Overview", "", variants(args.sessions), variants(args.sessions + 1)[-1]),
+        Load(
+            "Overview",
+            "",
+            variants(args.sessions),
+            variants(args.sessions, "ws "),
+            variants(1, "warm ")[0],
+        ),
         Load(
             "Sensitivity",
             "sensitivity",
             heavy_variants(args.sessions),
-            heavy_variants(args.sessions + 1)[-1],
+            heavy_variants(args.sessions, "ws "),
+            heavy_variants(1, "warm ")[0],
         ),
     ]
     browser = not args.skip_browser
