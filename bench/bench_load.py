@@ -21,6 +21,7 @@ Chromium's renderers share the cores with the server, so the ratio is the figure
 
     python -m bench.bench_load --sessions 20 --skip-browser   # websocket clients only
     python -m bench.bench_load --rounds 2   # each server twice, in alternating order
+    python -m bench.bench_load --load Sensitivity   # the heavy load only
 """
 
 from __future__ import annotations
@@ -216,6 +217,12 @@ def main() -> None:
         "--skip-browser", action="store_true", help="websocket clients only (no Chromium)"
     )
     parser.add_argument(
+        "--load",
+        choices=("Overview", "Sensitivity"),
+        action="append",
+        help="only this load (repeatable; default both)",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -241,6 +248,7 @@ def main() -> None:
             heavy_variants(1, "warm ")[0],
         ),
     ]
+    loads = [load for load in loads if args.load is None or load.name in args.load]
     browser = not args.skip_browser
     with tempfile.TemporaryDirectory() as tmp:
         baseline_dir = Path(tmp)
