@@ -6,13 +6,28 @@ The caches are this module's :class:`Bounded` caches, not ``st.cache_data`` or
 both of those for every user, with no setting to turn it off. One client could make every
 session recompute its simulations and solves, again and again. The message cannot reach
 these caches; restarting the server empties them.
+
+Heavy solves (``pooled=True``: a 52-week mix, a spot simulation, the tornado and the Monte
+Carlo, the report) run in a pool of at most :data:`POOL_WORKERS` worker processes. Every
+session's script runs in a thread of the one server process, so without it a solve holds the
+GIL and the server uses one core while the other sessions wait. The lookup stays here, in the
+server: a hit never leaves the process, and only a miss sends its arguments to a worker and
+its result back, both pickled. The workers are started on the first miss, with ``spawn``
+(forking a threaded server is unsafe), and each keeps its own catalog. Set the environment
+variable ``PLANNER_POOL=0`` to solve in the server's threads instead.
 """
 
 from __future__ import annotations
 
+import atexit
+import concurrent.futures
 import copy
+import datetime
 import functools
+import importlib
 import inspect
+import multiprocessing
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -38,9 +53,70 @@ from planner.scenario.finops import AttributionSettings, CostView, SampleSpec
 from planner.scenario.planning import BudgetPlan
 from planner.scenario.serving import Endpoint
 from planner.scenario.training import TrainingJob
+from planner.views import report
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+
+# Two cores here: two workers can keep both busy while the server's own thread waits on them.
+POOL_WORKERS = 2
+_pool: concurrent.futures.ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def pool_enabled() -> bool:
+    """Whether heavy solves go to worker processes (``PLANNER_POOL=0`` turns it off)."""
+    return os.environ.get("PLANNER_POOL", "1") != "0"
+
+
+def _worker_pool() -> concurrent.futures.ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=POOL_WORKERS, mp_context=multiprocessing.get_context("spawn")
+            )
+            # Stopped before the interpreter tears its modules down, which a pool still
+            # running then reports as an ignored exception.
+            atexit.register(_pool.shutdown, cancel_futures=True)
+            # The pool starts a worker only when none is idle, so the second would start
+            # (importing the planner, seconds) in the middle of the first burst of misses.
+            # A no-op for each starts them all now, side by side.
+            for _ in range(POOL_WORKERS):
+                _pool.submit(_started)
+        return _pool
+
+
+def _started() -> None:
+    """Nothing: sent to a new worker so that it starts (and imports this module) at once."""
+
+
+def _solve_in_worker(
+    module: str, name: str, args: tuple[object, ...], kwargs: dict[str, object]
+) -> object:
+    """In a worker: the uncached function behind the cache ``module.name``. A worker finds it
+    by name, because the decorated name holds the cache, which does not pickle."""
+    cached = getattr(importlib.import_module(module), name)
+    return cached.__wrapped__(*args, **kwargs)
+
+
+def _solve_in_pool(
+    func: Callable[..., _T], args: tuple[object, ...], kwargs: dict[str, object]
+) -> _T:
+    """``func(*args, **kwargs)`` in a worker. A worker that died (killed, out of memory)
+    breaks the pool: the error is raised, and the next miss starts a new pool."""
+    global _pool
+    pool = _worker_pool()
+    future = pool.submit(_solve_in_worker, func.__module__, func.__qualname__, args, kwargs)
+    try:
+        result: _T = future.result()
+    except concurrent.futures.process.BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    return result
 
 
 class Bounded(Generic[_P, _T]):
@@ -51,16 +127,25 @@ class Bounded(Generic[_P, _T]):
     ``st.cache_data``; the others must hash by value. With ``copies`` (for results), each
     caller gets its own deep copy, so no session can change what another sees; without it
     (for read-only resources: the catalog, the gallery, the sample bill) all share one
-    object. Errors are not cached. Two sessions missing at once may both compute.
+    object. With ``pooled``, a miss is solved in the worker pool (see the module's
+    docstring): ``func`` is a module-level function whose arguments and result pickle.
+    Errors are not cached. Two sessions missing at once may both compute.
     """
 
     def __init__(
-        self, func: Callable[_P, _T], *, max_entries: int, copies: bool, spinner: str | None
+        self,
+        func: Callable[_P, _T],
+        *,
+        max_entries: int,
+        copies: bool,
+        spinner: str | None,
+        pooled: bool = False,
     ) -> None:
         self._func = func
         self._max_entries = max_entries
         self._copies = copies
         self._spinner = spinner
+        self._pooled = pooled
         self._signature = inspect.signature(func)
         self._entries: OrderedDict[tuple[Hashable, ...], _T] = OrderedDict()
         self._lock = threading.Lock()
@@ -77,24 +162,29 @@ class Bounded(Generic[_P, _T]):
                 value = self._entries[key]
         if not found:
             if self._spinner is None:
-                value = self._func(*args, **kwargs)
+                value = self._solve(args, kwargs)
             else:
                 with st.spinner(self._spinner):
-                    value = self._func(*args, **kwargs)
+                    value = self._solve(args, kwargs)
             with self._lock:
                 self._entries[key] = value
                 while len(self._entries) > self._max_entries:
                     self._entries.popitem(last=False)
         return copy.deepcopy(value) if self._copies else value
 
+    def _solve(self, args: tuple[object, ...], kwargs: dict[str, object]) -> _T:
+        if self._pooled and pool_enabled():
+            return _solve_in_pool(self._func, args, kwargs)
+        return self._func(*args, **kwargs)  # type: ignore[arg-type]
+
 
 def bounded(
-    max_entries: int, *, copies: bool = True, spinner: str | None = None
+    max_entries: int, *, copies: bool = True, spinner: str | None = None, pooled: bool = False
 ) -> Callable[[Callable[_P, _T]], Bounded[_P, _T]]:
     """Decorate a function with a :class:`Bounded` cache."""
 
     def wrap(func: Callable[_P, _T]) -> Bounded[_P, _T]:
-        return Bounded(func, max_entries=max_entries, copies=copies, spinner=spinner)
+        return Bounded(func, max_entries=max_entries, copies=copies, spinner=spinner, pooled=pooled)
 
     return wrap
 
@@ -120,7 +210,7 @@ def projection(scenario: Scenario, demands: Demands) -> pd.DataFrame:
     return economics.projection(scenario, catalog(), demands=dict(demands))
 
 
-@bounded(32, spinner="Simulating the training run…")
+@bounded(32, spinner="Simulating the training run…", pooled=True)
 def training_report(job: TrainingJob, pricing: Pricing) -> training.TrainingReport:
     return training.evaluate_plan(job, pricing, catalog())
 
@@ -165,14 +255,14 @@ def bill_pools(_bill: Bill, fingerprint: str) -> MonthlyPools:
 # (a tuple of floats, or None).
 
 
-@bounded(32, spinner="Pricing the endpoint and its levers…")
+@bounded(32, spinner="Pricing the endpoint and its levers…", pooled=True)
 def serving_result(
     endpoint: Endpoint, pricing: Pricing, demand: tuple[float, ...] | None
 ) -> serving.ServingResult:
     return serving.evaluate_serving(endpoint, pricing, catalog(), csv_demand=demand)
 
 
-@bounded(16, spinner="Optimising a mix over several instance types…")
+@bounded(16, spinner="Optimising a mix over several instance types…", pooled=True)
 def alternative_mix(
     endpoint: Endpoint, pricing: Pricing, demand: tuple[float, ...] | None
 ) -> tuple[fleet.MixPlan, tuple[str, ...]]:
@@ -201,6 +291,20 @@ def budget_plan(
     if result.status is PlanStatus.INFEASIBLE:
         return result, ()
     return result, tuple(frontier(request, result, pricing=pricing, catalog=catalog()))
+
+
+# The business case: its Monte Carlo and its SVG charts take seconds, so the text is cached by
+# what it shows (the scenario, its link and the day) and built in a worker. A download runs
+# outside the page's script run, so it shows no spinner.
+
+
+@bounded(8, copies=False, pooled=True)
+def report_text(scenario: Scenario, share_link: str, generated_on: datetime.date, fmt: str) -> str:
+    """The scenario's business case as ``fmt`` ("html" or "markdown") text."""
+    built = report.build_report(
+        scenario, catalog(), share_link=share_link, generated_on=generated_on
+    )
+    return report.render(built, fmt)
 
 
 # The hourly CSV demand of each endpoint that names one, as a hashable cache key.

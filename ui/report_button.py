@@ -65,21 +65,18 @@ def report_download(scenario: Scenario, *, key: str = "report") -> None:
     """The report's title and question, then buttons that download the scenario's business
     case as HTML and as Markdown."""
     _text_inputs(scenario, key)
-    catalog = cache.catalog()
     stem = _file_stem(scenario.title)
 
     # Worked out now: the download builds the report later, outside this run's context.
     share_link = share.link(scenario, state.page_url())
 
-    def built() -> report.Report:
-        return report.build_report(
-            scenario, catalog, share_link=share_link, generated_on=datetime.date.today()
-        )
+    def built(fmt: str) -> str:
+        return cache.report_text(scenario, share_link, datetime.date.today(), fmt)
 
     row = st.container(horizontal=True)
     row.download_button(
         "Download business case (HTML)",
-        data=lambda: report.to_html(built()),
+        data=lambda: built("html"),
         file_name=f"{stem}.html",
         mime="text/html",
         icon=":material/description:",
@@ -91,7 +88,7 @@ def report_download(scenario: Scenario, *, key: str = "report") -> None:
     )
     row.download_button(
         "Markdown",
-        data=lambda: report.to_markdown(built()),
+        data=lambda: built("markdown"),
         file_name=f"{stem}.md",
         mime="text/markdown",
         key=f"_{key}_md",

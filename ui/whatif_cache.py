@@ -1,6 +1,7 @@
 """Cached calls into the build-vs-buy and what-if models. Scenarios hash by value.
 
-They use :func:`ui.cache.bounded`, which Streamlit's clear-cache message cannot empty.
+They use :func:`ui.cache.bounded`, which Streamlit's clear-cache message cannot empty; the
+tornado and the Monte Carlo, the heavy ones, are solved in its worker pool.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ def tco(scenario: Scenario) -> buildbuy.Tco:
     return buildbuy.tco(scenario, cache.catalog())
 
 
-@bounded(64)
+@bounded(64, pooled=True)
 def tornado(scenario: Scenario, output: Output) -> whatif.Tornado:
     return whatif.tornado(scenario, output, cache.catalog())
 
@@ -29,7 +30,7 @@ def switching_values(scenario: Scenario) -> tuple[whatif.Switch, ...]:
 
 
 # The page shows each panel's stage itself (st.status, st.spinner).
-@bounded(16)
+@bounded(16, pooled=True)
 def monte_carlo(scenario: Scenario, samples: int) -> whatif.Uncertainty:
     return whatif.monte_carlo(scenario, cache.catalog(), samples=samples)
 

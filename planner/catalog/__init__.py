@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 from pydantic import ConfigDict, Field
 
 from planner.core.errors import PlannerInputError
+from planner.core.fields import UsdPerHour
 from planner.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:  # the type only: pandas is imported where a frame is made
@@ -264,10 +265,10 @@ class PriceOverride:
     __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
 
     instance_type: str
-    on_demand_usd_per_hour: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    spot_usd_per_hour: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    reserved_1y_usd_per_hour: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    reserved_3y_usd_per_hour: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    on_demand_usd_per_hour: UsdPerHour | None = None
+    spot_usd_per_hour: UsdPerHour | None = None
+    reserved_1y_usd_per_hour: UsdPerHour | None = None
+    reserved_3y_usd_per_hour: UsdPerHour | None = None
 
     def for_tier(self, tier: PriceTier) -> float | None:
         """The override's price for ``tier``, or ``None`` if it leaves that tier alone.

@@ -22,4 +22,11 @@ Utilisation = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 PositiveCount = Annotated[int, Field(ge=1, le=1_000_000)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
+
+# The dearest catalog instance costs a few hundred USD an hour; 100,000 leaves room for a whole
+# on-premises cluster stated as one instance, and keeps a year of the largest fleet the serving
+# model prices (MAX_FLEET_INSTANCES) finite: 1e5 × 1e7 × 8,760 h ≈ 9e15 USD. An unbounded price
+# (1e308) overflowed every sum of it to inf.
+MAX_USD_PER_HOUR = 100_000.0
+UsdPerHour = Annotated[float, Field(gt=0, le=MAX_USD_PER_HOUR, allow_inf_nan=False)]
 Text = Annotated[str, Field(max_length=4000)]

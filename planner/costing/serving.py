@@ -183,6 +183,10 @@ ASSUMPTIONS: Mapping[str, ServingAssumption] = {
 }
 _BYTES_PER_PARAM = {"fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 _HOURS_PER_WEEK = 168
+# No plan buys more than ten million instances of one type (a large cloud region holds a few
+# hundred thousand GPU servers). Above it the count is a typo or a unit slip, and near the
+# int64 limit (9.2e18) the count and its cost overflowed.
+MAX_FLEET_INSTANCES = 10_000_000
 # The catalog's own prices, for callers that price an endpoint outside a scenario.
 _LIST_PRICES = Pricing()
 # The tiers a fleet buys, as planner.models.fleet names its hourly columns.
@@ -1435,8 +1439,9 @@ def evaluate_config(
     Raises
     ------
     PlannerInputError
-        When the configuration cannot serve the model, or its instance has no on-demand
-        price (and no commitment mix is allowed).
+        When the configuration cannot serve the model, its peak hour needs more than
+        :data:`MAX_FLEET_INSTANCES` instances, or its instance has no on-demand price (and no
+        commitment mix is allowed).
     """
     catalog = catalog or load_catalog()
     hw = hardware(config.instance_type, plan, pricing, catalog)
@@ -1454,6 +1459,15 @@ def evaluate_config(
     need = lag_adjusted(served, scaling.scale_up_lag_minutes if config.autoscaling else 0.0)
     capacity = tp.requests_per_second
     fractional = need * (1.0 + scaling.headroom) / capacity
+    peak = float(fractional.max(initial=0.0))
+    if peak > MAX_FLEET_INSTANCES:
+        raise PlannerInputError(
+            f"{config.instance_type} serves {capacity:.3g} requests/s per instance, so the "
+            f"peak hour needs {peak:.3g} instances, more than the {MAX_FLEET_INSTANCES:,} "
+            "the planner prices",
+            fix="check the stated throughput and the traffic (requests per day, peak-to-"
+            "average, growth), or choose a larger instance",
+        )
     instances = np.ceil(fractional - 1e-9).astype(np.int64)
     instances = np.maximum(instances, scaling.min_replicas)
     if not config.autoscaling:

@@ -1097,6 +1097,11 @@ class RunEstimate:
 
     @property
     def cost_per_month_usd(self) -> float:
+        """The month's cost: its runs, or a reserved job's commitment, which is paid
+        whatever the runs (its per-run cost is the commitment ÷ the runs, and multiplying
+        back overflowed when the runs are near zero: 1e4 / 5e-324 is inf)."""
+        if self.commitment is not None:
+            return self.commitment.usd_per_month
         return self.cost_usd * self.runs_per_month
 
 

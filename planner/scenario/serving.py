@@ -13,8 +13,18 @@ from typing import Annotated, ClassVar
 from pydantic import ConfigDict, Field
 
 from planner.catalog import ModelArchitecture, PriceTier, model_architecture
-from planner.core.fields import STRICT, Fraction, Name, NonNegative, Positive, Text
+from planner.core.fields import STRICT, Fraction, Name, NonNegative, Text, UsdPerHour
 from planner.models.architectures import KvPrecision, active_params, total_params
+
+# The slowest throughput an endpoint may state: about one request a day per instance, and one
+# token every 17 minutes per GPU. Any slower is a typo or a unit slip, not a server; and a
+# throughput near zero (1e-300) made the instance count overflow int64 (costing/serving.py
+# also refuses a fleet above MAX_FLEET_INSTANCES, which the bounds alone cannot rule out).
+MIN_REQUESTS_PER_SECOND = 1e-5
+MIN_TOKENS_PER_SECOND = 1e-3
+_RequestsPerSecond = Annotated[
+    float, Field(ge=MIN_REQUESTS_PER_SECOND, le=1e7, allow_inf_nan=False)
+]
 
 
 class ModelKind(enum.StrEnum):
@@ -79,10 +89,10 @@ class ServedModel:
     batchability: Fraction = 0.7
     reference_instance_type: str | None = None
     measured_tokens_per_second_per_gpu: (
-        Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)] | None
+        Annotated[float, Field(ge=MIN_TOKENS_PER_SECOND, le=1e8, allow_inf_nan=False)] | None
     ) = None
     measured_requests_per_second_per_instance: (
-        Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)] | None
+        Annotated[float, Field(ge=MIN_REQUESTS_PER_SECOND, le=1e8, allow_inf_nan=False)] | None
     ) = None
     bandwidth_utilisation: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
     compute_utilisation: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
@@ -175,9 +185,9 @@ class CustomInstance:
 
     __pydantic_config__: ClassVar[ConfigDict] = STRICT
     name: Name
-    on_demand_usd_per_hour: Positive
-    spot_usd_per_hour: Positive | None = None
-    requests_per_second: Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)]
+    on_demand_usd_per_hour: UsdPerHour
+    spot_usd_per_hour: UsdPerHour | None = None
+    requests_per_second: _RequestsPerSecond
     latency_ms: Annotated[float, Field(gt=0, le=600_000, allow_inf_nan=False)] | None = None
     int8_speedup: Annotated[float, Field(ge=0.1, le=100, allow_inf_nan=False)] = 1.0
     int4_speedup: Annotated[float, Field(ge=0.1, le=100, allow_inf_nan=False)] = 1.0

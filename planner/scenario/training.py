@@ -109,6 +109,19 @@ def _check_budget(value: float) -> float:
     return value
 
 
+# Fewer than one model a century is a typo, and a reserved job's cost per run (its month's
+# commitment over its runs) overflowed near zero; none at all is a plan that ships nothing.
+MIN_MODELS_PER_MONTH = 1 / 1200
+
+
+def _check_models_per_month(value: float) -> float:
+    if 0 < value < MIN_MODELS_PER_MONTH:
+        raise ValueError(
+            f"Input should be 0 or at least {MIN_MODELS_PER_MONTH:.6f} (one model a century)"
+        )
+    return value
+
+
 _Params = Annotated[float, Field(ge=1e3, le=1e14, allow_inf_nan=False)]
 
 
@@ -213,7 +226,9 @@ class TrainingJob:
     deadline_hours: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)] | None = None
     simulations: Annotated[int, Field(ge=100, le=200_000)] = 20_000
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
-    models_per_month: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = 1.0
+    models_per_month: Annotated[
+        float, Field(ge=0, le=10_000, allow_inf_nan=False), AfterValidator(_check_models_per_month)
+    ] = 1.0
     experiments_per_model: _Experiments = 0.0
     experiment_fraction: _ExperimentFraction = 1.0
     baseline: TrainingBaseline | None = None

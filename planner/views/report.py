@@ -74,6 +74,12 @@ _CHART_WIDTH = 560
 # The formats a report can be written in, by file suffix.
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 MAX_TORNADO_ROWS = 12
+# The report's sensitivity prices the whole system at each end of each tornado bar and at each
+# Monte Carlo draw, and each pricing prices every job and endpoint: its work is
+# (2 × parameters + draws) × items. A gallery lesson needs about 4,000 of these; 20 jobs and
+# 20 endpoints need 2 × 295 + 2,000 pricings of 40 items, about 104,000 (two minutes here).
+# Above the bound the report draws fewer, or skips the tornado, and says so.
+MAX_REPORT_WORK = 8_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,11 +488,13 @@ def sensitivity_part(scenario: Scenario, catalog: Catalog) -> ReportPart | None:
         return None
     output = whatif.default_output(scenario)
     percent = (scenario.business_case or BusinessCase()).tornado_percent
-    result = whatif.tornado(scenario, output, catalog)
     blocks: list[Block] = []
     risks: list[str] = []
-    frame = result.frame().head(MAX_TORNADO_ROWS)
-    if len(frame):
+    budget = sensitivity_budget(scenario, len(whatif.spreads(scenario, catalog, output=output)))
+    blocks.extend(Paragraph(note) for note in budget.notes)
+    result = whatif.tornado(scenario, output, catalog) if budget.tornado else None
+    frame = result.frame().head(MAX_TORNADO_ROWS) if result is not None else pd.DataFrame()
+    if result is not None and len(frame):
         blocks.append(
             Chart(
                 whatif_charts.tornado_chart(frame, output),
@@ -495,7 +503,7 @@ def sensitivity_part(scenario: Scenario, catalog: Catalog) -> ReportPart | None:
             )
         )
         blocks.append(Table(result.table(MAX_TORNADO_ROWS), f"Tornado on {output.label.lower()}"))
-    for label in result.not_bracketing():
+    for label in result.not_bracketing() if result is not None else ():
         risks.append(
             f"{label}: the {output.label.lower()} at the scenario's value lies outside its "
             "values at the low and the high end, so it peaks or dips in between (a step or a "
@@ -522,7 +530,11 @@ def sensitivity_part(scenario: Scenario, catalog: Catalog) -> ReportPart | None:
                     "Switching values: where one assumption alone turns the answer around",
                 )
             )
-    uncertainty = whatif.monte_carlo(scenario, catalog)
+    if not budget.draws:
+        return ReportPart(title="Sensitivity", sensitivity=tuple(blocks), risks=tuple(risks))
+    uncertainty = whatif.monte_carlo(scenario, catalog, samples=budget.draws)
+    if uncertainty.note:
+        blocks.append(Paragraph(f"Monte Carlo: {uncertainty.note}"))
     percentiles = uncertainty.percentiles()
     if len(percentiles):
         blocks.append(
@@ -576,6 +588,60 @@ def sensitivity_part(scenario: Scenario, catalog: Catalog) -> ReportPart | None:
         )
     blocks.append(Table(whatif.spreads_table(uncertainty.spreads), "The ranges used"))
     return ReportPart(title="Sensitivity", sensitivity=tuple(blocks), risks=tuple(risks))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SensitivityBudget:
+    """What the report's sensitivity can afford within :data:`MAX_REPORT_WORK`: the tornado
+    or not, the Monte Carlo draws (0: none), and a note for each cut."""
+
+    tornado: bool
+    draws: int
+    notes: tuple[str, ...]
+
+
+def sensitivity_budget(scenario: Scenario, parameters: int) -> SensitivityBudget:
+    r"""The tornado first (the report charts it), then as many Monte Carlo draws as the rest
+    of :data:`MAX_REPORT_WORK` affords, up to the default; a Monte Carlo of fewer than
+    :data:`planner.whatif.MIN_SAMPLES` draws is not drawn.
+
+    .. math:: W = (2P\,[\text{tornado}] + D)\,\max(n, 1) \le W_{max}
+
+    for ``P`` tornado parameters, ``D`` draws and ``n`` jobs and endpoints.
+
+    >>> from planner.scenario import Scenario
+    >>> sensitivity_budget(Scenario(), 9)
+    SensitivityBudget(tornado=True, draws=2000, notes=())
+    >>> from planner.costing.serving import Endpoint
+    >>> big = Scenario(serving=tuple(Endpoint(name=str(i)) for i in range(20)))
+    >>> budget = sensitivity_budget(big, 150)
+    >>> budget.tornado, budget.draws
+    (True, 100)
+    """
+    items = max(len(scenario.training) + len(scenario.serving), 1)
+    work = (
+        f"each pricing of this system prices {items:,} jobs and endpoints, and a report does "
+        f"at most {MAX_REPORT_WORK:,} of those"
+    )
+    notes = []
+    tornado = 2 * parameters * items <= MAX_REPORT_WORK
+    left = MAX_REPORT_WORK - (2 * parameters * items if tornado else 0)
+    if not tornado:
+        notes.append(
+            f"No tornado in this report: it would price the system {2 * parameters:,} times "
+            f"({parameters:,} assumptions, each at its low and high value); {work}. The "
+            "Sensitivity page draws it."
+        )
+    draws = min(left // items, whatif.DEFAULT_SAMPLES)
+    if draws < whatif.MIN_SAMPLES:
+        notes.append(
+            f"No Monte Carlo in this report: it needs at least {whatif.MIN_SAMPLES} draws, "
+            f"{work}. The Sensitivity page draws it."
+        )
+        return SensitivityBudget(tornado=tornado, draws=0, notes=tuple(notes))
+    if draws < whatif.DEFAULT_SAMPLES:
+        notes.append(f"Monte Carlo: {draws:,} draws instead of {whatif.DEFAULT_SAMPLES:,}: {work}.")
+    return SensitivityBudget(tornado=tornado, draws=draws, notes=tuple(notes))
 
 
 def _money(output: str, value: float) -> str:

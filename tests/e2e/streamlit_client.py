@@ -56,12 +56,14 @@ class Seen:
     exceptions: list[str] = field(default_factory=list)
 
 
-async def script_run(session: Session, query_string: str) -> Seen:
+async def script_run(session: Session, query_string: str, page_name: str = "") -> Seen:
     """Ask for a run of the session's page, as the browser does, and collect what it draws
-    until it finishes, following a switch to another page."""
+    until it finishes, following a switch to another page. ``page_name`` is a page's URL
+    path, as a browser that opens ``/sensitivity`` sends it on its first run."""
     back = BackMsg()
     back.rerun_script.query_string = query_string
     back.rerun_script.page_script_hash = session.page_script_hash
+    back.rerun_script.page_name = page_name
     await session.socket.send(back.SerializeToString())
     seen = Seen()
     while True:

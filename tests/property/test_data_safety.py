@@ -26,8 +26,15 @@ from planner.scenario import (
     dump_scenario_yaml,
     parse_scenario_yaml,
 )
-from planner.scenario.serving import Autoscaling, Endpoint, ModelKind, ServedModel, Traffic
-from planner.scenario.training import TrainingJob
+from planner.scenario.serving import (
+    MIN_REQUESTS_PER_SECOND,
+    Autoscaling,
+    Endpoint,
+    ModelKind,
+    ServedModel,
+    Traffic,
+)
+from planner.scenario.training import MIN_MODELS_PER_MONTH, TrainingJob
 from planner.views.report import build_report, to_html, to_markdown
 
 
@@ -88,7 +95,7 @@ def scenarios_with_raw_floats(draw: st.DrawFn) -> Scenario:
                 model=st.builds(
                     ServedModel,
                     kind=st.just(ModelKind.CLASSIC),
-                    measured_requests_per_second_per_instance=floats(0, 1e8, exclude_low=True),
+                    measured_requests_per_second_per_instance=floats(MIN_REQUESTS_PER_SECOND, 1e8),
                 ),
                 cache_hit_rate=floats(0, 0.99),
                 autoscaling=st.builds(Autoscaling, headroom=floats(0, 5)),
@@ -104,7 +111,8 @@ def scenarios_with_raw_floats(draw: st.DrawFn) -> Scenario:
                 name=names,
                 hours_per_run=floats(0, 100_000, exclude_low=True),
                 mfu=floats(0, 1, exclude_low=True),
-                models_per_month=floats(0, 10_000),
+                # The schema takes none, or at least one model a century.
+                models_per_month=st.just(0.0) | floats(MIN_MODELS_PER_MONTH, 10_000),
             ),
             max_size=2,
             unique_by=lambda job: job.name,

@@ -29,7 +29,13 @@ from planner.models.sizing import (
     optimal_for_budget,
 )
 from planner.scenario import Scenario, dump_scenario_yaml, parse_scenario_yaml
-from planner.scenario.training import RunPricing, TrainingBaseline, TrainingJob, TrainingPrecision
+from planner.scenario.training import (
+    MIN_MODELS_PER_MONTH,
+    RunPricing,
+    TrainingBaseline,
+    TrainingJob,
+    TrainingPrecision,
+)
 
 # Per test, not a global profile: loading one would change every other module's settings.
 EXAMPLES = settings(deadline=None, max_examples=60)
@@ -163,6 +169,9 @@ def test_mixed_always_meets_a_deadline_on_demand_meets(
     assert (spot + on_demand <= deadline + 1e-6).all()
 
 
+# What the schema takes: none, or at least one model a century.
+_MODELS_PER_MONTH = st.just(0.0) | st.floats(MIN_MODELS_PER_MONTH, 30)
+
 sized_plans = st.builds(
     TrainingJob,
     name=st.text(alphabet="abcdefgh -", min_size=1, max_size=10).filter(lambda s: s.strip()),
@@ -180,7 +189,7 @@ sized_plans = st.builds(
     interruptions_per_instance_hour=st.floats(0, 1) | st.none(),
     checkpoint_minutes=st.floats(0.1, 120),
     deadline_hours=st.floats(1, 1000) | st.none(),
-    models_per_month=st.floats(0, 30),
+    models_per_month=_MODELS_PER_MONTH,
     experiments_per_model=st.floats(0, 50),
     experiment_fraction=st.floats(0.01, 1.0),
     baseline=st.none()
@@ -200,7 +209,7 @@ stated_plans = st.builds(
     instance_type=st.sampled_from(["p4d.24xlarge", "p5.48xlarge", "g6e.48xlarge"]),
     instance_count=st.integers(1, 512),
     pricing=st.sampled_from(list(RunPricing)),
-    models_per_month=st.floats(0, 30),
+    models_per_month=_MODELS_PER_MONTH,
 )
 plans = sized_plans | stated_plans
 

@@ -59,6 +59,8 @@ def test_the_sensitivity_page_shows_the_note(recommender, monkeypatch):
     from tests.app.conftest import open_app
 
     monkeypatch.setattr(whatif, "MAX_DRAW_WORK", 300 * _per_draw(recommender))
+    # The lowered bound is this process's: the Monte Carlo must run here, not in a worker.
+    monkeypatch.setenv("PLANNER_POOL", "0")
     # A scenario no other test has drawn: the app's cache would hand back their full draws.
     unseen = replace(recommender, title="Bounded Monte Carlo")
     at = open_app({"s": encode(unseen)}, page="app_pages/sensitivity.py")

@@ -29,7 +29,9 @@ import pytest
 from planner.catalog import Pricing
 from planner.cli import build_parser, main
 from planner.core.errors import PlannerInputError
+from planner.core.fields import MAX_USD_PER_HOUR
 from planner.costing import training
+from planner.costing.serving import MAX_FLEET_INSTANCES, evaluate_serving
 from planner.costing.training import (
     MAX_SIMULATED_INTERRUPTIONS,
     estimate_run,
@@ -62,6 +64,7 @@ from planner.scenario import (
     scenario_to_mapping,
 )
 from planner.scenario.finops import RecoveryPlan, SampleSpec, StatedPools
+from planner.scenario.serving import MIN_REQUESTS_PER_SECOND
 from planner.scenario.training import RunPricing, TrainingJob, TrainingPrecision
 from tests.app.conftest import open_app
 from tests.conftest import run_capped
@@ -809,6 +812,18 @@ def _training_with(**fields: object) -> Scenario:
     return replace(lesson, training=(replace(lesson.training[0], **fields),))  # type: ignore[arg-type]
 
 
+# Every traffic figure at its upper bound and the throughput at its lower one: about 2e20
+# instances at the peak hour, past int64, which the serving model refuses by name.
+_LARGEST_FLEET = {
+    "serving.0.traffic.requests_per_day": 1e13,
+    "serving.0.traffic.peak_to_average": 50.0,
+    "serving.0.traffic.monthly_growth": 1.0,
+    "serving.0.traffic.horizon_weeks": 52,
+    "serving.0.autoscaling": {"enabled": True, "headroom": 99.0},
+    "serving.0.model.measured_requests_per_second_per_instance": MIN_REQUESTS_PER_SECOND,
+}
+
+
 # The crashes on valid input that issue 15 found, on the pages it found them on (re-tested;
 # Serving's and Training's own pages are their engineers').
 VALID_EXTREMES = {
@@ -822,48 +837,82 @@ VALID_EXTREMES = {
     "min_replicas 100,000": lambda: _recommender_with(
         **{"serving.0.autoscaling": {"enabled": True, "min_replicas": 100_000}}
     ),
-    "a custom instance at 1e308 an hour": lambda: _recommender_with(
+    "a custom instance at the dearest price": lambda: _recommender_with(
         **{
             "serving.0.custom_instances": [
-                {"name": "box", "on_demand_usd_per_hour": 1e308, "requests_per_second": 50.0}
+                {
+                    "name": "box",
+                    "on_demand_usd_per_hour": MAX_USD_PER_HOUR,
+                    "requests_per_second": 50.0,
+                }
             ],
             "serving.0.instance_type": "box",
         }
     ),
-    "a tiny throughput": lambda: _recommender_with(
-        **{"serving.0.model.measured_requests_per_second_per_instance": 1e-300}
+    "the slowest throughput": lambda: _recommender_with(
+        **{"serving.0.model.measured_requests_per_second_per_instance": MIN_REQUESTS_PER_SECOND}
     ),
+    "the slowest throughput at the most traffic": lambda: _recommender_with(**_LARGEST_FLEET),
     "a tiny checkpoint time": lambda: _training_with(checkpoint_minutes=1e-9),
 }
 
 
-# Still crashing, in files of the serving model (another engineer's): reported to them.
-_SERVING_CRASHES = {
-    "a tiny throughput": (
-        "planner/costing/serving.py evaluate_config raises on the instance count at 1e-300 "
-        "req/s (need / capacity overflows); or a schema lower bound on "
-        "measured_requests_per_second_per_instance in planner/scenario/serving.py"
-    ),
-    "a custom instance at 1e308 an hour": (
-        "planner/costing/serving.py evaluate_config: hourly cost overflows to inf at 1e308 "
-        "USD/h and the instance mix (optimize_mix) raises"
-    ),
-}
-
-
 @pytest.mark.parametrize("page", ["overview", "compare", "sensitivity"])
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(
-            name,
-            marks=[pytest.mark.xfail(strict=True, reason=_SERVING_CRASHES[name])]
-            if name in _SERVING_CRASHES
-            else [],
-        )
-        for name in sorted(VALID_EXTREMES)
-    ],
-)
+@pytest.mark.parametrize("case", sorted(VALID_EXTREMES))
 def test_valid_extremes_get_an_answer_or_a_message(case, page):
     at = open_app({"s": encode(VALID_EXTREMES[case]())}, page=f"app_pages/{page}.py")
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_fleet_past_the_cap_is_refused_with_its_size_and_a_fix():
+    """At the bounds' worst combination the peak hour needs about 2e20 instances: the count
+    overflowed int64 (a RuntimeWarning, an error here); now the message says how many and
+    what to change."""
+    endpoint = _recommender_with(**_LARGEST_FLEET).serving[0]
+    with pytest.raises(PlannerInputError) as error:
+        evaluate_serving(endpoint)
+    message = str(error.value)
+    assert "g4dn.xlarge serves 1e-05 requests/s per instance" in message
+    assert f"more than the {MAX_FLEET_INSTANCES:,} the planner prices" in message
+    assert "To fix: check the stated throughput and the traffic" in message
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        (
+            "serving.0.model.measured_requests_per_second_per_instance",
+            1e-300,
+            'measured_requests_per_second_per_instance ("recommendation endpoint") = 1e-300: '
+            "Input should be greater than or equal to 0.00001",
+        ),
+        (
+            "serving.0.model.measured_tokens_per_second_per_gpu",
+            1e-300,
+            'measured_tokens_per_second_per_gpu ("recommendation endpoint") = 1e-300: '
+            "Input should be greater than or equal to 0.001",
+        ),
+        (
+            "serving.0.custom_instances",
+            [{"name": "box", "on_demand_usd_per_hour": 1e308, "requests_per_second": 50.0}],
+            'on_demand_usd_per_hour ("box") = 1e+308: Input should be less than or equal to 100000',
+        ),
+        (
+            "serving.0.custom_instances",
+            [{"name": "box", "on_demand_usd_per_hour": 1.0, "requests_per_second": 1e-300}],
+            'requests_per_second ("box") = 1e-300: Input should be greater than or equal to',
+        ),
+        (
+            "pricing.overrides",
+            [{"instance_type": "g4dn.xlarge", "spot_usd_per_hour": 1e308}],
+            "spot_usd_per_hour = 1e+308: Input should be less than or equal to 100000",
+        ),
+    ],
+    ids=["requests/s", "tokens/s", "custom price", "custom requests/s", "price override"],
+)
+def test_a_throughput_near_zero_or_a_price_near_the_float_limit_is_refused(field, value, expected):
+    """1e-300 requests/s and 1e308 USD/h crashed the serving model (issue 15); the schema now
+    refuses them, naming the field, the value as written and the accepted bound."""
+    with pytest.raises(PlannerInputError) as error:
+        _recommender_with(**{field: value})
+    assert expected in str(error.value)

@@ -770,12 +770,9 @@ def test_the_waterfall_chart_labels_each_lever_with_its_change():
     assert rows[2]["label"] == f"−{usd(-change)}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner bug: a reserved job's cost per run is its month's commitment ÷ its runs, "
-    "so a subnormal models_per_month (5e-324) makes cost_usd and the month inf",
-)
 def test_a_reserved_job_with_almost_no_runs_costs_its_commitment():
+    """Built in code (a what-if or a draw skips the schema): the month is the commitment,
+    not the per-run cost (commitment ÷ runs, inf here) times the runs."""
     job = TrainingJob(
         instance_type="p4d.24xlarge",
         hours_per_run=10,
@@ -786,6 +783,18 @@ def test_a_reserved_job_with_almost_no_runs_costs_its_commitment():
     assert math.isfinite(run.cost_per_month_usd)
     assert run.commitment is not None
     assert run.cost_per_month_usd == pytest.approx(run.commitment.usd_per_month)
+
+
+@pytest.mark.parametrize("models", [5e-324, 1e-6])
+def test_models_per_month_near_zero_is_refused_by_the_schema(models):
+    with pytest.raises(PlannerInputError, match=r"models_per_month .*0 or at least 0.000833"):
+        scenario_from_mapping({"training": [{"hours_per_run": 10, "models_per_month": models}]})
+
+
+@pytest.mark.parametrize("models", [0.0, 1 / 1200])
+def test_no_models_or_one_a_century_is_accepted(models):
+    job = scenario_from_mapping({"training": [{"hours_per_run": 10, "models_per_month": models}]})
+    assert job.training[0].models_per_month == models
 
 
 # --------------------------------------------------------------------------- Shapley levers
