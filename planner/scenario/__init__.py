@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -408,10 +409,29 @@ def scenario_to_mapping(scenario: Scenario, *, omit_defaults: bool = False) -> d
 
     ``schema_version`` is always written, so a reader knows which schema to apply.
     """
-    data: dict[str, Any] = SCENARIO_ADAPTER.dump_python(
-        scenario, mode="json", exclude_defaults=omit_defaults
-    )
+    data: dict[str, Any] = SCENARIO_ADAPTER.dump_python(scenario, mode="json")
+    if omit_defaults:
+        lean = SCENARIO_ADAPTER.dump_python(scenario, mode="json", exclude_defaults=True)
+        data = _with_negative_zeros(data, lean)
     return {"schema_version": scenario.schema_version, **data}
+
+
+def _with_negative_zeros(full: Any, lean: Any) -> Any:
+    """``lean`` with the -0.0 values it left out as "equal to the default" 0.0 put back:
+    they are not the same float, and a round trip keeps every float's bits."""
+    if isinstance(full, dict) and isinstance(lean, dict):
+        out = {key: _with_negative_zeros(full[key], value) for key, value in lean.items()}
+        for key, value in full.items():
+            if key in lean:
+                continue
+            if isinstance(value, float) and math.copysign(1.0, value) < 0:
+                out[key] = value
+            elif isinstance(value, dict) and (kept := _with_negative_zeros(value, {})):
+                out[key] = kept
+        return out
+    if isinstance(full, list) and isinstance(lean, list) and len(full) == len(lean):
+        return [_with_negative_zeros(a, b) for a, b in zip(full, lean, strict=True)]
+    return lean
 
 
 # The YAML 1.2 core schema (yaml.org/spec/1.2.2, section 10.3.2): a plain scalar is null, a

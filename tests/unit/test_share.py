@@ -160,3 +160,18 @@ def test_the_link_is_checked_on_every_run_so_an_edit_that_outgrows_it_is_said():
     at.run()
     assert any("too big for a share link" in w.value for w in at.sidebar.warning)
     assert not at.sidebar.code
+
+
+def test_a_negative_zero_survives_the_link_and_the_yaml():
+    """-0.0 equals the default 0.0, so a lean link left it out and it came back as +0.0
+    (found by tests/property/test_data_safety.py): every float keeps its bits."""
+    import math
+
+    from planner.scenario.serving import Endpoint, Traffic
+
+    scenario = Scenario(serving=(Endpoint(traffic=Traffic(monthly_growth=-0.0)),))
+    for back in (
+        decode(encode(scenario)).scenario,
+        read_scenario_yaml(dump_scenario_yaml(scenario)).scenario,
+    ):
+        assert math.copysign(1.0, back.serving[0].traffic.monthly_growth) == -1.0
