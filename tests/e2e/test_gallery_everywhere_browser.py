@@ -32,6 +32,7 @@ PAGES = (
     "overview",
     "training",
     "serving",
+    "plan",
     "attribution",
     "recovery",
     "build_vs_buy",
