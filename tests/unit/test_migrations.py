@@ -46,7 +46,9 @@ v1_jobs = st.fixed_dictionaries(
         "instance_type": st.sampled_from(PRICED),
         "instance_count": st.integers(1, 64),
         "hours_per_run": st.floats(0.1, 2000),
-        "runs_per_month": st.floats(0, 60),
+        # Version 2 takes 0 or at least one model a century (a finite cost per run); a
+        # version-1 file below that is refused with its field (test below).
+        "runs_per_month": st.just(0.0) | st.floats(1 / 1200, 60),
     },
     optional={"price_tier": st.just("on_demand")},
 )
@@ -116,6 +118,16 @@ def test_a_v1_training_workload_becomes_a_job_that_costs_the_same(workload, defa
     assert (job.params, job.tokens) == (None, None)
     expected = v1_training_usd_per_month(workload, default_tier)
     assert line(data, CostCategory.TRAINING) == pytest.approx(expected, rel=1e-9, abs=CENT)
+
+
+def test_a_v1_job_running_less_than_once_a_century_says_why_it_does_not_open():
+    data = v1_scenario(
+        "training",
+        {"name": "train", "instance_type": "p4d.24xlarge", "runs_per_month": 1e-16},
+        None,
+    )
+    with pytest.raises(PlannerInputError, match=r"models_per_month .*one model a century"):
+        load_mapping(data)
 
 
 def test_the_v1_defaults_are_written_out():
