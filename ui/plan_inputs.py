@@ -8,6 +8,7 @@ scenario schema, so a refused value gets the same message as in a YAML file.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -196,51 +197,64 @@ def _hardware(base: BudgetPlan, fields: dict[str, Any]) -> None:
         key=key("gpus"),
         help=f"The default: {', '.join(DEFAULT_GPUS)}.",
     )
-    fields["precisions"] = [
-        str(p)
-        for p in st.multiselect(
-            "Serving precisions",
-            options=list(ServingPrecision),
-            default=list(base.precisions),
-            format_func=_PRECISION_WORDS.__getitem__,
-            key=key("precisions"),
-        )
-    ]
+    fields["precisions"] = _words(
+        st,
+        "Serving precisions",
+        list(ServingPrecision),
+        base.precisions,
+        _PRECISION_WORDS.__getitem__,
+        "precisions",
+    )
     left, right = st.columns(2)
-    fields["training_tiers"] = [
-        str(tier)
-        for tier in left.multiselect(
-            "Training may buy",
-            options=list(_FLEXIBLE_TRAINING),
-            default=list(base.training_tiers),
-            format_func=lambda tier: RunPricing(tier).label,
-            key=key("training_tiers"),
-            help="Spot runs with checkpoint-restart at the best interval.",
-        )
-    ]
-    fields["serving_tiers"] = [
-        str(tier)
-        for tier in right.multiselect(
-            "Serving may buy",
-            options=list(_FLEXIBLE_SERVING),
-            default=list(base.serving_tiers),
-            format_func=lambda tier: PriceTier(tier).label,
-            key=key("serving_tiers"),
-            help="On-demand is needed: spot alone leaves nothing when it is reclaimed.",
-        )
-    ]
-    fields["commitments"] = [
-        str(kind)
-        for kind in st.multiselect(
-            "Commitments the portfolio may buy",
-            options=list(CommitmentKind),
-            default=list(base.commitments),
-            format_func=lambda kind: CommitmentKind(kind).label,
-            key=key("commitments"),
-            help="Reservations and savings plans, sized over their terms from the demand "
-            "forecast and its uncertainty. None: everything is on-demand or spot.",
-        )
-    ]
+    fields["training_tiers"] = _words(
+        left,
+        "Training may buy",
+        list(_FLEXIBLE_TRAINING),
+        base.training_tiers,
+        lambda tier: RunPricing(tier).label,
+        "training_tiers",
+        "Spot runs with checkpoint-restart at the best interval.",
+    )
+    fields["serving_tiers"] = _words(
+        right,
+        "Serving may buy",
+        list(_FLEXIBLE_SERVING),
+        base.serving_tiers,
+        lambda tier: PriceTier(tier).label,
+        "serving_tiers",
+        "On-demand is needed: spot alone leaves nothing when it is reclaimed.",
+    )
+    fields["commitments"] = _words(
+        st,
+        "Commitments the portfolio may buy",
+        list(CommitmentKind),
+        base.commitments,
+        lambda kind: CommitmentKind(kind).label,
+        "commitments",
+        "Reservations and savings plans, sized over their terms from the demand forecast "
+        "and its uncertainty. None: everything is on-demand or spot.",
+    )
+
+
+def _words(
+    where: Any,
+    label: str,
+    options: list[Any],
+    chosen: Sequence[Any],
+    words: Callable[[Any], str],
+    name: str,
+    help_text: str | None = None,
+) -> list[str]:
+    """A multiselect of choices shown as words, returning their stored values."""
+    picked = where.multiselect(
+        label,
+        options=options,
+        default=list(chosen),
+        format_func=words,
+        key=key(name),
+        help=help_text,
+    )
+    return [str(choice) for choice in picked]
 
 
 def _training(base: BudgetPlan, fields: dict[str, Any]) -> None:
