@@ -50,9 +50,10 @@ Solution
 The MILP is solved by HiGHS (:func:`scipy.optimize.milp`) on up to
 ``MILP_PATHS`` representative paths (quantiles of total demand) and ``MILP_POINTS`` points
 a year, each standing for its hours at their highest need, so the plan never understates
-cost. The same model with each point at its lowest need, relaxed to an LP, is a lower
-bound; the gap between the two is reported. The chosen portfolio is then costed on every
-path (``EVAL_POINTS`` points a month) in closed form: given the commitments, each hour uses
+cost. The same model with each point at its lowest need, on finer points
+(``BOUND_CHUNKS`` a month, ``BOUND_POINTS`` a year) and relaxed to an LP, is a lower bound;
+the gap reported is between it and the plan's cost on those finer points. The chosen
+portfolio is then costed on every path (``EVAL_POINTS`` points a month) in closed form: given the commitments, each hour uses
 its reservations, then the savings plans' cover, then spot where it is cheaper than
 on-demand, then on-demand. When the risk limit is not met on all paths, the commitments
 are scaled down (bisection) until it is, and the message says so.
@@ -92,7 +93,11 @@ MONTHS_PER_YEAR = 12
 MAX_POOLS = 12
 MILP_PATHS = 16
 MILP_POINTS = 16
+# The bound is an LP on the representative paths: finer chunks and bins cost little there
+# and tighten it.
+BOUND_POINTS = 96
 EVAL_POINTS = 48
+BOUND_CHUNKS = 4 * EVAL_POINTS
 # Points of demand costed at once (pools x paths x months x points), each array 8 bytes a
 # point: memory is bounded by the work, not by each input alone.
 MAX_POINTS = 6_000_000
@@ -730,7 +735,7 @@ def _milp(
             stranded_terms[k] += committed
             spend_terms[k] += committed
             block_need, block_hours = _bins(
-                n[:, k, y, :], w, prices.od, MILP_POINTS, upper=not relax
+                n[:, k, y, :], w, prices.od, BOUND_POINTS if relax else MILP_POINTS, upper=not relax
             )
             for j in range(block_hours.size):
                 weight = float(block_hours[j])
@@ -857,7 +862,7 @@ def plan_commitments(problem: PortfolioProblem) -> CommitmentPlan:
     if count == 1:
         risk[:] = True
     upper = _demand(problem, picks, EVAL_POINTS, upper=True)
-    lower = _demand(problem, picks, EVAL_POINTS, upper=False)
+    lower = _demand(problem, picks, BOUND_CHUNKS, upper=False)
     limit = problem.stranded_limit
     portfolio, _ = _milp(upper, prices, relax=False, stranded_limit=limit, risk_paths=risk)
     _, bound = _milp(lower, prices, relax=True, stranded_limit=limit, risk_paths=risk)
@@ -995,7 +1000,7 @@ def _result(
     if picks is not None and math.isfinite(bound):
         rep_cost = float(
             _cost(
-                portfolio, _demand(problem, picks, EVAL_POINTS, upper=True), prices
+                portfolio, _demand(problem, picks, BOUND_CHUNKS, upper=True), prices
             ).cost_usd.mean()
         )
         gap = max(0.0, (rep_cost - bound) / rep_cost) if rep_cost > 0 else 0.0
