@@ -53,10 +53,11 @@ a year, each standing for its hours at their highest need, so the plan never und
 cost. The same model with each point at its lowest need, on finer points
 (``BOUND_CHUNKS`` a month, ``BOUND_POINTS`` a year) and relaxed to an LP, is a lower bound;
 the gap reported is between it and the plan's cost on those finer points. The chosen
-portfolio is then costed on every path (``EVAL_POINTS`` points a month) in closed form: given the commitments, each hour uses
-its reservations, then the savings plans' cover, then spot where it is cheaper than
-on-demand, then on-demand. When the risk limit is not met on all paths, the commitments
-are scaled down (bisection) until it is, and the message says so.
+portfolio is then costed on every path (``EVAL_POINTS`` points a month) in closed form:
+given the commitments, each hour uses its reservations, then the savings plans' cover,
+then spot where it is cheaper than on-demand, then on-demand. When the risk limit is not
+met on all paths, the commitments are scaled down (bisection) until it is, and the message
+says so.
 
 Statuses: ``optimal`` (gap below 1e-6), ``feasible`` (with the gap), ``no_commitment``
 (no commitment is allowed, or none pays: all on-demand and spot).
