@@ -58,7 +58,8 @@ def _brute_force(request: BudgetPlan, grid: int) -> tuple[float, float, int]:
     """The best loss on a grid: (loss, seconds, plans costed)."""
     catalog = load_catalog()
     started = time.perf_counter()
-    table, training = _tables(request, request_pricing := Scenario().pricing, catalog)
+    pricing = Scenario().pricing
+    table, training = _tables(request, pricing, catalog)
     fit = law_fit(request.law)
     budget = float(request.budget_usd_per_month or 0.0)
     best, costed = math.inf, 0
@@ -78,7 +79,7 @@ def _brute_force(request: BudgetPlan, grid: int) -> tuple[float, float, int]:
                         request, float(params), tokens, training.instance, training.tier, 64
                     )
                     return evaluate(
-                        Scenario(pricing=request_pricing, training=(job,), serving=(endpoint,)),
+                        Scenario(pricing=pricing, training=(job,), serving=(endpoint,)),
                         catalog,
                     ).monthly_cost_usd
 

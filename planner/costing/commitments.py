@@ -20,7 +20,6 @@ rank, peaks together: what a savings plan saves across them is never overstated)
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -145,7 +144,7 @@ def plan_portfolio(
     # Traffic growth applies to every growing pool: the endpoints' own, weighted equally.
     monthly = sum(growth) / len(growth) if growth else 0.0
     spread = policy.growth_uncertainty_per_year
-    return _solved(
+    return plan_commitments(
         PortfolioProblem(
             pools=_merged(pools),
             forecast=Forecast(
@@ -163,12 +162,6 @@ def plan_portfolio(
 
 def _discount(stated: float | None, term: str, catalog: Catalog) -> float:
     return stated if stated is not None else catalog.assumption(f"savings_plan_{term}_discount")
-
-
-@functools.lru_cache(maxsize=32)
-def _solved(problem: PortfolioProblem) -> CommitmentPlan:
-    # Pages re-evaluate the same scenario on every rerun: solve each portfolio once.
-    return plan_commitments(problem)
 
 
 def portfolio_basis(plan: CommitmentPlan) -> str:

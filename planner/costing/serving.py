@@ -81,7 +81,6 @@ cheapest combination of its levers that can.
 from __future__ import annotations
 
 import enum
-import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -1349,7 +1348,7 @@ def _term_commitments(
         return None
     growth = plan.traffic.monthly_growth
     spread = plan.mix.growth_uncertainty_per_year
-    return _term_plan(
+    return plan_commitments(
         PortfolioProblem(
             pools=(pool,),
             forecast=Forecast(
@@ -1361,12 +1360,6 @@ def _term_commitments(
             stranded_limit=plan.mix.stranded_limit,
         )
     )
-
-
-@functools.lru_cache(maxsize=64)
-def _term_plan(problem: PortfolioProblem) -> CommitmentPlan:
-    # The lever waterfall prices the same fleet under several levers: solve it once.
-    return plan_commitments(problem)
 
 
 def reclaimed_at_once(hw: Hardware, plan: Endpoint) -> float:

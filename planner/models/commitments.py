@@ -66,6 +66,7 @@ Statuses: ``optimal`` (gap below 1e-6), ``feasible`` (with the gap), ``no_commit
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -243,12 +244,6 @@ class CommitmentPlan:
         """What the commitments save a month, on average over their first year (the year
         whose demand the scenario's traffic states)."""
         return (self.flexible_year_costs_usd[0] - self.year_costs_usd[0]) / MONTHS_PER_YEAR
-
-    @property
-    def saving_vs_on_demand(self) -> float:
-        if self.on_demand_only_cost_usd <= 0:
-            return 0.0
-        return 1.0 - self.expected_cost_usd / self.on_demand_only_cost_usd
 
     def summary(self) -> dict[str, Any]:
         """The plan as plain data (the ``commitments`` block of ``serve``, ``mix`` and
@@ -570,9 +565,10 @@ class _Portfolio:
             c1=self.c1 * factor,
         )
 
-    @property
-    def empty(self) -> bool:
-        return not (self.r3.any() or self.r1.any() or self.c3 > 0 or self.c1.any())
+    @classmethod
+    def nothing(cls, pools: int, years: int) -> _Portfolio:
+        """No commitment: every hour on-demand or spot."""
+        return cls(r3=np.zeros(pools), r1=np.zeros((pools, years)), c3=0.0, c1=np.zeros(years))
 
 
 def _cost(portfolio: _Portfolio, demand: _Demand, prices: _Prices) -> Outcome:
@@ -638,17 +634,6 @@ def _cost(portfolio: _Portfolio, demand: _Demand, prices: _Prices) -> Outcome:
         used_1y_hours=used_1y,
         plan_used_usd=plan_used,
     )
-
-
-def _flexible_only(demand: _Demand, prices: _Prices) -> FloatArray:
-    years = demand.n.shape[2]
-    none = _Portfolio(
-        r3=np.zeros(demand.n.shape[0]),
-        r1=np.zeros((demand.n.shape[0], years)),
-        c3=0.0,
-        c1=np.zeros(years),
-    )
-    return _cost(none, demand, prices).cost_usd
 
 
 def _representatives(levels: FloatArray, count: int) -> FloatArray:
@@ -790,9 +775,7 @@ def _milp(
         options={"time_limit": 20.0, "mip_rel_gap": 1e-6},
     )
     if result.x is None:  # only the risk limit can make the problem infeasible
-        return _Portfolio(
-            r3=np.zeros(pools), r1=np.zeros((pools, years)), c3=0.0, c1=np.zeros(years)
-        ), math.inf
+        return _Portfolio.nothing(pools, years), math.inf
     x = np.asarray(result.x)
 
     def value(index: int) -> float:
@@ -815,8 +798,12 @@ def _finite(value: float) -> float:
 # --------------------------------------------------------------------------- the plan
 
 
+@functools.lru_cache(maxsize=64)
 def plan_commitments(problem: PortfolioProblem) -> CommitmentPlan:
     """The commitments to buy now (and the renewals planned) for the term's demand.
+
+    Cached by the problem (frozen, so hashable): a page's reruns, the lever waterfall and
+    a plan's frontier solve the same portfolio many times.
 
     See the module docstring for the formulation, the solution and the statuses.
 
@@ -841,12 +828,7 @@ def plan_commitments(problem: PortfolioProblem) -> CommitmentPlan:
     prices = _prices(problem, years)
     levels = _levels(problem.forecast, years)
     full = _demand(problem, levels, EVAL_POINTS, upper=True)
-    none = _Portfolio(
-        r3=np.zeros(len(problem.pools)),
-        r1=np.zeros((len(problem.pools), years)),
-        c3=0.0,
-        c1=np.zeros(years),
-    )
+    none = _Portfolio.nothing(len(problem.pools), years)
     flexible_outcome = _cost(none, full, prices)
     allowed = (
         np.isfinite(prices.r1).any()
@@ -1029,7 +1011,7 @@ def _result(
         lower = _demand(problem, median * (1 - fall), EVAL_POINTS, upper=True)
         falls[fall] = (
             float(_cost(portfolio, lower, prices).cost_usd[0]),
-            float(_cost(_empty_like(portfolio), lower, prices).cost_usd[0]),
+            float(_cost(_Portfolio.nothing(len(problem.pools), years), lower, prices).cost_usd[0]),
         )
     quantile = float(np.quantile(outcome.stranded_share, problem.stranded_quantile))
     return CommitmentPlan(
@@ -1055,7 +1037,3 @@ def _result(
         notes=tuple(notes),
         first_year_reserved=first_year,
     )
-
-
-def _empty_like(portfolio: _Portfolio) -> _Portfolio:
-    return portfolio.scaled(0.0)
