@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1800)
     parser.add_argument("--full-page", action="store_true")
+    parser.add_argument("--click", action="append", default=[], help="a tab's text to open first")
     args = parser.parse_args()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -30,6 +31,9 @@ def main() -> None:
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         page.goto(args.url)
         page.wait_for_selector(READY, timeout=60_000)
+        for text in args.click:
+            page.get_by_role("tab", name=text).first.click()
+            page.wait_for_selector(READY, timeout=60_000)
         page.wait_for_timeout(1500)  # let Vega finish drawing the charts
         page.screenshot(path=args.output, full_page=args.full_page)
         browser.close()
